@@ -1,0 +1,76 @@
+"""Exceptions and warnings raised by helpstats.
+
+Every error is a :class:`HelpstatsError`; the specific classes also subclass
+:class:`ValueError`, so ``except ValueError`` keeps working for callers that do
+not know helpstats.
+
+Examples
+--------
+>>> import helpstats as hs
+>>> issubclass(hs.errors.ScoringError, ValueError)
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "HelpstatsError",
+    "InstrumentError",
+    "ScoringError",
+    "ExportError",
+    "ModelError",
+    "StudyError",
+    "RoleError",
+    "ProvisionalKeyWarning",
+    "InvalidCellsWarning",
+]
+
+
+class HelpstatsError(Exception):
+    """Root of every helpstats error."""
+
+
+class InstrumentError(HelpstatsError, ValueError):
+    """An instrument definition file is missing, malformed or inconsistent."""
+
+
+class ScoringError(HelpstatsError, ValueError):
+    """Item responses could not be scored.
+
+    Parameters
+    ----------
+    message : str
+        What was found, what was expected and how to fix it.
+    problems : pandas.DataFrame, optional
+        One row per invalid cell: ``row, column, value, allowed``.
+    """
+
+    def __init__(self, message: str, problems: Any = None) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class ExportError(HelpstatsError, ValueError):
+    """A survey export could not be read."""
+
+
+class ModelError(HelpstatsError, ValueError):
+    """A mixed model could not be specified or fitted."""
+
+
+class StudyError(HelpstatsError, ValueError):
+    """A study file (``helpstats analyze``) is malformed."""
+
+
+class RoleError(HelpstatsError, ValueError):
+    """Helping roles could not be classified."""
+
+
+class ProvisionalKeyWarning(UserWarning):
+    """A scoring key that is not verified against a primary source was used."""
+
+
+class InvalidCellsWarning(UserWarning):
+    """Invalid item responses were scored as missing (``on_invalid="missing"``)."""
