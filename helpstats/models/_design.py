@@ -47,7 +47,7 @@ def r_sort(values: Sequence[Hashable]) -> list[Hashable]:
     if all(isinstance(v, (bool, np.bool_)) for v in vals):
         return sorted(vals, key=bool)
     if all(isinstance(v, (int, float, np.integer, np.floating)) for v in vals):
-        return sorted(vals, key=float)
+        return sorted(vals, key=lambda v: float(v))  # type: ignore[arg-type]
     return sorted(vals, key=lambda v: (str(v).casefold(), str(v).swapcase()))
 
 

@@ -87,7 +87,8 @@ def _grid(fit: MixedFit, names: list[str], at: Mapping[str, Any] | None) -> pd.D
         else:
             values[v] = [float(fit._frame[v].astype(float).mean())]
     # emmeans' grid: the first variable varies fastest
-    rows = [tuple(reversed(c)) for c in itertools.product(*(values[v] for v in reversed(variables)))]
+    combos = itertools.product(*(values[v] for v in reversed(variables)))
+    rows = [tuple(reversed(c)) for c in combos]
     return pd.DataFrame(rows, columns=variables)
 
 

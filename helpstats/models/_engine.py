@@ -18,7 +18,7 @@ import nlopt
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Evaluation", "LmmProblem", "ReTerm", "optimize"]
+__all__ = ["Evaluation", "LmmProblem", "OptResult", "ReTerm", "optimize"]
 
 
 @dataclass(frozen=True)
@@ -146,9 +146,9 @@ class LmmProblem:
         lower: list[float] = []
         for t in terms:
             self.theta_slices.append(slice(start, start + t.ntheta))
-            r, c = _tril_index(t.q)
-            self.tril.append((r, c))
-            lower.extend(0.0 if i == j else -np.inf for i, j in zip(r, c, strict=True))
+            rows, cols = _tril_index(t.q)
+            self.tril.append((rows, cols))
+            lower.extend(0.0 if i == j else -np.inf for i, j in zip(rows, cols, strict=True))
             start += t.ntheta
         self.ntheta = start
         self.lower = np.array(lower)
@@ -189,7 +189,7 @@ class LmmProblem:
     def theta_start(self) -> np.ndarray:
         """lme4's start: identity relative factors."""
         start = np.zeros(self.ntheta)
-        for k, t in enumerate(self.terms):
+        for k in range(len(self.terms)):
             r, c = self.tril[k]
             start[self.theta_slices[k]] = (r == c).astype(float)
         return start

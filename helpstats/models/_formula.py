@@ -22,6 +22,7 @@ from ..errors import ModelError
 
 __all__ = ["FixedSpec", "Formula", "RandomTerm", "parse_formula", "parse_rhs"]
 
+_Item = tuple[str, ...] | int
 _TOKEN = re.compile(r"\s*(`[^`]+`|[A-Za-z_.][A-Za-z0-9_.]*|\d+|\|\||[-+*:/()|~^])")
 
 
@@ -110,7 +111,7 @@ class _Parser:
     def error(self, what: str) -> ModelError:
         return ModelError(f"Cannot read the formula {self.text!r}: {what}.")
 
-    def group(self) -> list:  # type: ignore[type-arg]
+    def group(self) -> list[_Item]:
         items = self.product()
         while self.peek() == "+":
             self.take()
@@ -119,7 +120,7 @@ class _Parser:
             raise self.error("'-' inside parentheses is not supported")
         return items
 
-    def product(self) -> list:  # type: ignore[type-arg]
+    def product(self) -> list[_Item]:
         left = self.interaction()
         while self.peek() == "*":
             self.take()
@@ -127,7 +128,7 @@ class _Parser:
             left = _cross(left, right, keep_main=True)
         return left
 
-    def interaction(self) -> list:  # type: ignore[type-arg]
+    def interaction(self) -> list[_Item]:
         left = self.atom()
         while self.peek() == ":":
             self.take()
@@ -135,7 +136,7 @@ class _Parser:
             left = _cross(left, right, keep_main=False)
         return left
 
-    def atom(self) -> list:  # type: ignore[type-arg]
+    def atom(self) -> list[_Item]:
         tok = self.take()
         if tok == "(":
             items = self.group()
@@ -151,10 +152,10 @@ class _Parser:
         return [(_name(tok),)]
 
 
-def _cross(left: list, right: list, *, keep_main: bool) -> list:  # type: ignore[type-arg]
+def _cross(left: list[_Item], right: list[_Item], *, keep_main: bool) -> list[_Item]:
     lt = [t for t in left if isinstance(t, tuple)]
     rt = [t for t in right if isinstance(t, tuple)]
-    out: list = list(left) + list(right) if keep_main else []  # type: ignore[type-arg]
+    out: list[_Item] = list(left) + list(right) if keep_main else []
     for a in lt:
         for b in rt:
             combo = tuple(dict.fromkeys(a + b))
@@ -174,7 +175,7 @@ def parse_rhs(text: str, *, what: str = "formula") -> FixedSpec:
     if not tokens:
         raise ModelError(f"The {what} {text!r} has an empty right-hand side.")
     parser = _Parser(tokens, text)
-    marks: list = []  # type: ignore[type-arg]
+    marks: list[tuple[str, ...]] = []
     sign = "+"
     if parser.peek() == "-":
         parser.take()

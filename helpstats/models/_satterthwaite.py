@@ -152,7 +152,7 @@ def fstat_ddf(nu: np.ndarray, tol: float = 1e-8) -> float:
     Examples
     --------
     >>> round(fstat_ddf(np.array([10.0, 20.0])), 4)
-    13.8462
+    13.0769
     """
     if len(nu) == 1:
         return float(nu[0])

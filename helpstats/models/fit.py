@@ -14,7 +14,7 @@ from scipy import stats
 
 from ..errors import ModelError
 from ._design import Coding, design_matrix, drop_collinear, group_codes
-from ._engine import LmmProblem, ReTerm, optimize
+from ._engine import LmmProblem, OptResult, ReTerm, optimize
 from ._formula import Formula, parse_formula
 from ._satterthwaite import VarparInference
 
@@ -344,6 +344,12 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True) -> MixedFi
     >>> list(fit.fixed["term"])
     ['(Intercept)', 'wave']
     """
+    return _fit(data, formula, reml=reml)
+
+
+def _fit(data: pd.DataFrame, formula: str, *, reml: bool, theta: np.ndarray | None = None,
+         stacklevel: int = 3) -> MixedFit:
+    """Fit, or (with ``theta``) evaluate the model at given covariance parameters."""
     parsed = parse_formula(formula)
     frame, n_dropped = _check_frame(data, parsed)
     variables = list(parsed.fixed.variables)
@@ -359,14 +365,18 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True) -> MixedFi
             f"column{'s' if len(dropped) > 1 else ''} / coefficient"
             f"{'s' if len(dropped) > 1 else ''}: {list(dropped)}",
             UserWarning,
-            stacklevel=2,
+            stacklevel=stacklevel,
         )
     X = X[:, keep]
     names = [names[i] for i in keep]
     y = frame[parsed.response].to_numpy(dtype=float)
     terms = _random_terms(frame, parsed, coding)
     problem = LmmProblem(X, y, terms, reml)
-    opt = optimize(problem)
+    if theta is None:
+        opt = optimize(problem)
+    else:
+        given = np.asarray(theta, dtype=float)
+        opt = OptResult(given, problem.objective(given), 1, 1, "theta given")
     ev = problem.evaluate(opt.theta)
     deviance = problem.deviance(ev)
     sigma = problem.sigma(ev)
