@@ -310,7 +310,7 @@ class LmmProblem:
             linv = _batched_forward(L1, np.broadcast_to(self.eye1, L1.shape).copy())
             D = lam1 @ np.transpose(linv, (0, 2, 1))  # Lambda1 L1_j^{-T}, per group j
             parts = []
-            for k, (lev, grp) in enumerate(self.pairs):
+            for k, (_lev, grp) in enumerate(self.pairs):
                 lam = self.lam(theta, k + 1)
                 parts.append(np.einsum("ab,pac,pcd->pbd", lam, self.pair_vals[k], D[grp]).ravel())
             data = np.concatenate(parts)[self.w_order]

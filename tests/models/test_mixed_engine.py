@@ -39,7 +39,8 @@ def dense_deviance(prob: LmmProblem, theta: np.ndarray, reml: bool) -> tuple[flo
     logdet = np.linalg.slogdet(V)[1]
     if reml:
         dof = n - p
-        return logdet + np.linalg.slogdet(XtViX)[1] + dof * (1 + np.log(2 * np.pi * rss / dof)), beta
+        extra = np.linalg.slogdet(XtViX)[1]
+        return logdet + extra + dof * (1 + np.log(2 * np.pi * rss / dof)), beta
     return logdet + n * (1 + np.log(2 * np.pi * rss / n)), beta
 
 
