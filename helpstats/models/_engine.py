@@ -18,6 +18,7 @@ import nlopt
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 __all__ = ["Evaluation", "LmmProblem", "OptResult", "ReTerm", "optimize"]
 
@@ -431,11 +432,20 @@ def _bobyqa(problem: LmmProblem, start: np.ndarray, step: float, counter: list[i
                      _MESSAGES.get(int(status), f"nlopt status {status}"))
 
 
+def blas_threads(problem: LmmProblem) -> int | None:
+    """BLAS threads for the optimisation: one unless a large dense block needs more.
+
+    The per-evaluation matrices are small (p x p, q x q); threaded BLAS only
+    adds synchronisation cost there, and badly so on a busy machine."""
+    return None if problem.rest and problem.Q2 > 1000 else 1
+
+
 def optimize(problem: LmmProblem, start: np.ndarray | None = None) -> OptResult:
     """Minimise the profiled deviance: BOBYQA, then a restart from its optimum."""
     counter = [0]
     x0 = problem.theta_start() if start is None else start
-    first = _bobyqa(problem, x0, 0.2, counter)
-    second = _bobyqa(problem, first.theta, 0.02, counter)
+    with threadpool_limits(limits=blas_threads(problem), user_api="blas"):
+        first = _bobyqa(problem, x0, 0.2, counter)
+        second = _bobyqa(problem, first.theta, 0.02, counter)
     best = second if second.deviance <= first.deviance else first
     return OptResult(best.theta, best.deviance, counter[0], best.status, best.message)
