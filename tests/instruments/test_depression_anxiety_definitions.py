@@ -40,7 +40,7 @@ ROWS = 20
 
 
 @pytest.mark.parametrize("instrument_id", IDS)
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(choices=st.lists(st.integers(min_value=-1, max_value=4), min_size=ROWS * 21,
                         max_size=ROWS * 21))
 def test_scores_stay_in_range(instrument_id: str, choices: list[int]) -> None:
