@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from . import errors
 from .instruments import Instrument, list_instruments, load_instrument
+from .scoring import score
 
 __version__ = "0.1.0"
 
@@ -24,4 +25,5 @@ __all__ = [
     "errors",
     "list_instruments",
     "load_instrument",
+    "score",
 ]
