@@ -322,6 +322,16 @@ def _item_score_matrix(parsed: _ParsedItems, numbers: Sequence[int]) -> np.ndarr
     return np.vstack(rows)
 
 
+def _reverse_within_scale(matrix: np.ndarray, inst: Instrument, scale: Scale) -> np.ndarray:
+    """Reverse the rows of a scale's ``reverse_items``: score ``s`` -> lowest + highest - ``s``."""
+    out = matrix.copy()
+    for row, number in enumerate(scale.items):
+        if number in scale.reverse_items:
+            possible = inst.item(number).score_map().values()
+            out[row] = min(possible) + max(possible) - out[row]
+    return out
+
+
 def _round_half_up(values: np.ndarray) -> np.ndarray:
     return np.floor(values + 0.5)
 
@@ -344,6 +354,8 @@ def _scale_scores(parsed: _ParsedItems, scale: Scale) -> tuple[np.ndarray, np.nd
             prorated = raw / answered * k
     else:
         matrix = _item_score_matrix(parsed, scale.items)
+        if scale.reverse_items:
+            matrix = _reverse_within_scale(matrix, inst, scale)
         present = ~np.isnan(matrix)
         answered = present.sum(axis=0)
         raw = np.where(present, matrix, 0.0).sum(axis=0)
