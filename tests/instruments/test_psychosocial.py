@@ -73,7 +73,7 @@ def test_rses_1to4_variant_is_rses_plus_ten():
         score("rses", [4] * 10)  # 4 is not a code of the 0-3 form
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(st.integers(0, 3), min_size=10, max_size=10))
 def test_rses_codings_agree(codes):
     zero = score("rses", codes).loc[0, "rses_total"]
