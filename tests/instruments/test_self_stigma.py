@@ -266,3 +266,31 @@ def test_reverse_items_scores_within_the_scale_only(tmp_path):
 def test_reverse_items_validation(tmp_path, extra, message):
     with pytest.raises(InstrumentError, match=message):
         hs.load_instrument(_user_file(tmp_path, extra))
+
+
+# ----------------------------------------------------------------------------- item_scores(scale=)
+
+
+def test_item_scores_for_a_scale_apply_its_reversals():
+    data = frame("ismi29", ismi29(3, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProvisionalKeyWarning)
+        total = hs.scoring.item_scores(data, "ismi29", scale="total")
+        resistance = hs.scoring.item_scores(data, "ismi29", scale="stigma_resistance")
+        plain = hs.scoring.item_scores(data, "ismi29")
+    assert list(total.columns) == [f"ismi29_{n}" for n in range(1, 30)]
+    assert total["ismi29_7"].tolist() == [1.0]  # SR item coded 4 counts 5 - 4 = 1 in the total
+    assert total["ismi29_1"].tolist() == [3.0]
+    assert list(resistance.columns) == [f"ismi29_{n}" for n in SR]
+    assert resistance.iloc[0].tolist() == [4.0] * 5  # as coded in their own subscale
+    assert plain["ismi29_7"].tolist() == [4.0]
+    # the scale score is the mean of exactly these item scores: (24 x 3 + 5 x 1) / 29
+    assert total.iloc[0].mean() == pytest.approx(77 / 29)
+
+
+def test_item_scores_scale_errors():
+    with pytest.raises(hs.errors.ScoringError, match="no scale 'nope'"):
+        hs.scoring.item_scores(frame("ismi10", [1] * 10), "ismi10", scale="nope")
+    data = pd.DataFrame({f"rotter_ie_{n}": ["a"] for n in range(1, 30)})
+    with pytest.raises(hs.errors.ScoringError, match="counts keyed choices"):
+        hs.scoring.item_scores(data, "rotter_ie", scale="total")
