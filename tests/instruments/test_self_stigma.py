@@ -294,3 +294,12 @@ def test_item_scores_scale_errors():
     data = pd.DataFrame({f"rotter_ie_{n}": ["a"] for n in range(1, 30)})
     with pytest.raises(hs.errors.ScoringError, match="counts keyed choices"):
         hs.scoring.item_scores(data, "rotter_ie", scale="total")
+
+
+def test_cli_show_states_scale_level_reversal(capsys):
+    from helpstats.cli import main
+
+    assert main(["instruments", "show", "ismi29"]) == 0
+    shown = capsys.readouterr().out
+    assert "(reversed in this scale: 7, 14, 24, 26, 27)" in shown
+    assert "ismi29_stigma_resistance: mean of items 7, 14, 24, 26, 27; range" in shown
