@@ -129,9 +129,11 @@ def _instruments_show(args: argparse.Namespace) -> int:
         low, high = scale.score_range
         rule = f"up to {scale.max_missing} missing" + (", prorated" if scale.prorate else "")
         multiplier = f" x {scale.multiplier:g}" if scale.multiplier != 1 else ""
+        reversed_here = (f" (reversed in this scale: {', '.join(map(str, scale.reverse_items))})"
+                         if scale.reverse_items else "")
         print(f"  {inst.id}_{scale.id}: {scale.method}{multiplier} of items "
-              f"{', '.join(map(str, scale.items))}; range {low:g}-{high:g}; {rule}; "
-              f"higher is {scale.higher_is}")
+              f"{', '.join(map(str, scale.items))}{reversed_here}; range {low:g}-{high:g}; "
+              f"{rule}; higher is {scale.higher_is}")
         for band in scale.bands:
             print(f"    {band.min:g}-{band.max:g}: {band.label} ({band.source})")
     return 0
