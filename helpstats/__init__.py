@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 from . import errors
+from .effects import reliable_change
 from .instruments import Instrument, list_instruments, load_instrument
 
 __version__ = "0.1.0"
@@ -24,4 +25,5 @@ __all__ = [
     "errors",
     "list_instruments",
     "load_instrument",
+    "reliable_change",
 ]
