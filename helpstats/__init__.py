@@ -16,6 +16,7 @@ from __future__ import annotations
 from . import errors
 from .effects import reliable_change
 from .instruments import Instrument, list_instruments, load_instrument
+from .scoring import score
 
 __version__ = "0.1.0"
 
@@ -26,4 +27,5 @@ __all__ = [
     "list_instruments",
     "load_instrument",
     "reliable_change",
+    "score",
 ]
