@@ -162,7 +162,7 @@ def one_factor_ml(corr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     fit = optimize.minimize(
         discrepancy, start, jac=True, method="L-BFGS-B",
         bounds=[(_PSI_FLOOR, 1.0)] * k,
-        options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 2000},
+        options={"ftol": 1e-13, "gtol": 1e-10, "maxiter": 2000},
     )
     psi = np.asarray(fit.x, dtype=float)
     lam = loadings_for(psi)

@@ -93,7 +93,7 @@ def test_omega_undefined_for_two_items() -> None:
     assert math.isnan(omega_total(np.array([[1.0, 0.5], [0.5, 1.0]])))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(
     loadings=st.lists(st.floats(0.3, 2.0), min_size=3, max_size=7),
     unique=st.lists(st.floats(0.2, 2.0), min_size=7, max_size=7),
