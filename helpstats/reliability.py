@@ -99,7 +99,8 @@ def reliability(data: pd.DataFrame, instrument: InstrumentLike, columns: ColumnS
         scale id), ``n_items``, ``n`` (complete cases), ``n_incomplete``
         (rows with at least one of the scale's items missing, excluded from
         complete-case statistics), ``alpha``, ``alpha_lower``, ``alpha_upper``,
-        ``omega`` (NaN for scales of fewer than three items), ``mean`` and
+        ``omega`` (NaN for scales of fewer than three items and for a
+        singular covariance matrix, e.g. fewer people than items), ``mean`` and
         ``sd`` (of the scale score, as scored, on complete cases). Statistics
         that cannot be computed (fewer than two complete cases, no variance)
         are NaN.
