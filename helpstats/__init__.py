@@ -14,7 +14,9 @@ True
 from __future__ import annotations
 
 from . import errors
+from .effects import reliable_change
 from .instruments import Instrument, list_instruments, load_instrument
+from .reliability import item_analysis, reliability
 from .scoring import score
 
 __version__ = "0.1.0"
@@ -23,7 +25,10 @@ __all__ = [
     "Instrument",
     "__version__",
     "errors",
+    "item_analysis",
     "list_instruments",
     "load_instrument",
+    "reliability",
+    "reliable_change",
     "score",
 ]

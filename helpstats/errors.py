@@ -23,6 +23,8 @@ __all__ = [
     "ModelError",
     "StudyError",
     "RoleError",
+    "ReliabilityError",
+    "MiskeyedItemWarning",
     "ProvisionalKeyWarning",
     "InvalidCellsWarning",
 ]
@@ -68,9 +70,17 @@ class RoleError(HelpstatsError, ValueError):
     """Helping roles could not be classified."""
 
 
+class ReliabilityError(HelpstatsError, ValueError):
+    """Reliability, item analysis or reliable change could not be computed."""
+
+
 class ProvisionalKeyWarning(UserWarning):
     """A scoring key that is not verified against a primary source was used."""
 
 
 class InvalidCellsWarning(UserWarning):
     """Invalid item responses were scored as missing (``on_invalid="missing"``)."""
+
+
+class MiskeyedItemWarning(UserWarning):
+    """An item correlates negatively with the rest of its scale (reverse keying wrong?)."""
