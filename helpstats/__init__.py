@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from . import errors
 from .instruments import Instrument, list_instruments, load_instrument
+from .io import Export, read_export
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Export",
     "Instrument",
     "__version__",
     "errors",
     "list_instruments",
     "load_instrument",
+    "read_export",
 ]

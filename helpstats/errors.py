@@ -25,6 +25,7 @@ __all__ = [
     "RoleError",
     "ProvisionalKeyWarning",
     "InvalidCellsWarning",
+    "ExportWarning",
 ]
 
 
@@ -74,3 +75,11 @@ class ProvisionalKeyWarning(UserWarning):
 
 class InvalidCellsWarning(UserWarning):
     """Invalid item responses were scored as missing (``on_invalid="missing"``)."""
+
+
+class ExportWarning(UserWarning):
+    """A survey export was read with a change the user should know about.
+
+    For example, repeated or empty column names were made unique
+    (the renames are also in ``Export.source.renamed_columns``).
+    """
