@@ -31,7 +31,7 @@ __all__ = ["MAX_INT_DIGITS", "convert_text_column", "convert_text_frame", "make_
 MAX_INT_DIGITS = 9
 """Integers with more digits than this are kept as text (identifiers)."""
 
-_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,%d})" % (MAX_INT_DIGITS - 1))
+_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,%s})" % str(MAX_INT_DIGITS - 1))  # noqa: UP031
 _FLOAT = re.compile(r"-?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?")
 _NON_DIGIT = re.compile(r"[^0-9]")
 
@@ -66,7 +66,9 @@ def convert_text_column(values: pd.Series) -> pd.Series:
     return numbers
 
 
-def convert_text_frame(frame: pd.DataFrame, columns: Sequence[object] | None = None) -> pd.DataFrame:
+def convert_text_frame(
+    frame: pd.DataFrame, columns: Sequence[object] | None = None
+) -> pd.DataFrame:
     """Apply :func:`convert_text_column` to ``columns`` (default: all) of a copy."""
     out = frame.copy()
     for column in frame.columns if columns is None else columns:
