@@ -16,6 +16,7 @@ from __future__ import annotations
 from . import errors
 from .instruments import Instrument, list_instruments, load_instrument
 from .io import Export, read_export
+from .scoring import score
 
 __version__ = "0.1.0"
 
@@ -27,4 +28,5 @@ __all__ = [
     "list_instruments",
     "load_instrument",
     "read_export",
+    "score",
 ]
