@@ -32,7 +32,10 @@ MAX_INT_DIGITS = 9
 """Integers with more digits than this are kept as text (identifiers)."""
 
 _INT = re.compile(r"-?(?:0|[1-9][0-9]{0,%s})" % str(MAX_INT_DIGITS - 1))  # noqa: UP031
-_FLOAT = re.compile(r"-?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?")
+_FLOAT = re.compile(
+    r"-?(?:0|[1-9][0-9]{0,%s}|(?:0|[1-9][0-9]*)\.[0-9]+|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?"
+    % str(MAX_INT_DIGITS - 1)  # noqa: UP031
+)
 _NON_DIGIT = re.compile(r"[^0-9]")
 
 

@@ -27,7 +27,7 @@ from ..errors import ExportError
 from ._convert import convert_text_column
 from ._text import Grid
 
-__all__ = ["cell_text", "is_zip_file", "read_sheet", "sheet_names"]
+__all__ = ["cell_text", "choose_sheet", "is_zip_file", "read_sheet", "sheet_names"]
 
 
 def cell_text(value: Any) -> str:
@@ -80,26 +80,30 @@ def _convert_cells(values: pd.Series) -> pd.Series:
     return convert_text_column(texts)
 
 
-def read_sheet(path: str | Path, *, sheet: str | int | None, header_rows: int) -> Grid:
-    """Read ``sheet`` (name, 0-based position, or None for the first) of an .xlsx file."""
-    names = sheet_names(path)
+def choose_sheet(path: str | Path, names: list[str], sheet: str | int | None) -> str:
+    """The sheet name ``sheet`` refers to (None: the first), or :class:`ExportError`."""
     if not names:
         raise ExportError(f"{path}: the workbook has no sheets; expected at least one.")
-    notes: list[str] = []
     if sheet is None:
-        chosen = names[0]
-        if len(names) > 1:
-            notes.append(f"the workbook has {len(names)} sheets {names}; read the first, "
-                         f"{chosen!r} (choose another with sheet=)")
-    elif isinstance(sheet, int) and not isinstance(sheet, bool):
+        return names[0]
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
         if not 0 <= sheet < len(names):
             raise ExportError(f"{path}: has no sheet number {sheet}; its sheets are {names} "
                               "(numbered from 0).")
-        chosen = names[sheet]
-    elif str(sheet) in names:
-        chosen = str(sheet)
-    else:
-        raise ExportError(f"{path}: has no sheet {sheet!r}; its sheets are {names}.")
+        return names[sheet]
+    if str(sheet) in names:
+        return str(sheet)
+    raise ExportError(f"{path}: has no sheet {sheet!r}; its sheets are {names}.")
+
+
+def read_sheet(path: str | Path, *, sheet: str | int | None, header_rows: int) -> Grid:
+    """Read ``sheet`` (name, 0-based position, or None for the first) of an .xlsx file."""
+    names = sheet_names(path)
+    chosen = choose_sheet(path, names, sheet)
+    notes: list[str] = []
+    if sheet is None and len(names) > 1:
+        notes.append(f"the workbook has {len(names)} sheets {names}; read the first, "
+                     f"{chosen!r} (choose another with sheet=)")
     try:
         cells = pd.read_excel(path, sheet_name=chosen, header=None, dtype=object,
                               engine="openpyxl")
