@@ -31,10 +31,10 @@ __all__ = ["MAX_INT_DIGITS", "convert_text_column", "convert_text_frame", "make_
 MAX_INT_DIGITS = 9
 """Integers with more digits than this are kept as text (identifiers)."""
 
-_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,%s})" % str(MAX_INT_DIGITS - 1))  # noqa: UP031
+_SHORT_INT = "-?(?:0|[1-9][0-9]{0,%s})".replace("%s", str(MAX_INT_DIGITS - 1))
+_INT = re.compile(_SHORT_INT)
 _FLOAT = re.compile(
-    r"-?(?:0|[1-9][0-9]{0,%s}|(?:0|[1-9][0-9]*)\.[0-9]+|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?"
-    % str(MAX_INT_DIGITS - 1)  # noqa: UP031
+    "(?:" + _SHORT_INT + r"|-?(?:0|[1-9][0-9]*)\.[0-9]+|-?\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?"
 )
 _NON_DIGIT = re.compile(r"[^0-9]")
 
