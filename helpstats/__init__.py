@@ -16,6 +16,7 @@ from __future__ import annotations
 from . import errors
 from .instruments import Instrument, list_instruments, load_instrument
 from .io import Export, read_export
+from .reshape import stack_waves, to_long, to_wide
 from .scoring import score
 
 __version__ = "0.1.0"
@@ -29,4 +30,7 @@ __all__ = [
     "load_instrument",
     "read_export",
     "score",
+    "stack_waves",
+    "to_long",
+    "to_wide",
 ]
