@@ -18,6 +18,7 @@ from .instruments import Instrument, list_instruments, load_instrument
 from .io import Export, read_export
 from .reshape import stack_waves, to_long, to_wide
 from .scoring import score
+from .validate import validate
 
 __version__ = "0.1.0"
 
@@ -33,4 +34,5 @@ __all__ = [
     "stack_waves",
     "to_long",
     "to_wide",
+    "validate",
 ]
