@@ -16,12 +16,16 @@ from __future__ import annotations
 from . import errors
 from .effects import reliable_change
 from .instruments import Instrument, list_instruments, load_instrument
+from .io import Export, read_export
 from .reliability import item_analysis, reliability
+from .reshape import stack_waves, to_long, to_wide
 from .scoring import score
+from .validate import validate
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Export",
     "Instrument",
     "__version__",
     "errors",
@@ -30,5 +34,10 @@ __all__ = [
     "load_instrument",
     "reliability",
     "reliable_change",
+    "read_export",
     "score",
+    "stack_waves",
+    "to_long",
+    "to_wide",
+    "validate",
 ]

@@ -27,6 +27,7 @@ __all__ = [
     "MiskeyedItemWarning",
     "ProvisionalKeyWarning",
     "InvalidCellsWarning",
+    "ExportWarning",
 ]
 
 
@@ -84,3 +85,11 @@ class InvalidCellsWarning(UserWarning):
 
 class MiskeyedItemWarning(UserWarning):
     """An item correlates negatively with the rest of its scale (reverse keying wrong?)."""
+
+
+class ExportWarning(UserWarning):
+    """A survey export was read with a change the user should know about.
+
+    For example, repeated or empty column names were made unique
+    (the renames are also in ``Export.source.renamed_columns``).
+    """
