@@ -17,6 +17,7 @@ from . import errors
 from .effects import reliable_change
 from .instruments import Instrument, list_instruments, load_instrument
 from .io import Export, read_export
+from .models import MixedFit, compare, fit_mixed
 from .reliability import item_analysis, reliability
 from .reshape import stack_waves, to_long, to_wide
 from .scoring import score
@@ -27,9 +28,12 @@ __version__ = "0.1.0"
 __all__ = [
     "Export",
     "Instrument",
+    "MixedFit",
     "__version__",
+    "compare",
     "errors",
     "item_analysis",
+    "fit_mixed",
     "list_instruments",
     "load_instrument",
     "reliability",
