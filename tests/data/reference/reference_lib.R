@@ -79,8 +79,9 @@ spec_at <- function(at) {
 # (pairs(adjust = "none")), exactly the layout of the shipped references.
 emmeans_entry <- function(fit, spec, at = list()) {
   emm <- emmeans::emmeans(fit, stats::as.formula(spec), at = if (length(at)) at else NULL)
-  list(spec = spec, at = spec_at(at), table = emm_rows(emm),
-       pairs = contrast_rows(pairs(emm, adjust = "none")))
+  table <- emm_rows(emm)
+  list(spec = spec, at = spec_at(at), table = table,
+       pairs = if (nrow(table) > 1) contrast_rows(pairs(emm, adjust = "none")) else list())
 }
 
 # One contrasts entry: method = "pairwise" | "revpairwise" | "trt.vs.ctrl", any adjust.
