@@ -119,6 +119,7 @@ write_reference <- function(fit, dataset, source, file = "expected.json", emmean
   fixed <- data.frame(term = rownames(cf), estimate = cf[, "Estimate"], se = cf[, "Std. Error"],
                       df = cf[, "df"], t = cf[, "t value"], p = cf[, "Pr(>|t|)"],
                       stringsAsFactors = FALSE)
+  rownames(fixed) <- NULL
   vc <- rows(as.data.frame(VarCorr(fit)))
   V <- as.matrix(vcov(fit))
   re <- rows(as.data.frame(ranef(fit, condVar = TRUE)))
