@@ -15,13 +15,29 @@ from __future__ import annotations
 
 from . import errors
 from .instruments import Instrument, list_instruments, load_instrument
+from .tables import (
+    attrition_table,
+    format_table,
+    model_table,
+    outcome_table,
+    reliability_table,
+    table_one,
+    write_tables,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Instrument",
     "__version__",
+    "attrition_table",
     "errors",
+    "format_table",
     "list_instruments",
     "load_instrument",
+    "model_table",
+    "outcome_table",
+    "reliability_table",
+    "table_one",
+    "write_tables",
 ]

@@ -23,6 +23,7 @@ __all__ = [
     "ModelError",
     "StudyError",
     "RoleError",
+    "TableError",
     "ProvisionalKeyWarning",
     "InvalidCellsWarning",
 ]
@@ -66,6 +67,10 @@ class StudyError(HelpstatsError, ValueError):
 
 class RoleError(HelpstatsError, ValueError):
     """Helping roles could not be classified."""
+
+
+class TableError(HelpstatsError, ValueError):
+    """A results table or plot could not be built from its inputs, or not written."""
 
 
 class ProvisionalKeyWarning(UserWarning):
