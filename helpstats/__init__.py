@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from . import errors
 from .instruments import Instrument, list_instruments, load_instrument
+from .scoring import score
 from .tables import (
     attrition_table,
     format_table,
@@ -38,6 +39,7 @@ __all__ = [
     "model_table",
     "outcome_table",
     "reliability_table",
+    "score",
     "table_one",
     "write_tables",
 ]
