@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from . import errors
 from .instruments import Instrument, list_instruments, load_instrument
+from .plots import plot_items, plot_trajectories
 from .scoring import score
 from .tables import (
     attrition_table,
@@ -38,6 +39,8 @@ __all__ = [
     "load_instrument",
     "model_table",
     "outcome_table",
+    "plot_items",
+    "plot_trajectories",
     "reliability_table",
     "score",
     "table_one",
