@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TableError
-from ._common import finish, key, require_columns, t_interval
+from ._common import finish, key, order_rows, require_columns, t_interval
 
 __all__ = ["model_table", "outcome_table"]
 
@@ -182,7 +182,8 @@ def outcome_table(
     Returns
     -------
     pandas.DataFrame
-        One row per group x time, columns: ``<group>``, ``<time>``; observed
+        One row per group x time (groups, then times, in the order of the
+        model's marginal means), columns: ``<group>``, ``<time>``; observed
         ``n``, ``mean``, ``sd``; marginal mean ``emmean``, ``se``, ``df``,
         ``lower``, ``upper``; change from baseline within the group ``change``,
         ``change_se``, ``change_df``, ``change_lower``, ``change_upper``,
@@ -204,7 +205,8 @@ def outcome_table(
     base = times[0] if baseline is None else _find_level(baseline, times, time)
     ref = groups[0]
 
-    table = em[[group, time, "emmean", "se", "df", "lower", "upper"]].copy()
+    table = order_rows(em, [group, time], [groups, times])
+    table = table[[group, time, "emmean", "se", "df", "lower", "upper"]].reset_index(drop=True)
     table.insert(2, "n", np.nan)
     table.insert(3, "mean", np.nan)
     table.insert(4, "sd", np.nan)
