@@ -85,9 +85,9 @@ def finish(table: pd.DataFrame, kind: str, **attrs: Any) -> pd.DataFrame:
 def order_rows(frame: pd.DataFrame, by: Sequence[str], orders: Sequence[list[Any]]) -> pd.DataFrame:
     """Sort ``frame`` by columns ``by`` following the explicit level ``orders``
     (values not in an order go last, in their current order)."""
-    sorter = pd.DataFrame(index=frame.index)
+    sorter = pd.DataFrame(index=range(len(frame)))
     for i, (col, order) in enumerate(zip(by, orders, strict=True)):
         rank = {key(v): j for j, v in enumerate(order)}
         sorter[f"_o{i}"] = [rank.get(key(v), len(rank)) for v in frame[col]]
-    idx = sorter.sort_values(list(sorter.columns), kind="stable").index
-    return frame.loc[idx]
+    positions = sorter.sort_values(list(sorter.columns), kind="stable").index
+    return frame.iloc[list(positions)]
