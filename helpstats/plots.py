@@ -6,15 +6,9 @@ backend (scripts, CI, ``helpstats analyze``).
 
 Examples
 --------
->>> import matplotlib
->>> matplotlib.use("Agg")
->>> import pandas as pd
 >>> import helpstats as hs
->>> long = pd.DataFrame({"pid": [1, 1, 2, 2, 3, 3, 4, 4], "wave": [0, 1] * 4,
-...                      "arm": ["a"] * 4 + ["b"] * 4, "y": [10, 8, 12, 9, 11, 11, 13, 12]})
->>> ax = hs.plot_trajectories(long, group="arm", time="wave", outcome="y")
->>> ax.get_legend_handles_labels()[1]
-['a', 'b']
+>>> sorted(name for name in hs.__all__ if name.startswith("plot_"))
+['plot_items', 'plot_trajectories']
 """
 
 from __future__ import annotations
@@ -82,6 +76,18 @@ def plot_trajectories(
     matplotlib.axes.Axes
         One labelled line per group (legend titled ``group``); times that are
         all numbers are placed at their values, others evenly with their labels.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> import helpstats as hs
+    >>> long = pd.DataFrame({"pid": [1, 1, 2, 2, 3, 3, 4, 4], "wave": [0, 1] * 4,
+    ...                      "arm": ["a"] * 4 + ["b"] * 4, "y": [10, 8, 12, 9, 11, 11, 13, 12]})
+    >>> ax = hs.plot_trajectories(long, group="arm", time="wave", outcome="y")
+    >>> ax.get_legend_handles_labels()[1]
+    ['a', 'b']
     """
     is_frame = isinstance(fit_or_data, pd.DataFrame)
     if is_frame:

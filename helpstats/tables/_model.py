@@ -197,6 +197,34 @@ def outcome_table(
         ``attrs``: ``kind="outcome"``, ``group``, ``time``, ``outcome``,
         ``baseline``, ``reference``, ``standardiser``, ``standardiser_sd``,
         ``adjust``, ``formula``, ``nobs``, ``notes``.
+
+    Examples
+    --------
+    ``fit`` would come from ``hs.fit_mixed``; here a hand-made stand-in with its
+    methods shows the arithmetic (R's emmeans labels contrasts ``"c - t"``):
+
+    >>> import pandas as pd
+    >>> import helpstats as hs
+    >>> from types import SimpleNamespace
+    >>> em = pd.DataFrame({"arm": ["c", "t", "c", "t"], "wave": [0, 0, 1, 1],
+    ...                    "emmean": [10.0, 10.2, 9.0, 7.0], "se": 0.5, "df": 40.0})
+    >>> em["lower"], em["upper"] = em["emmean"] - 1.01, em["emmean"] + 1.01
+    >>> def contrasts(specs, by=None, at=None, method="pairwise", adjust="none"):
+    ...     if specs == "wave":
+    ...         return pd.DataFrame({"contrast": "0 - 1", "arm": ["c", "t"], "se": 0.6,
+    ...                              "estimate": [1.0, 3.2], "df": 40.0, "p": [0.1, 1e-5]})
+    ...     return pd.DataFrame({"contrast": "c - t", "wave": [0, 1], "se": 0.7,
+    ...                          "estimate": [-0.2, 2.0], "df": 40.0, "p": [0.78, 0.007]})
+    >>> fit = SimpleNamespace(formula="y ~ arm * wave + (1 | id)", nobs=80, reml=True,
+    ...                       sigma=2.0, emmeans=lambda specs, by=None, at=None: em,
+    ...                       contrasts=contrasts)
+    >>> t = hs.outcome_table(fit, group="arm", time="wave", standardiser="sigma")
+    >>> t[["arm", "wave", "emmean", "change", "comparison", "diff", "diff_p", "d"]]
+      arm  wave  emmean  change comparison  diff  diff_p    d
+    0   c     0    10.0     NaN        NaN   NaN     NaN  NaN
+    1   c     1     9.0    -1.0        NaN   NaN     NaN  NaN
+    2   t     0    10.2     NaN      t - c   0.2   0.780  0.1
+    3   t     1     7.0    -3.2      t - c  -2.0   0.007 -1.0
     """
     em = _frame(fit.emmeans(group, by=time), "fit.emmeans(group, by=time)",
                 [group, time, "emmean", "se", "df", "lower", "upper"])
