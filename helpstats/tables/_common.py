@@ -69,8 +69,11 @@ def t_interval(
 
 def key(value: object) -> str:
     """A matching key for a factor level: levels from the model and data may differ in
-    type (``2`` and ``"2"``), so they are matched on their text."""
-    if isinstance(value, float) and value.is_integer():
+    type (``2`` and ``"2"``), so they are matched on their text, spelled as R labels
+    levels (``2.0`` as ``"2"``, ``True`` as ``"TRUE"``)."""
+    if isinstance(value, bool | np.bool_):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     return str(value)
 

@@ -67,7 +67,9 @@ def model_table(fit: MixedFit, *, level: float = 0.95) -> pd.DataFrame:
           the value in ``estimate``.
 
         ``attrs``: ``kind="model"``, ``formula``, ``method`` (``"REML"`` or
-        ``"ML"``), ``nobs``, ``ngroups``, ``level`` and ``notes``.
+        ``"ML"``), ``nobs``, ``ngroups``, ``level`` and ``notes`` (which also
+        report rows the fit dropped, non-convergence and singular fits when the
+        fit has ``n_dropped``, ``converged`` and ``singular``).
 
     Examples
     --------
@@ -134,6 +136,7 @@ def model_table(fit: MixedFit, *, level: float = 0.95) -> pd.DataFrame:
         + (f" in {groups_text}" if groups_text else "")
         + f". {_pct(level)} CI: estimate -/+ t(df) x SE with Satterthwaite df. "
         "Random: variances (estimate) and SDs or correlations (sdcor)."
+        + _fit_warnings(fit)
     )
     return finish(table, "model", formula=fit.formula, method=method, nobs=int(fit.nobs),
                   ngroups=ngroups, level=level, notes=notes)
@@ -281,6 +284,19 @@ def _frame(value: object, what: str, required: list[str]) -> pd.DataFrame:
     frame = value.rename(columns=_RENAME)
     require_columns(frame, required, what)
     return frame
+
+
+def _fit_warnings(fit: MixedFit) -> str:
+    """Dropped rows and convergence problems the fit reports, as note sentences."""
+    text = ""
+    n_dropped = int(getattr(fit, "n_dropped", 0) or 0)
+    if n_dropped:
+        text += f" {n_dropped} row(s) with missing values in model variables were not used."
+    if getattr(fit, "converged", True) is False:
+        text += " The optimiser did not converge: interpret with caution."
+    if getattr(fit, "singular", False) is True:
+        text += " Singular fit: a variance component is estimated at its boundary."
+    return text
 
 
 def _vc_term(var1: object, var2: object) -> str:

@@ -185,3 +185,21 @@ def test_outcome_table_signs_with_three_arms() -> None:
     assert t.attrs["standardiser_sd"] == pytest.approx(6**0.5)
     assert r.loc[("t2", 1), "d"] == pytest.approx(-1.0 / 6**0.5)
     assert r.loc[("c", 1), "n"] == 0 and np.isnan(r.loc[("c", 1), "mean"])
+
+
+def test_model_table_notes_report_fit_problems(btheb_fit: StandInFit) -> None:
+    class Troubled:
+        def __getattr__(self, name: str) -> Any:
+            extra = {"n_dropped": 3, "converged": False, "singular": True}
+            return extra[name] if name in extra else getattr(btheb_fit, name)
+
+    notes = hs.model_table(Troubled()).attrs["notes"]  # type: ignore[arg-type]
+    assert "3 row(s) with missing values" in notes
+    assert "did not converge" in notes and "Singular fit" in notes
+    assert "did not converge" not in hs.model_table(btheb_fit).attrs["notes"]
+
+
+def test_boolean_group_levels_match_r_labels() -> None:
+    from helpstats.tables._common import key
+
+    assert [key(True), key(np.False_), key(3.0), key("TAU")] == ["TRUE", "FALSE", "3", "TAU"]
