@@ -27,13 +27,13 @@ from __future__ import annotations
 
 from ._attrition import attrition_table
 from ._format import format_p, format_table
-from ._model import MixedFit, model_table, outcome_table
+from ._model import FitLike, model_table, outcome_table
 from ._reliability import reliability_table
 from ._table_one import table_one
 from ._write import write_tables
 
 __all__ = [
-    "MixedFit",
+    "FitLike",
     "attrition_table",
     "format_p",
     "format_table",

@@ -19,7 +19,7 @@ _RENAME = {"SE": "se", "lower.CL": "lower", "upper.CL": "upper", "t.ratio": "t",
            "p.value": "p", "grp": "group"}
 
 
-class MixedFit(Protocol):
+class FitLike(Protocol):
     """What the tables need from a fitted mixed model (``hs.fit_mixed``'s result)."""
 
     fixed: pd.DataFrame
@@ -38,7 +38,7 @@ class MixedFit(Protocol):
     ) -> pd.DataFrame: ...
 
 
-def model_table(fit: MixedFit, *, level: float = 0.95) -> pd.DataFrame:
+def model_table(fit: FitLike, *, level: float = 0.95) -> pd.DataFrame:
     """Fixed effects, variance components and fit summary of a mixed model.
 
     Parameters
@@ -143,7 +143,7 @@ def model_table(fit: MixedFit, *, level: float = 0.95) -> pd.DataFrame:
 
 
 def outcome_table(
-    fit: MixedFit,
+    fit: FitLike,
     *,
     group: str,
     time: str,
@@ -286,7 +286,7 @@ def _frame(value: object, what: str, required: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _fit_warnings(fit: MixedFit) -> str:
+def _fit_warnings(fit: FitLike) -> str:
     """Dropped rows and convergence problems the fit reports, as note sentences."""
     text = ""
     n_dropped = int(getattr(fit, "n_dropped", 0) or 0)
@@ -348,7 +348,7 @@ def _pick(frame: pd.DataFrame, by_col: str, by_value: Any, a: Any, b: Any,
                      f"the fit returned {list(rows['contrast'])}. Check the factor levels.")
 
 
-def _change(fit: MixedFit, table: pd.DataFrame, group: str, time: str, base: Any,
+def _change(fit: FitLike, table: pd.DataFrame, group: str, time: str, base: Any,
             level: float) -> pd.DataFrame:
     what = "fit.contrasts(time, by=group)"
     con = _frame(fit.contrasts(time, by=group, method="pairwise", adjust="none"), what,
@@ -365,7 +365,7 @@ def _change(fit: MixedFit, table: pd.DataFrame, group: str, time: str, base: Any
     return out
 
 
-def _differences(fit: MixedFit, table: pd.DataFrame, group: str, time: str, ref: Any,
+def _differences(fit: FitLike, table: pd.DataFrame, group: str, time: str, ref: Any,
                  adjust: str, level: float) -> pd.DataFrame:
     what = "fit.contrasts(group, by=time)"
     con = _frame(fit.contrasts(group, by=time, method="pairwise", adjust=adjust), what,
@@ -386,7 +386,7 @@ def _differences(fit: MixedFit, table: pd.DataFrame, group: str, time: str, ref:
     return out
 
 
-def _standardiser(standardiser: str | float, fit: MixedFit, table: pd.DataFrame, group: str,
+def _standardiser(standardiser: str | float, fit: FitLike, table: pd.DataFrame, group: str,
                   time: str, base: Any) -> tuple[float, str]:
     if isinstance(standardiser, int | float) and not isinstance(standardiser, bool):
         value, name = float(standardiser), "given SD"

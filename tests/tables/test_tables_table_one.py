@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import helpstats as hs
@@ -131,3 +133,18 @@ def test_format_table_one() -> None:
 def test_errors(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(TableError, match=message):
         hs.table_one(DATA, **kwargs)  # type: ignore[arg-type]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", None]), st.sampled_from(["x", "y", None]),
+                          st.one_of(st.none(), st.floats(-100, 100))), min_size=1, max_size=30))
+def test_counts_add_up(rows: list[tuple[str | None, str | None, float | None]]) -> None:
+    df = pd.DataFrame(rows, columns=["g", "c", "v"]).astype({"v": float})
+    t1 = hs.table_one(df, by="g", variables=["c", "v"], categorical=["c"])
+    n = t1[t1["variable"] == "n"].set_index("group")["n"]
+    for group, block in t1[t1["variable"] == "c"].groupby("group"):
+        assert block["n"].sum() + block["missing"].iloc[0] == n[group]
+    numeric = t1[t1["variable"] == "v"].set_index("group")
+    assert (numeric["n"] + numeric["missing"] == n).all()
+    assert n["Overall"] == len(df)
+    assert n.drop("Overall").sum() + t1.attrs["n_group_missing"] == len(df)
