@@ -23,6 +23,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,7 @@ from .instruments import Instrument, Item, ResponseSet, Scale, load_instrument
 
 __all__ = ["find_invalid_cells", "item_scores", "resolve_columns", "score"]
 
-InstrumentLike = str | Instrument
+InstrumentLike = str | Path | Instrument
 ColumnSpec = Mapping[str, str] | str | None
 
 MISSING = -1  # position code of a missing response
@@ -397,7 +398,7 @@ def _warn_provisional(inst: Instrument, stacklevel: int) -> None:
 def _raise_problems(problems: list[dict[str, Any]], label: str) -> None:
     table = pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
     lines = [
-        f"  row {p['row']!r}, column {p['column']!r}: value {p['value']!r} is {p['problem']} "
+        f"  row {p['row']!r}, column {p['column']!r}, value {p['value']!r}: {p['problem']} "
         f"(allowed: {p['allowed']})"
         for p in problems[:MAX_LISTED]
     ]
@@ -432,7 +433,7 @@ def _columns_per_instrument(instruments: Sequence[Instrument],
 
 
 def _as_instruments(instrument: InstrumentLike | Sequence[InstrumentLike]) -> list[Instrument]:
-    if isinstance(instrument, str | Instrument):
+    if isinstance(instrument, str | Path | Instrument):
         return [load_instrument(instrument)]
     instruments = [load_instrument(i) for i in instrument]
     ids = [i.id for i in instruments]
