@@ -22,6 +22,17 @@ from .reliability import item_analysis, reliability
 from .reshape import stack_waves, to_long, to_wide
 from .scoring import score
 from .validate import validate
+from .plots import plot_items, plot_trajectories
+from .scoring import score
+from .tables import (
+    attrition_table,
+    format_table,
+    model_table,
+    outcome_table,
+    reliability_table,
+    table_one,
+    write_tables,
+)
 
 __version__ = "0.1.0"
 
@@ -44,4 +55,17 @@ __all__ = [
     "to_long",
     "to_wide",
     "validate",
+    "attrition_table",
+    "errors",
+    "format_table",
+    "list_instruments",
+    "load_instrument",
+    "model_table",
+    "outcome_table",
+    "plot_items",
+    "plot_trajectories",
+    "reliability_table",
+    "score",
+    "table_one",
+    "write_tables",
 ]

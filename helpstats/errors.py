@@ -25,6 +25,8 @@ __all__ = [
     "RoleError",
     "ReliabilityError",
     "MiskeyedItemWarning",
+
+    "TableError",
     "ProvisionalKeyWarning",
     "InvalidCellsWarning",
     "ExportWarning",
@@ -73,6 +75,9 @@ class RoleError(HelpstatsError, ValueError):
 
 class ReliabilityError(HelpstatsError, ValueError):
     """Reliability, item analysis or reliable change could not be computed."""
+
+class TableError(HelpstatsError, ValueError):
+    """A results table or plot could not be built from its inputs, or not written."""
 
 
 class ProvisionalKeyWarning(UserWarning):
