@@ -15,13 +15,18 @@ from __future__ import annotations
 
 from . import errors
 from .instruments import Instrument, list_instruments, load_instrument
+from .roles import classify_roles, describe_role_rule, role_cutoffs, roles_from_interactions
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Instrument",
     "__version__",
+    "classify_roles",
+    "describe_role_rule",
     "errors",
     "list_instruments",
     "load_instrument",
+    "role_cutoffs",
+    "roles_from_interactions",
 ]

@@ -25,6 +25,7 @@ __all__ = [
     "RoleError",
     "ProvisionalKeyWarning",
     "InvalidCellsWarning",
+    "RoleMissingWarning",
 ]
 
 
@@ -74,3 +75,7 @@ class ProvisionalKeyWarning(UserWarning):
 
 class InvalidCellsWarning(UserWarning):
     """Invalid item responses were scored as missing (``on_invalid="missing"``)."""
+
+
+class RoleMissingWarning(UserWarning):
+    """Some members could not be given a helping role because a value is missing."""
