@@ -16,6 +16,7 @@ from __future__ import annotations
 from . import errors
 from .instruments import Instrument, list_instruments, load_instrument
 from .roles import classify_roles, describe_role_rule, role_cutoffs, roles_from_interactions
+from .simulate import power, simulate_trial
 
 __version__ = "0.1.0"
 
@@ -27,6 +28,8 @@ __all__ = [
     "errors",
     "list_instruments",
     "load_instrument",
+    "power",
     "role_cutoffs",
     "roles_from_interactions",
+    "simulate_trial",
 ]
