@@ -13,10 +13,11 @@ True
 
 from __future__ import annotations
 
-from . import errors
+from . import datasets, errors
 from .instruments import Instrument, list_instruments, load_instrument
 from .roles import classify_roles, describe_role_rule, role_cutoffs, roles_from_interactions
 from .simulate import power, simulate_trial
+from .study import load_study
 
 __version__ = "0.1.0"
 
@@ -25,9 +26,11 @@ __all__ = [
     "__version__",
     "classify_roles",
     "describe_role_rule",
+    "datasets",
     "errors",
     "list_instruments",
     "load_instrument",
+    "load_study",
     "power",
     "role_cutoffs",
     "roles_from_interactions",
