@@ -16,6 +16,7 @@ from __future__ import annotations
 from . import datasets, errors
 from .instruments import Instrument, list_instruments, load_instrument
 from .roles import classify_roles, describe_role_rule, role_cutoffs, roles_from_interactions
+from .scoring import score
 from .simulate import power, simulate_trial
 from .study import load_study
 
@@ -34,5 +35,6 @@ __all__ = [
     "power",
     "role_cutoffs",
     "roles_from_interactions",
+    "score",
     "simulate_trial",
 ]

@@ -272,8 +272,9 @@ def list_instruments() -> pd.DataFrame:
     --------
     >>> import helpstats as hs
     >>> table = hs.list_instruments()
-    >>> table.set_index("id").loc["phq9", ["domain", "n_items", "verification"]].tolist()
-    ['depression/anxiety', 9, 'verified']
+    >>> row = table.set_index("id").loc["phq9"]
+    >>> row["domain"], int(row["n_items"]), row["verification"]
+    ('depression/anxiety', 9, 'verified')
     """
     rows = []
     for instrument_id in _bundled_paths():
@@ -513,7 +514,7 @@ class _Parser:
             else:
                 default_set = None
             set_id = table.get("response_set", default_set)
-            if set_id not in sets:
+            if not isinstance(set_id, str) or set_id not in sets:
                 raise self.fail(f"{where}.response_set",
                                 f"expected one of {', '.join(sets)}; found {set_id!r}")
             response_set = sets[set_id]
@@ -552,7 +553,7 @@ class _Parser:
         if not isinstance(raw, list) or not raw:
             raise self.fail("scales", "expected an array of [[scales]] tables")
         by_number = {item.number: item for item in items}
-        scales = []
+        scales: list[Scale] = []
         for index, table in enumerate(raw):
             where = f"scales[{index}]"
             if not isinstance(table, dict):
@@ -679,7 +680,7 @@ class _Parser:
     def bands(self, raw: Any, where: str, score_range: tuple[float, float]) -> tuple[Band, ...]:
         if not isinstance(raw, list):
             raise self.fail(f"{where}.bands", "expected an array of [[scales.bands]] tables")
-        bands = []
+        bands: list[Band] = []
         for index, table in enumerate(raw):
             here = f"{where}.bands[{index}]"
             if not isinstance(table, dict):
