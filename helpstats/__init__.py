@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from . import datasets, errors
 from .instruments import Instrument, list_instruments, load_instrument
+from .report import analyze
 from .roles import classify_roles, describe_role_rule, role_cutoffs, roles_from_interactions
 from .scoring import score
 from .simulate import power, simulate_trial
@@ -25,6 +26,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Instrument",
     "__version__",
+    "analyze",
     "classify_roles",
     "describe_role_rule",
     "datasets",

@@ -42,7 +42,6 @@ from typing import Any
 
 import pandas as pd
 
-from . import __version__
 from .errors import HelpstatsError
 from .roles import ROLE_DTYPE, classify_roles, describe_role_rule, role_cutoffs
 from .scoring import find_invalid_cells, score
@@ -222,6 +221,8 @@ def _roles(study: Study, spec: RoleSpec, frame: pd.DataFrame) -> pd.Series:
 
 def software_versions() -> dict[str, str]:
     """Versions of Python, helpstats and the libraries behind the numbers."""
+    from . import __version__
+
     versions = {"Python": platform.python_version(), "helpstats": __version__}
     for name in _SOFTWARE:
         try:
@@ -340,6 +341,8 @@ def render_report(
     >>> "<h1>T &amp; F</h1>" in out.read_text()
     True
     """
+    from . import __version__
+
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         f"<title>{html.escape(title)}</title>",
