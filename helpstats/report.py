@@ -160,8 +160,9 @@ def build_frame(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
     data : pandas.DataFrame
         The exports' columns (plus ``source`` and ``source_row``: file and
         spreadsheet row), the scale scores of every instrument and, with a
-        ``[roles]`` section, ``role``. The wave column is an ordered
-        categorical in the study's wave order.
+        ``[roles]`` section, ``role`` (and the rule in
+        ``attrs["role_rule"]``). The wave column is an ordered categorical in
+        the study's wave order.
     validation : pandas.DataFrame
         Columns ``source, row, column, item, value, problem``: invalid cells
         (scored as missing), absent item columns and rows left out.
@@ -195,7 +196,9 @@ def build_frame(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame[study.wave] = pd.Categorical(frame[study.wave], categories=_waves(study, frame),
                                        ordered=True)
     if study.roles is not None:
-        frame["role"] = _roles(study, study.roles, frame)
+        roles = _roles(study, study.roles, frame)
+        frame["role"] = roles
+        frame.attrs["role_rule"] = roles.attrs["role_rule"]
     validation = pd.DataFrame(problems, columns=_VALIDATION_COLUMNS)
     return frame, validation
 
@@ -255,8 +258,8 @@ def methods_text(study: Study, data: pd.DataFrame) -> list[str]:
                   else "PROVISIONAL (not verified against a primary source)")
         paragraphs.append(f"{inst.name} ({inst.abbreviation}, helpstats definition "
                           f"{inst.version}; scoring key {status}): {scales}. {inst.citation}")
-    if "role" in data.columns:
-        paragraphs.append(describe_role_rule(data["role"]))
+    if "role_rule" in data.attrs:
+        paragraphs.append(describe_role_rule(data.attrs["role_rule"]))
     waves = ", ".join(map(str, data[study.wave].cat.categories))
     paragraphs.append(
         f"Each outcome was analysed with a linear mixed model fitted by restricted maximum "
@@ -451,8 +454,8 @@ def analyze(
         baseline = study.baseline if study.baseline is not None else data[wave].cat.categories[0]
         first = data[data[wave] == baseline]
         tables["Table 1"] = table_one(first, by=by, variables=list(study.table_one))
-        if "role" in data.columns:
-            tables["Role cut-offs"] = role_cutoffs(data["role"])
+        if "role_rule" in data.attrs:
+            tables["Role cut-offs"] = role_cutoffs(data.attrs["role_rule"])
         tables["Attrition"] = attrition_table(data, id=study.id, wave=wave, by=by)
         per_wave = []
         for spec in study.instruments:
