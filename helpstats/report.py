@@ -455,11 +455,14 @@ def analyze(
         first = data[data[wave] == baseline]
         tables["Table 1"] = table_one(first, by=by, variables=list(study.table_one))
         if "role_rule" in data.attrs:
-            tables["Role cut-offs"] = role_cutoffs(data.attrs["role_rule"])
+            cutoffs = role_cutoffs(data.attrs["role_rule"])
+            cutoffs.attrs["notes"] = describe_role_rule(data.attrs["role_rule"])
+            tables["Role cut-offs"] = cutoffs
         tables["Attrition"] = attrition_table(data, id=study.id, wave=wave, by=by)
         per_wave = []
         for spec in study.instruments:
-            per_wave.append(reliability(data, spec.instrument, columns=spec.columns, by=wave))
+            result = reliability(data, spec.instrument, columns=spec.columns, by=wave)
+            per_wave.append(result.assign(scale=f"{spec.instrument.id}_" + result["scale"]))
         tables["Reliability"] = reliability_table(pd.concat(per_wave, ignore_index=True),
                                                   by=wave)
 
@@ -513,8 +516,9 @@ def analyze(
     sections: list[tuple[str, list[tuple[str, Any]]]] = [
         ("Data and validation", [
             ("text", f"{len(data)} observations of {data[study.id].nunique()} members from "
-                     f"{len(study.files)} file(s); {len(state['validation'])} problem(s) "
-                     "found (listed below and in validation.csv)."),
+                     f"{len(study.files)} file(s); {len(state['validation'])} invalid or "
+                     f"missing cell(s) or row(s) left out, and {len(notes)} note(s) "
+                     "(listed below and in validation.csv)."),
             ("table", validation.head(50)),
         ]),
         *((name, [("table", table)]) for name, table in tables.items()
