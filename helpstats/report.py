@@ -415,6 +415,9 @@ def analyze(
         The study file is malformed, or names columns the exports lack; the
         message names the study file's line and key.
     """
+    if not isinstance(study, Study):
+        study = load_study(study)
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -433,8 +436,6 @@ def analyze(
         write_tables,
     )
 
-    if not isinstance(study, Study):
-        study = load_study(study)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     by = study.model.by

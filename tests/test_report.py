@@ -169,3 +169,20 @@ def test_analyze_end_to_end(tmp_path: Path) -> None:
     assert "Maton, 1988" in text and "helping_given 2" in text
     assert "role * wave + (1 | participant) + (1 | group)" in text
     assert "Satterthwaite" in text and f"helpstats {hs.__version__}" in text
+
+
+def test_cli_analyze_reports_study_mistake(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = write_study(tmp_path, STUDY.replace(
+        'receiving = "got"', 'receiving = "got"\nat = "always"'))
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    run = subprocess.run([sys.executable, "-m", "helpstats", "analyze", str(path), "-o",
+                          str(tmp_path / "out")], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert run.returncode == 2
+    assert f"{path}, line 17, key 'roles.at': expected one of baseline, each_wave" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()
