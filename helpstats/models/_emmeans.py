@@ -8,6 +8,7 @@ with equal weights over the factors not named (Lenth's emmeans).
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -101,25 +102,28 @@ def _cells(
         raise ModelError(
             f"specs {spec_vars} and by {by_vars} must name distinct fixed-effect variables."
         )
-    grid = _grid(fit, spec_vars + by_vars, at)
+    overall = spec_vars == ["1"]  # emmeans' "~ 1": one grand mean, labelled "overall"
+    real_spec = [] if overall else spec_vars
+    grid = _grid(fit, real_spec + by_vars, at)
     X, _, _ = design_matrix(grid, fit._parsed.fixed, fit._coding)
     X = X[:, fit._keep]
 
-    def levels_of(v: str) -> list[Hashable]:
-        return list(dict.fromkeys(grid[v].tolist()))
+    def crossed(names: list[str]) -> list[tuple[Hashable, ...]]:
+        levels = [list(dict.fromkeys(grid[v].tolist())) for v in reversed(names)]
+        return [tuple(reversed(c)) for c in itertools.product(*levels)]
 
-    spec_levels = [tuple(reversed(c)) for c in
-                   itertools.product(*(levels_of(v) for v in reversed(spec_vars)))]
-    by_levels = [tuple(reversed(c)) for c in
-                 itertools.product(*(levels_of(v) for v in reversed(by_vars)))]
-    keys = list(zip(*(grid[v].tolist() for v in spec_vars + by_vars), strict=True))
+    spec_levels: list[tuple[Hashable, ...]] = [("overall",)] if overall else crossed(spec_vars)
+    by_levels = crossed(by_vars)
+    keys = list(zip(*(grid[v].tolist() for v in real_spec + by_vars), strict=True))
+    if not keys:
+        keys = [()] * len(grid)
     index: dict[tuple[Hashable, ...], list[int]] = {}
     for i, key in enumerate(keys):
         index.setdefault(key, []).append(i)
     funcs = {}
     for b in by_levels:
         for s in spec_levels:
-            funcs[(s, b)] = X[index[s + b]].mean(axis=0)
+            funcs[(s, b)] = X[index[(() if overall else s) + b]].mean(axis=0)
     return spec_levels, by_levels, funcs
 
 
@@ -149,10 +153,14 @@ def emmeans(fit: MixedFit, specs: str | Sequence[str], *, by: str | Sequence[str
 
 
 def _label(fit: MixedFit, spec_vars: list[str], level: tuple[Hashable, ...]) -> str:
+    """emmeans' label: numeric values prefixed by the variable name, and labels
+    containing - + / * put in parentheses (emmeans' ``parens`` option)."""
     parts = []
     for v, x in zip(spec_vars, level, strict=True):
-        parts.append(level_label(x) if fit._coding.is_factor(v) else f"{v}{level_label(x)}")
-    return " ".join(parts)
+        numeric = v != "1" and not fit._coding.is_factor(v)
+        parts.append(f"{v}{level_label(x)}" if numeric else level_label(x))
+    label = " ".join(parts)
+    return f"({label})" if re.search(r"[-+/*]", label) else label
 
 
 def _pairs(k: int, method: str) -> list[tuple[int, int]]:
