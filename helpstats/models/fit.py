@@ -54,6 +54,25 @@ class MixedFit:
         ``group, var1, var2, vcov, sdcor`` as lme4's ``as.data.frame(VarCorr(fit))``.
     dropped_columns : tuple of str
         Fixed-effect columns dropped because the model matrix was rank deficient.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import helpstats as hs
+    >>> rng = np.random.default_rng(7)
+    >>> d = pd.DataFrame({"id": np.repeat(np.arange(40), 3), "wave": np.tile([0.0, 1, 2], 40)})
+    >>> d["arm"] = np.where(d["id"] % 2 == 0, "peer", "usual")
+    >>> slope = np.where(d["arm"] == "peer", -1.0, 0.0)
+    >>> d["y"] = rng.normal(0, 2, 40)[d["id"]] + slope * d["wave"] + rng.normal(size=120)
+    >>> fit = hs.fit_mixed(d, "y ~ arm * wave + (1 | id)")
+    >>> fit.anova()["term"].tolist()
+    ['arm', 'wave', 'arm:wave']
+    >>> fit.contrasts("arm", by="wave", at={"wave": [0, 2]})[["contrast", "wave"]].values.tolist()
+    [['peer - usual', 0.0], ['peer - usual', 2.0]]
+    >>> list(fit.emmeans("arm", at={"wave": 2}).columns)
+    ['arm', 'emmean', 'se', 'df', 'lower', 'upper']
+    >>> list(fit.varcorr["group"])
+    ['id', 'Residual']
     """
 
     formula: str

@@ -121,6 +121,8 @@ def test_result_is_frozen_and_consistent() -> None:
     assert re.shape == (24, 2)
     text = fit.summary()
     assert "REML" in text and fit.formula in text and "Number of obs: 96" in text
+    corr = fit.varcorr["sdcor"].iloc[2]
+    assert text.split("Random effects:")[1].splitlines()[3].endswith(f"{corr:5.2f}")
     assert set(fit.optimizer) >= {"evaluations", "gradient", "scaled_gradient", "message"}
 
 
