@@ -152,15 +152,29 @@ def emmeans(fit: MixedFit, specs: str | Sequence[str], *, by: str | Sequence[str
                                        "upper"])
 
 
-def _label(fit: MixedFit, spec_vars: list[str], level: tuple[Hashable, ...]) -> str:
-    """emmeans' label: numeric values prefixed by the variable name, and labels
-    containing - + / * put in parentheses (emmeans' ``parens`` option)."""
-    parts = []
-    for v, x in zip(spec_vars, level, strict=True):
-        numeric = v != "1" and not fit._coding.is_factor(v)
-        parts.append(f"{v}{level_label(x)}" if numeric else level_label(x))
-    label = " ".join(parts)
-    return f"({label})" if re.search(r"[-+/*]", label) else label
+def _numeric_looking(labels: list[str]) -> bool:
+    try:
+        [float(x) for x in labels]
+    except ValueError:
+        return False
+    return True
+
+
+def _labels(spec_vars: list[str], levels: list[tuple[Hashable, ...]]) -> list[str]:
+    """emmeans' contrast labels: a variable whose levels all look numeric (a covariate,
+    or a factor such as wave "0", "1") is prefixed by its name ("wave0"); a label
+    containing - + / * is put in parentheses (emmeans' ``parens`` option)."""
+    columns = []
+    for i, v in enumerate(spec_vars):
+        text = [level_label(lv[i]) for lv in levels]
+        if v != "1" and _numeric_looking(text):
+            text = [f"{v}{t}" for t in text]
+        columns.append(text)
+    out = []
+    for parts in zip(*columns, strict=True):
+        label = " ".join(parts)
+        out.append(f"({label})" if re.search(r"[-+/*]", label) else label)
+    return out
 
 
 def _pairs(k: int, method: str) -> list[tuple[int, int]]:
@@ -203,7 +217,7 @@ def contrasts(fit: MixedFit, specs: str | Sequence[str], *,
         adjust = "sidak"
     spec_vars, by_vars = parse_specs(specs, by)
     spec_levels, by_levels, funcs = _cells(fit, spec_vars, by_vars, at)
-    labels = [_label(fit, spec_vars, s) for s in spec_levels]
+    labels = _labels(spec_vars, spec_levels)
     out = []
     for b in by_levels:
         rows = []

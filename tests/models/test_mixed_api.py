@@ -182,6 +182,7 @@ def test_tukey_and_holm_adjustments() -> None:
     holm = fit.contrasts("w", adjust="holm")
     bonf = fit.contrasts("w", adjust="bonferroni")
     assert len(raw) == 6
+    assert raw["contrast"].iloc[0] == "w0 - w1"  # numeric-looking levels get the name, as emmeans
     assert (tukey["p"] >= raw["p"] - 1e-12).all()
     assert (holm["p"] <= bonf["p"] + 1e-12).all()
     np.testing.assert_allclose(bonf["p"], np.minimum(1, 6 * raw["p"]))
