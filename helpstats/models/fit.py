@@ -295,6 +295,14 @@ def _check_frame(data: pd.DataFrame, parsed: Formula) -> tuple[pd.DataFrame, int
         raise ModelError(
             f"No complete rows: every row misses at least one of {used}. Check the data."
         )
+    infinite = [c for c in used if pd.api.types.is_numeric_dtype(frame[c])
+                and not pd.api.types.is_bool_dtype(frame[c])
+                and np.isinf(frame[c].to_numpy(dtype=float)).any()]
+    if infinite:
+        raise ModelError(
+            f"Column(s) {infinite} contain infinite values; expected finite numbers. "
+            "Replace them (e.g. with NaN, which drops the row) before fitting."
+        )
     y = frame[parsed.response]
     if pd.api.types.is_bool_dtype(y) or not pd.api.types.is_numeric_dtype(y):
         raise ModelError(

@@ -57,6 +57,13 @@ def test_single_level_grouping_factor_is_an_error() -> None:
         hs.fit_mixed(d, "y ~ wave + (1 | one)")
 
 
+def test_infinite_values_are_an_error() -> None:
+    d = panel()
+    d.loc[3, "wave"] = np.inf
+    with pytest.raises(ModelError, match="infinite"):
+        hs.fit_mixed(d, "y ~ wave + (1 | pid)")
+
+
 def test_rank_deficient_columns_are_dropped_and_reported() -> None:
     d = panel().assign(wave2=lambda x: 2 * x["wave"])
     with pytest.warns(UserWarning, match="rank deficient so dropping 1 column"):
