@@ -416,6 +416,22 @@ def _fit(data: pd.DataFrame, formula: str, *, reml: bool, theta: np.ndarray | No
     small = np.max(np.abs(conv["scaled_gradient"]), initial=0.0) < 2e-3
     # nlopt's 'roundoff limited' (-4) means no further progress: judged by the gradient
     converged = bool((opt.status > 0 or opt.status == -4) and (small or singular))
+    if theta is None and singular:
+        warnings.warn(
+            f"boundary (singular) fit for {formula!r}: a random-effect variance is estimated "
+            "as zero or a correlation as +/-1 (fit.singular is True; see fit.varcorr). "
+            "Consider simplifying the random effects.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    if theta is None and not converged:
+        warnings.warn(
+            f"The fit of {formula!r} may not have converged: {opt.message}, max |scaled "
+            f"gradient| {np.max(np.abs(conv['scaled_gradient'])):.2g} (tolerance 0.002). "
+            "Check fit.optimizer; rescaling covariates often helps.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
     npar = len(beta) + problem.ntheta + 1
     loglik = -deviance / 2
     lams = [problem.lam(opt.theta, k) for k in range(len(terms))]
