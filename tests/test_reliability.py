@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from statsmodels.multivariate.factor import Factor
 
 import helpstats as hs
-from helpstats._psychometrics import cronbach_alpha, feldt_interval
+from helpstats._psychometrics import cronbach_alpha, feldt_interval, one_factor_ml
 from helpstats.errors import (
     MiskeyedItemWarning,
     ProvisionalKeyWarning,
@@ -262,3 +262,42 @@ def test_alpha_invariant_to_column_order(data: st.DataObject) -> None:
     first = hs.reliability(frame, "gad7")
     second = hs.reliability(frame[order], "gad7")
     pd.testing.assert_frame_equal(first, second)
+
+
+# ----------------------------------------------------------------------------- psych extras
+
+@pytest.fixture(scope="module")
+def psych_extra() -> dict:
+    return json.loads((BFI_DIR / "psych_extra.json").read_text())
+
+
+def test_bfi_complete_case_alpha_and_feldt_match_psych(bfi: pd.DataFrame,
+                                                       psych_extra: dict) -> None:
+    table = hs.reliability(bfi, BFI, columns=BFI_COLUMNS).set_index("scale")
+    for scale, ref in psych_extra.items():
+        row = table.loc[scale]
+        assert row["n"] == ref["n_complete"]
+        assert row["alpha"] == pytest.approx(ref["raw_alpha_complete"], abs=1e-12)
+        assert row["alpha_lower"] == pytest.approx(ref["feldt_lower_complete"], abs=1e-9)
+        assert row["alpha_upper"] == pytest.approx(ref["feldt_upper_complete"], abs=1e-9)
+
+
+def test_bfi_ml_loadings_match_psych_fa(bfi: pd.DataFrame, psych_extra: dict) -> None:
+    for scale, ref in psych_extra.items():
+        numbers = BFI.scale(scale).items
+        items = bfi[[BFI_COLUMNS[f"bfi_{n}"] for n in numbers]].astype(float)
+        for n in numbers:
+            if BFI.item(n).reverse:
+                items[BFI_COLUMNS[f"bfi_{n}"]] = 7 - items[BFI_COLUMNS[f"bfi_{n}"]]
+        loadings, psi = one_factor_ml(items.dropna().corr().to_numpy())
+        assert loadings == pytest.approx(ref["ml_loadings"], abs=1e-5)
+        assert psi == pytest.approx(ref["ml_uniquenesses"], abs=1e-5)
+
+
+def test_bfi_omega_near_psych_omega(bfi: pd.DataFrame, psych_extra: dict) -> None:
+    # psych::omega(nfactors = 1) fits by minres on correlations and divides by the observed
+    # variance of the standardised sum; helpstats' omega is the ML model-based reliability of
+    # the raw sum. On these scales the two differ by at most 0.012.
+    table = hs.reliability(bfi, BFI, columns=BFI_COLUMNS).set_index("scale")
+    for scale, ref in psych_extra.items():
+        assert table.loc[scale, "omega"] == pytest.approx(ref["omega_tot_psych"], abs=0.015)
