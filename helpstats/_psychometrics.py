@@ -27,10 +27,12 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 from scipy import optimize, stats
+from threadpoolctl import ThreadpoolController
 
 __all__ = [
     "cronbach_alpha",
@@ -41,6 +43,12 @@ __all__ = [
 ]
 
 _PSI_FLOOR = 0.005
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    """Controller of the BLAS thread pools (created once, on first use)."""
+    return ThreadpoolController()
 
 
 def cronbach_alpha(cov: np.ndarray) -> float:
@@ -196,7 +204,10 @@ def omega_total(cov: np.ndarray) -> float:
     corr = cov / np.outer(sd, sd)
     if not np.all(np.linalg.eigvalsh(corr) > 1e-10):
         return math.nan
-    loadings, uniquenesses = one_factor_ml(corr)
+    # Hundreds of tiny eigen-decompositions: BLAS threads only contend here (40x slower on
+    # a busy 2-core machine), so the fit runs single-threaded.
+    with _blas().limit(limits=1, user_api="blas"):
+        loadings, uniquenesses = one_factor_ml(corr)
     lam = loadings * sd
     psi = uniquenesses * sd**2
     common = lam.sum() ** 2

@@ -344,3 +344,25 @@ def test_scale_mean_and_sd_are_those_of_the_scores() -> None:
     assert table.loc["doubled", "mean"] == pytest.approx(7.0)
     # The alpha of a lookup or multiplied scale is the alpha of its raw items.
     assert table.loc["converted", "alpha"] == pytest.approx(table.loc["doubled", "alpha"])
+
+
+@pytest.mark.parametrize("instrument_id", sorted(hs.list_instruments()["id"]))
+def test_every_bundled_instrument(instrument_id: str) -> None:
+    """Reliability and item analysis run on every bundled definition (random valid answers)."""
+    inst = hs.load_instrument(instrument_id)
+    rng = np.random.default_rng(7)
+    trait = rng.normal(size=30)
+    data = {}
+    for item in inst.items:  # answers driven by one trait, so the one-factor fit is quick
+        codes = np.array(item.response_set.codes, dtype=object)
+        latent = (trait + rng.normal(size=30) + 2.5) / 5 * len(codes)
+        data[item.id] = codes[np.clip(latent.astype(int), 0, len(codes) - 1)]
+    data = pd.DataFrame(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = hs.reliability(data, inst)
+        items = hs.item_analysis(data, inst)
+    assert table["scale"].tolist() == [scale.id for scale in inst.scales]
+    assert (table["n"] == 30).all()
+    assert (table["alpha"].dropna() <= 1 + 1e-12).all()
+    assert len(items) == sum(len(scale.items) for scale in inst.scales)
