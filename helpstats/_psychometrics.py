@@ -29,10 +29,9 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 import numpy as np
-from scipy import optimize, stats
-from threadpoolctl import ThreadpoolController
 
 __all__ = [
     "cronbach_alpha",
@@ -46,8 +45,10 @@ _PSI_FLOOR = 0.005
 
 
 @functools.cache
-def _blas() -> ThreadpoolController:
+def _blas() -> Any:
     """Controller of the BLAS thread pools (created once, on first use)."""
+    from threadpoolctl import ThreadpoolController
+
     return ThreadpoolController()
 
 
@@ -77,6 +78,8 @@ def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[f
     >>> round(low, 4), round(high, 4)
     (0.7309, 0.8556)
     """
+    from scipy import stats  # imported on use: `import helpstats` stays fast
+
     if not math.isfinite(alpha) or n < 2 or k < 2:
         return (math.nan, math.nan)
     df1 = n - 1
@@ -144,6 +147,8 @@ def one_factor_ml(corr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> np.round(loadings, 6).tolist()
     [0.8, 0.7, 0.6]
     """
+    from scipy import optimize  # imported on use: `import helpstats` stays fast
+
     corr = np.asarray(corr, dtype=float)
     k = corr.shape[0]
 

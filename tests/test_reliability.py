@@ -366,3 +366,10 @@ def test_every_bundled_instrument(instrument_id: str) -> None:
     assert (table["n"] == 30).all()
     assert (table["alpha"].dropna() <= 1 + 1e-12).all()
     assert len(items) == sum(len(scale.items) for scale in inst.scales)
+
+
+def test_hs_reliability_is_the_function_after_importing_the_submodule() -> None:
+    import helpstats.reliability  # noqa: F401  (the submodule shares the function's name)
+
+    assert callable(hs.reliability) and callable(hs.item_analysis)
+    assert hs.reliability.__module__ == "helpstats.reliability"
