@@ -18,6 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .instruments import Instrument, list_instruments, load_instrument
+
+# Imported eagerly (it is light): the submodule `reliability` has the name of its function,
+# and once imported it would shadow a lazy attribute, making `hs.reliability` the module.
+from .reliability import item_analysis, reliability
 from .scoring import score
 
 if TYPE_CHECKING:
@@ -26,7 +30,6 @@ if TYPE_CHECKING:
     from .io import Export, read_export
     from .models import MixedFit, compare, fit_mixed
     from .plots import plot_items, plot_trajectories
-    from .reliability import item_analysis, reliability
     from .report import analyze
     from .reshape import stack_waves, to_long, to_wide
     from .roles import classify_roles, describe_role_rule, role_cutoffs, roles_from_interactions
@@ -57,8 +60,6 @@ _LAZY = {
     "fit_mixed": ".models",
     "plot_items": ".plots",
     "plot_trajectories": ".plots",
-    "item_analysis": ".reliability",
-    "reliability": ".reliability",
     "analyze": ".report",
     "stack_waves": ".reshape",
     "to_long": ".reshape",
