@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 from . import errors
 from .instruments import Instrument, list_instruments, load_instrument
 
-# Imported eagerly (it is light): the submodule `reliability` has the name of its function,
-# and once imported it would shadow a lazy attribute, making `hs.reliability` the module.
+# Imported eagerly (they are light): the submodules `reliability` and `validate` have the
+# names of their functions, and once imported a submodule would shadow a lazy attribute.
 from .reliability import item_analysis, reliability
 from .scoring import score
+from .validate import validate
 
 if TYPE_CHECKING:
     from . import datasets
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
         table_one,
         write_tables,
     )
-    from .validate import validate
 
 __version__ = "0.1.0"
 
@@ -78,7 +78,6 @@ _LAZY = {
     "reliability_table": ".tables",
     "table_one": ".tables",
     "write_tables": ".tables",
-    "validate": ".validate",
 }
 
 

@@ -326,6 +326,16 @@ def _item_score_matrix(parsed: _ParsedItems, numbers: Sequence[int]) -> np.ndarr
     return matrix
 
 
+def _reverse_within_scale(matrix: np.ndarray, inst: Instrument, scale: Scale) -> np.ndarray:
+    """Reverse the rows of a scale's ``reverse_items``: score ``s`` -> lowest + highest - ``s``."""
+    out = matrix.copy()
+    for row, number in enumerate(scale.items):
+        if number in scale.reverse_items:
+            possible = inst.item(number).score_map().values()
+            out[row] = min(possible) + max(possible) - out[row]
+    return out
+
+
 def _round_half_up(values: np.ndarray) -> np.ndarray:
     return np.floor(values + 0.5)
 
