@@ -60,7 +60,7 @@ def test_categorical_wave_order() -> None:
     assert t["observed"].tolist() == [4, 3, 3]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 8), st.integers(0, 3), st.sampled_from("ab")),
                 min_size=1, max_size=40))
 def test_bookkeeping_identities(rows: list[tuple[int, int, str]]) -> None:
