@@ -1,9 +1,9 @@
 """The ``helpstats`` command line.
 
-Subcommands: ``instruments list|show``, ``score``, ``reliability``, ``demo``. Every error a user
-can cause (a bad file, an unknown instrument, invalid responses) ends with a
-message naming the file, rows, columns and values, and exit status 2; never a
-traceback.
+Subcommands: ``instruments list|show``, ``score``, ``reliability``, ``analyze``,
+``demo``. Every error a user can cause (a bad file, an unknown instrument,
+invalid responses) ends with a message naming the file, rows, columns and
+values, and exit status 2; never a traceback.
 
 Examples
 --------
@@ -206,6 +206,19 @@ def _reliability(args: argparse.Namespace) -> int:
     return 0
 
 
+def _analyze(args: argparse.Namespace) -> int:
+    from .report import analyze
+
+    result = analyze(Path(args.study), Path(args.output), progress=not args.no_progress)
+    print(f"helpstats analyze: {result.study.path} -> {result.output_dir}/")
+    for path in result.files:
+        print(f"  {path.name}")
+    problems = len(result.validation)
+    if problems:
+        print(f"{problems} validation note(s): see {result.output_dir / 'validation.md'}")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     out = Path(args.output)
     bundled = resources.files("helpstats").joinpath("data/demo_responses.csv")
@@ -269,6 +282,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also write the item analysis to this .csv or .xlsx")
     rel.add_argument("-o", "--output", required=True, help="output .csv or .xlsx")
     rel.set_defaults(handler=_reliability)
+
+    analyzer = commands.add_parser(
+        "analyze", help="run a study file: scores, roles, models, tables, plots, report.html")
+    analyzer.add_argument("study", help="study file (.toml), see helpstats.study")
+    analyzer.add_argument("-o", "--output", required=True, help="output folder")
+    analyzer.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    analyzer.set_defaults(handler=_analyze)
 
     demo = commands.add_parser("demo", help="run the main job on bundled example data")
     demo.add_argument("-o", "--output", default="helpstats-demo", help="output folder")

@@ -25,11 +25,11 @@ __all__ = [
     "RoleError",
     "ReliabilityError",
     "MiskeyedItemWarning",
-
     "TableError",
     "ProvisionalKeyWarning",
     "InvalidCellsWarning",
     "ExportWarning",
+    "RoleMissingWarning",
 ]
 
 
@@ -98,3 +98,7 @@ class ExportWarning(UserWarning):
     For example, repeated or empty column names were made unique
     (the renames are also in ``Export.source.renamed_columns``).
     """
+
+
+class RoleMissingWarning(UserWarning):
+    """Some members could not be given a helping role because a value is missing."""

@@ -22,18 +22,31 @@ _RENAME = {"SE": "se", "lower.CL": "lower", "upper.CL": "upper", "t.ratio": "t",
 class FitLike(Protocol):
     """What the tables need from a fitted mixed model (``hs.fit_mixed``'s result)."""
 
-    fixed: pd.DataFrame
-    varcorr: pd.DataFrame
-    nobs: int
-    ngroups: Mapping[str, int]
-    formula: str
-    reml: bool
-    loglik: float
+    @property
+    def fixed(self) -> pd.DataFrame: ...
 
-    def emmeans(self, specs: Any, by: Any = None, at: Any = None) -> pd.DataFrame: ...
+    @property
+    def varcorr(self) -> pd.DataFrame: ...
+
+    @property
+    def nobs(self) -> int: ...
+
+    @property
+    def ngroups(self) -> Mapping[str, int]: ...
+
+    @property
+    def formula(self) -> str: ...
+
+    @property
+    def reml(self) -> bool: ...
+
+    @property
+    def loglik(self) -> float: ...
+
+    def emmeans(self, specs: Any, *, by: Any = None, at: Any = None) -> pd.DataFrame: ...
 
     def contrasts(
-        self, specs: Any, by: Any = None, at: Any = None, method: str = "pairwise",
+        self, specs: Any, *, by: Any = None, at: Any = None, method: str = "pairwise",
         adjust: str = "none",
     ) -> pd.DataFrame: ...
 
