@@ -122,5 +122,7 @@ def attrition_table(
         n=len(set(frame[id])),
         n_duplicates=n_duplicates,
         by=by,
+        wave=wave,
+        label_columns=["group", "wave"] if by is not None else ["wave"],
         notes=notes,
     )

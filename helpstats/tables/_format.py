@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import TableError
+from ._common import key
 
 __all__ = ["format_p", "format_table"]
 
@@ -21,7 +22,7 @@ def column_role(name: str) -> str:
     ``"bounded"`` (cannot exceed 1: no leading zero) or ``"number"``."""
     if name == "p" or name.endswith("_p"):
         return "p"
-    if name in COUNT_COLUMNS:
+    if name in COUNT_COLUMNS or name.startswith("n_"):
         return "count"
     if name == "pct" or name.startswith("pct_") or name.endswith("_pct"):
         return "pct"
@@ -58,7 +59,7 @@ def format_p(p: float, style: str = "apa") -> str:
 
 def format_number(x: Any, role: str, decimals: int, p_style: str) -> str:
     """Format one cell by its column role; missing values become ``""``."""
-    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+    if _missing(x):
         return ""
     if isinstance(x, bool) or not isinstance(x, int | float):
         return str(x)
@@ -123,7 +124,11 @@ def format_table(table: pd.DataFrame, *, decimals: int = 2, p_style: str = "apa"
         out = _format_table_one(table, decimals, p_style)
     else:
         out = pd.DataFrame(index=table.index)
+        labels = label_columns(table)
         for col in table.columns:
+            if col in labels:
+                out[col] = ["" if _missing(v) else key(_py(v)) for v in table[col]]
+                continue
             role = column_role(str(col))
             out[col] = [format_number(_py(v), role, decimals, p_style) for v in table[col]]
         if table.attrs.get("kind") == "model":
@@ -135,6 +140,18 @@ def format_table(table: pd.DataFrame, *, decimals: int = 2, p_style: str = "apa"
         out = out.reset_index(drop=True)
     out.attrs = {**table.attrs, "formatted": True}
     return out
+
+
+def label_columns(table: pd.DataFrame) -> list[Any]:
+    """Columns shown as factor labels: those named in ``attrs["label_columns"]`` and
+    categorical columns."""
+    named = [c for c in table.attrs.get("label_columns") or [] if c in table.columns]
+    return [c for c in table.columns
+            if c in named or isinstance(table[c].dtype, pd.CategoricalDtype)]
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def _py(value: Any) -> Any:

@@ -186,3 +186,16 @@ def test_unknown_format(tmp_path: Path) -> None:
         hs.write_tables({"T": pd.DataFrame({"x": [1]})}, tmp_path / "t.docx")
     with pytest.raises(TableError, match="non-empty mapping"):
         hs.write_tables({}, tmp_path / "t.md")
+
+
+def test_factor_columns_shown_as_labels(tmp_path: Path) -> None:
+    long = pd.DataFrame({"pid": [1, 1, 2], "wave": [0.0, 3.0, 0.0], "arm": ["a", "a", "b"]})
+    att = hs.attrition_table(long, id="pid", wave="wave", by="arm")
+    shown = hs.format_table(att)
+    assert shown["wave"].tolist()[:2] == ["0", "3"]
+    assert shown["enrolled"].tolist()[:2] == ["1", "1"]
+    cat = pd.DataFrame({"wave": pd.Categorical([1.0, 2.0]), "n_items": [9.0, 9.0]})
+    assert hs.format_table(cat).to_dict("list") == {"wave": ["1", "2"], "n_items": ["9", "9"]}
+    book = load_workbook(hs.write_tables({"Attrition": att}, tmp_path / "a.xlsx"))
+    assert book["Attrition"]["B3"].value == 3 and book["Attrition"]["B3"].number_format == \
+        "General"
