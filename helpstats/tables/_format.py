@@ -99,7 +99,10 @@ def format_table(table: pd.DataFrame, *, decimals: int = 2, p_style: str = "apa"
         Strings (missing values as ``""``), same columns as ``table`` except for
         Table 1, which becomes ``variable, level``, one column per group,
         ``Overall`` (and ``test``, ``p``): "mean (SD)", "median [Q1, Q3]",
-        "n (%)", and a ``missing`` row under variables with missing values.
+        "n (%)", and a ``missing`` row under variables with missing values;
+        and the outcome table, which becomes ``<group>, <time>, n, mean (SD),
+        EMM [95% CI], change [95% CI], difference vs <reference> [95% CI], p,
+        d [95% CI]`` (p of the difference, its adjustment named in the header).
         ``attrs`` are kept, with ``formatted=True``.
 
     Examples
@@ -122,6 +125,8 @@ def format_table(table: pd.DataFrame, *, decimals: int = 2, p_style: str = "apa"
         return table.copy()
     if table.attrs.get("kind") == "table_one":
         out = _format_table_one(table, decimals, p_style)
+    elif table.attrs.get("kind") == "outcome":
+        out = _format_outcome(table, decimals, p_style)
     else:
         out = pd.DataFrame(index=table.index)
         labels = label_columns(table)
@@ -204,3 +209,40 @@ def _format_table_one(table: pd.DataFrame, decimals: int, p_style: str) -> pd.Da
                          **{g: str(int(missing[g])) for g in groups}})
     columns = ["variable", "level", *groups, *(["test", "p"] if has_p else [])]
     return pd.DataFrame(rows).reindex(columns=columns).fillna("")
+
+
+def _format_outcome(table: pd.DataFrame, decimals: int, p_style: str) -> pd.DataFrame:
+    attrs = table.attrs
+    group, time = attrs["group"], attrs["time"]
+    pct = f"{100 * attrs.get('level', 0.95):g}%"
+
+    def num(x: Any) -> str:
+        return format_number(_py(x), "number", decimals, p_style)
+
+    def with_ci(est: Any, lower: Any, upper: Any) -> str:
+        if _missing(_py(est)):
+            return ""
+        if _missing(_py(lower)) or _missing(_py(upper)):
+            return num(est)
+        return f"{num(est)} [{num(lower)}, {num(upper)}]"
+
+    adjust = attrs.get("adjust", "none")
+    p_name = "p" if adjust == "none" else f"p ({adjust})"
+    out = pd.DataFrame({
+        group: [key(_py(v)) for v in table[group]],
+        time: [key(_py(v)) for v in table[time]],
+        "n": [format_number(_py(v), "count", decimals, p_style) for v in table["n"]],
+        "mean (SD)": ["" if _missing(_py(m)) else f"{num(m)} ({'NA' if _missing(_py(s)) else num(s)})"
+                      for m, s in zip(table["mean"], table["sd"], strict=True)],
+        f"EMM [{pct} CI]": [with_ci(*r) for r in zip(table["emmean"], table["lower"],
+                                                     table["upper"], strict=True)],
+        f"change [{pct} CI]": [with_ci(*r) for r in zip(table["change"], table["change_lower"],
+                                                        table["change_upper"], strict=True)],
+        f"difference vs {key(attrs.get('reference'))} [{pct} CI]": [
+            with_ci(*r) for r in zip(table["diff"], table["diff_lower"], table["diff_upper"],
+                                     strict=True)],
+        p_name: [format_number(_py(v), "p", decimals, p_style) for v in table["diff_p"]],
+        f"d [{pct} CI]": [with_ci(*r) for r in zip(table["d"], table["d_lower"], table["d_upper"],
+                                                   strict=True)],
+    })
+    return out

@@ -199,3 +199,23 @@ def test_factor_columns_shown_as_labels(tmp_path: Path) -> None:
     book = load_workbook(hs.write_tables({"Attrition": att}, tmp_path / "a.xlsx"))
     assert book["Attrition"]["B3"].value == 3 and book["Attrition"]["B3"].number_format == \
         "General"
+
+
+def test_format_outcome_compact(btheb_fit: Any, btheb_data: pd.DataFrame) -> None:
+    t = hs.outcome_table(btheb_fit, group="treatment", time="wave", data=btheb_data,
+                         adjust="holm")
+    shown = hs.format_table(t)
+    assert list(shown.columns) == ["treatment", "wave", "n", "mean (SD)", "EMM [95% CI]",
+                                   "change [95% CI]", "difference vs TAU [95% CI]",
+                                   "p (holm)", "d [95% CI]"]
+    tau3 = shown.iloc[1]
+    # R: emmean 17.328 [14.549, 20.108]; change = wave3 coefficient -1.595, p .173
+    assert tau3["EMM [95% CI]"] == "17.33 [14.55, 20.11]"
+    assert tau3["change [95% CI]"].startswith("-1.59 [")
+    assert tau3["difference vs TAU [95% CI]"] == "" and tau3["p (holm)"] == ""
+    btheb2 = shown.iloc[4]
+    assert btheb2["wave"] == "2" and btheb2["n"] == "52"
+    assert btheb2["difference vs TAU [95% CI]"].startswith("-3.94 [")
+    assert btheb2["p (holm)"] == ".031"
+    assert btheb2["change [95% CI]"] == ""  # baseline row
+    assert shown.iloc[5]["change [95% CI]"] == "-1.27"  # stand-in has no SE for it: no CI
