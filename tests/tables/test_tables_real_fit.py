@@ -75,3 +75,12 @@ def test_plot_and_write_from_fit(tmp_path: Path, fitted: tuple[Any, pd.DataFrame
                            "Outcomes": hs.outcome_table(fit, group="treatment", time="wave",
                                                         data=data)}, tmp_path / "t.md")
     assert "| treatmentBtheB |" in out.read_text()
+
+
+def test_single_line_from_fit(fitted: tuple[Any, pd.DataFrame]) -> None:
+    fit, data = fitted
+    ax = hs.plot_trajectories(fit, group="wave", time="wave", data=data)
+    model_line = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-"][0]
+    expected = fit.emmeans("wave")["emmean"].tolist()
+    assert model_line.get_ydata().tolist() == pytest.approx(expected)
+    assert ax.get_legend() is None
