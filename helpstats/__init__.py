@@ -15,13 +15,17 @@ from __future__ import annotations
 
 from . import errors
 from .instruments import Instrument, list_instruments, load_instrument
+from .models import MixedFit, compare, fit_mixed
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Instrument",
+    "MixedFit",
     "__version__",
+    "compare",
     "errors",
+    "fit_mixed",
     "list_instruments",
     "load_instrument",
 ]
