@@ -1,0 +1,5 @@
+"""Run the command line with ``python -m helpstats``."""
+
+from .cli import run
+
+run()

@@ -1,0 +1,312 @@
+"""The ``helpstats`` command line.
+
+Subcommands: ``instruments list|show``, ``score``, ``reliability``, ``analyze``,
+``demo``. Every error a user can cause (a bad file, an unknown instrument,
+invalid responses) ends with a message naming the file, rows, columns and
+values, and exit status 2; never a traceback.
+
+Examples
+--------
+>>> from helpstats.cli import main
+>>> main(["instruments", "show", "gad7"])  # doctest: +ELLIPSIS
+GAD-7: Generalized Anxiety Disorder 7-item scale (gad7, version 1.0.0)
+...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .errors import HelpstatsError
+from .instruments import list_instruments, load_instrument
+from .reliability import item_analysis, reliability
+from .scoring import score
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+FIRST_DATA_ROW = 2  # spreadsheet row number of the first data row (row 1 is the header)
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CommandError(HelpstatsError):
+    """A problem with the command's arguments or files (reported, exit status 2)."""
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV/TSV/XLSX file as text, indexed by spreadsheet row number.
+
+    Every cell is kept as the exported text (IDs such as ``00123`` stay exact);
+    the index is the row number a spreadsheet shows (header = row 1), so error
+    messages point at the right row.
+    """
+    if not path.is_file():
+        raise CommandError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".tsv", ".txt"):
+            data = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python",
+                               encoding="utf-8-sig")
+        elif suffix in (".xlsx", ".xlsm"):
+            data = pd.read_excel(path, dtype=str, keep_default_na=False)
+        else:
+            raise CommandError(f"{path}: unsupported file type {suffix!r}; use .csv, .tsv or .xlsx")
+    except (ValueError, OSError, UnicodeDecodeError) as error:
+        if isinstance(error, HelpstatsError):
+            raise
+        raise CommandError(f"{path}: could not be read as a table: {error}") from None
+    data.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(data), name="row")
+    return data
+
+
+OUTPUT_TYPES = (".csv", ".xlsx")
+
+
+def check_output(path: Path) -> None:
+    """Refuse an output file type that cannot be written, before any work is done."""
+    if path.suffix.lower() not in OUTPUT_TYPES:
+        raise CommandError(f"{path}: unsupported output type {path.suffix!r}; use .csv or .xlsx")
+
+
+def write_table(data: pd.DataFrame, path: Path) -> None:
+    """Write a table as CSV or XLSX, chosen by the file's extension."""
+    check_output(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".csv":
+        data.to_csv(path, index=False)
+    else:
+        data.to_excel(path, index=False)
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def _instruments_list(args: argparse.Namespace) -> int:
+    table = list_instruments()[["id", "abbreviation", "domain", "n_items", "scales",
+                                "license_status", "verification"]]
+    print(table.to_string(index=False))
+    return 0
+
+
+def _instruments_show(args: argparse.Namespace) -> int:
+    inst = load_instrument(args.id)
+    print(f"{inst.abbreviation}: {inst.name} ({inst.id}, version {inst.version})")
+    print(f"Domain: {inst.domain}" + (f"; recall period: {inst.recall_period}" if inst.recall_period else ""))
+    print(f"Citation: {inst.citation}")
+    print(f"Licence: {inst.license_status}. {inst.license_note}")
+    print(f"Verification: {inst.verification.status}")
+    for source in inst.verification.sources:
+        print(f"  source: {source}")
+    for part in inst.verification.unverified:
+        print(f"  UNVERIFIED: {part}")
+    if inst.variant_of:
+        print(f"Variant of {inst.variant_of}: {inst.variant_note}")
+    print("Response options:")
+    for response_set in inst.response_sets.values():
+        options = "; ".join(f"{c} = {lab}" for c, lab in
+                            zip(response_set.codes, response_set.labels, strict=True))
+        print(f"  {response_set.id}: {options}")
+    print("Items:")
+    for item in inst.items:
+        notes = [n for n, on in (("reversed", item.reverse), ("per-option scores", item.scores),
+                                 ("not scored", not item.scored)) if on]
+        extra = f" [{', '.join(notes)}]" if notes else ""
+        print(f"  {item.id}: {item.label}{extra}")
+    print("Scales:")
+    for scale in inst.scales:
+        low, high = scale.score_range
+        rule = f"up to {scale.max_missing} missing" + (", prorated" if scale.prorate else "")
+        multiplier = f" x {scale.multiplier:g}" if scale.multiplier != 1 else ""
+        reversed_here = (f" (reversed in this scale: {', '.join(map(str, scale.reverse_items))})"
+                         if scale.reverse_items else "")
+        print(f"  {inst.id}_{scale.id}: {scale.method}{multiplier} of items "
+              f"{', '.join(map(str, scale.items))}{reversed_here}; range {low:g}-{high:g}; "
+              f"{rule}; higher is {scale.higher_is}")
+        for band in scale.bands:
+            print(f"    {band.min:g}-{band.max:g}: {band.label} ({band.source})")
+    return 0
+
+
+def _parse_column_specs(specs: Sequence[str], ids: Sequence[str]) -> dict[str, str]:
+    patterns = {}
+    for spec in specs:
+        instrument, sep, pattern = spec.partition("=")
+        if not sep or instrument not in ids:
+            raise CommandError(f"--columns {spec!r}: expected ID=PATTERN with ID one of "
+                               f"{', '.join(ids)}, e.g. --columns {ids[0]}=Q5_{{n}}")
+        patterns[instrument] = pattern
+    return patterns
+
+
+def _score(args: argparse.Namespace) -> int:
+    source = Path(args.input)
+    check_output(Path(args.output))
+    data = read_table(source)
+    ids = [load_instrument(i).id for i in args.instrument]
+    columns = _parse_column_specs(args.columns, ids)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            scores = score(data, ids, columns=columns or None, on_invalid=args.on_invalid)
+        except HelpstatsError as error:
+            raise CommandError(f"{source}: {error}\n(rows are spreadsheet rows; row 1 is the header)") \
+                from None
+    for warning in caught:
+        print(f"helpstats: warning: {source}: {warning.message}", file=sys.stderr)
+    for cell in scores.attrs.get("invalid_cells", []):
+        print(f"  scored as missing: row {cell['row']}, column {cell['column']!r}, "
+              f"value {cell['value']!r}: {cell['problem']}", file=sys.stderr)
+    clashes = [c for c in scores.columns if c in data.columns]
+    if clashes:
+        raise CommandError(f"{source}: already has column(s) {clashes}; rename them before scoring")
+    write_table(pd.concat([data, scores], axis=1), Path(args.output))
+    print(f"Scored {len(data)} rows of {source} with {', '.join(ids)}; wrote {args.output}")
+    return 0
+
+
+def _reliability(args: argparse.Namespace) -> int:
+    source = Path(args.input)
+    check_output(Path(args.output))
+    if args.items:
+        check_output(Path(args.items))
+    data = read_table(source)
+    inst = load_instrument(args.instrument)
+    columns = _parse_column_specs(args.columns, [inst.id]).get(inst.id)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            table = reliability(data, inst, columns, by=args.by or None, use=args.use,
+                                on_invalid=args.on_invalid)
+            items = item_analysis(data, inst, columns, use=args.use,
+                                  on_invalid=args.on_invalid) if args.items else None
+        except HelpstatsError as error:
+            raise CommandError(f"{source}: {error}\n(rows are spreadsheet rows; row 1 is the header)") \
+                from None
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"helpstats: warning: {source}: {message}", file=sys.stderr)
+    write_table(table, Path(args.output))
+    print(table.round(3).to_string(index=False))
+    print(f"Reliability of {inst.id} from {len(data)} rows of {source}; wrote {args.output}")
+    if items is not None:
+        write_table(items, Path(args.items))
+        print(f"Item analysis written to {args.items}")
+    return 0
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from .report import analyze
+
+    result = analyze(Path(args.study), Path(args.output), progress=not args.no_progress)
+    print(f"helpstats analyze: {result.study.path} -> {result.output_dir}/")
+    for path in result.files:
+        print(f"  {path.name}")
+    problems = len(result.validation)
+    if problems:
+        print(f"{problems} validation note(s): see {result.output_dir / 'validation.md'}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    bundled = resources.files("helpstats").joinpath("data/demo_responses.csv")
+    with resources.as_file(bundled) as path:
+        data = read_table(Path(path))
+    scores = score(data, ["phq9", "gad7"], columns={"phq9": "Q1_{n}", "gad7": "Q2_{n}"})
+    scored = pd.concat([data, scores], axis=1)
+    out.mkdir(parents=True, exist_ok=True)
+    write_table(scored, out / "scored.csv")
+    write_table(scored, out / "scored.xlsx")
+    summary = scored.groupby("wave")[["phq9_total", "gad7_total"]].agg(["count", "mean", "std"])
+    print(f"helpstats demo: scored {len(scored)} administrations (PHQ-9 and GAD-7) into {out}/")
+    print(summary.round(2).to_string())
+    return 0
+
+
+# ----------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``helpstats`` command."""
+    parser = argparse.ArgumentParser(
+        prog="helpstats",
+        description="Outcome measurement for peer-support and mutual-help research.",
+    )
+    parser.add_argument("--version", action="version", version=f"helpstats {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    instruments = commands.add_parser("instruments", help="list or describe bundled instruments")
+    which = instruments.add_subparsers(dest="action", required=True)
+    which.add_parser("list", help="table of bundled instruments").set_defaults(handler=_instruments_list)
+    show = which.add_parser("show", help="items, scales, bands, citation, licence of one instrument")
+    show.add_argument("id")
+    show.set_defaults(handler=_instruments_show)
+
+    scorer = commands.add_parser("score", help="score instruments in a CSV/XLSX file")
+    scorer.add_argument("input", help="input .csv, .tsv or .xlsx, one row per administration")
+    scorer.add_argument("-i", "--instrument", action="append", required=True,
+                        help="instrument id (repeat for several)")
+    scorer.add_argument("--columns", action="append", default=[], metavar="ID=PATTERN",
+                        help="where an instrument's items are, e.g. phq9=Q5_{n}")
+    scorer.add_argument("--on-invalid", choices=("raise", "missing"), default="raise",
+                        help="invalid responses: stop with a report (default) or score as missing")
+    scorer.add_argument("-o", "--output", required=True, help="output .csv or .xlsx")
+    scorer.set_defaults(handler=_score)
+
+    rel = commands.add_parser("reliability",
+                              help="alpha (Feldt CI), omega and item analysis of an instrument")
+    rel.add_argument("input", help="input .csv, .tsv or .xlsx, one row per administration")
+    rel.add_argument("-i", "--instrument", required=True,
+                     help="instrument id, or the path of your own .toml definition")
+    rel.add_argument("--columns", action="append", default=[], metavar="ID=PATTERN",
+                     help="where the items are, e.g. phq9=Q5_{n}")
+    rel.add_argument("--by", action="append", default=[], metavar="COLUMN",
+                     help="one row per scale and value of COLUMN (repeat for several)")
+    rel.add_argument("--use", choices=("complete", "pairwise"), default="complete",
+                     help="complete cases per scale (default) or pairwise covariances (psych)")
+    rel.add_argument("--on-invalid", choices=("raise", "missing"), default="raise",
+                     help="invalid responses: stop with a report (default) or treat as missing")
+    rel.add_argument("--items", metavar="ITEMS_OUT",
+                     help="also write the item analysis to this .csv or .xlsx")
+    rel.add_argument("-o", "--output", required=True, help="output .csv or .xlsx")
+    rel.set_defaults(handler=_reliability)
+
+    analyzer = commands.add_parser(
+        "analyze", help="run a study file: scores, roles, models, tables, plots, report.html")
+    analyzer.add_argument("study", help="study file (.toml), see helpstats.study")
+    analyzer.add_argument("-o", "--output", required=True, help="output folder")
+    analyzer.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    analyzer.set_defaults(handler=_analyze)
+
+    demo = commands.add_parser("demo", help="run the main job on bundled example data")
+    demo.add_argument("-o", "--output", default="helpstats-demo", help="output folder")
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except HelpstatsError as error:
+        print(f"helpstats: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

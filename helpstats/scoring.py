@@ -1,0 +1,621 @@
+"""Score questionnaires from item responses, exactly as their definitions say.
+
+The scoring engine is generic: every instrument-specific fact (codes, labels,
+reversals, per-option scores, scale methods, missing-item rules, bands, flags)
+comes from the instrument's definition file. Work is vectorised over whole
+columns; no row is ever dropped and the input is never modified.
+
+Examples
+--------
+>>> import pandas as pd
+>>> import helpstats as hs
+>>> answers = pd.DataFrame({f"phq9_{n}": [1, 3] for n in range(1, 9)})
+>>> answers["phq9_9"] = ["several days", "Not at all"]
+>>> hs.score(answers, "phq9")[["phq9_total", "phq9_total_band", "phq9_item9_flag"]]
+   phq9_total phq9_total_band  phq9_item9_flag
+0         9.0            mild             True
+1        24.0          severe            False
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InvalidCellsWarning, ProvisionalKeyWarning, ScoringError
+from .instruments import Instrument, Item, ResponseSet, Scale, load_instrument
+
+__all__ = ["find_invalid_cells", "item_scores", "resolve_columns", "score"]
+
+InstrumentLike = str | Path | Instrument
+ColumnSpec = Mapping[str, str] | str | None
+
+MISSING = -1  # position code of a missing response
+INVALID = -2  # position code of a response that is not one of the item's options
+
+PROBLEM_COLUMNS = ["row", "column", "item", "value", "problem", "allowed"]
+MAX_LISTED = 20
+
+
+# ----------------------------------------------------------------------------- columns
+
+
+def resolve_columns(instrument: InstrumentLike, columns: ColumnSpec = None,
+                    data: pd.DataFrame | None = None) -> dict[str, str]:
+    """Map each item id of an instrument to the data column that holds it.
+
+    Parameters
+    ----------
+    instrument : str or Instrument
+    columns : dict, str or None
+        ``None``: columns are named by item id (``phq9_1`` ...). A dict
+        ``{item_id: column}`` names some or all of them (the rest keep their
+        item ids). A pattern such as ``"Q5_{n}"`` is filled with each item
+        number.
+    data : pandas.DataFrame, optional
+        Not used for the mapping; accepted so callers can pass it uniformly.
+
+    Returns
+    -------
+    dict
+        ``{item_id: column name}`` for every item, in form order.
+
+    Examples
+    --------
+    >>> resolve_columns("gad7", "Q5_{n}")["gad7_7"]
+    'Q5_7'
+    >>> resolve_columns("gad7", {"gad7_1": "nervous"})["gad7_1"]
+    'nervous'
+    """
+    inst = load_instrument(instrument)
+    if columns is None:
+        return {item.id: item.id for item in inst.items}
+    if isinstance(columns, str):
+        if "{n}" not in columns:
+            raise ScoringError(
+                f"column pattern {columns!r} for {inst.id} has no '{{n}}' placeholder; "
+                f"use e.g. 'Q5_{{n}}' (filled with item numbers 1..{len(inst.items)}) "
+                "or a dict {item_id: column}"
+            )
+        return {item.id: columns.replace("{n}", str(item.number)) for item in inst.items}
+    if isinstance(columns, Mapping):
+        unknown = [key for key in columns if key not in inst.item_ids]
+        if unknown:
+            raise ScoringError(
+                f"columns for {inst.id} name unknown item id(s) {unknown}; "
+                f"its item ids are {inst.item_ids[0]} .. {inst.item_ids[-1]}"
+            )
+        return {item.id: str(columns.get(item.id, item.id)) for item in inst.items}
+    raise ScoringError(
+        f"columns must be None, a dict {{item_id: column}} or a pattern like 'Q5_{{n}}'; "
+        f"found {type(columns).__name__}"
+    )
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+@dataclass(frozen=True)
+class _Options:
+    """Fast lookup tables for one response set."""
+
+    response_set: ResponseSet
+    by_text: dict[str, int]
+    numeric_codes: np.ndarray  # sorted numeric codes (float)
+    numeric_positions: np.ndarray  # position of each sorted code in the response set
+
+    @classmethod
+    def of(cls, response_set: ResponseSet) -> _Options:
+        by_text: dict[str, int] = {}
+        numeric: list[tuple[float, int]] = []
+        for position, (code, label) in enumerate(
+                zip(response_set.codes, response_set.labels, strict=True)):
+            by_text[_normalise(label)] = position
+            by_text[_normalise(str(code))] = position
+            if isinstance(code, int):
+                numeric.append((float(code), position))
+        numeric.sort()
+        return cls(
+            response_set,
+            by_text,
+            np.array([c for c, _ in numeric], dtype=float),
+            np.array([p for _, p in numeric], dtype=np.int16),
+        )
+
+    def allowed(self) -> str:
+        pairs = [f"{code} = {label}" for code, label in
+                 zip(self.response_set.codes, self.response_set.labels, strict=True)]
+        return "; ".join(pairs)
+
+    def numbers(self, values: np.ndarray) -> np.ndarray:
+        """Positions of numeric values (MISSING for NaN, INVALID when not a code)."""
+        codes = self.numeric_codes
+        if codes.size and np.array_equal(codes, np.arange(codes[0], codes[-1] + 1)):
+            # consecutive integer codes: the offset from the lowest code indexes the options
+            offset = values - codes[0]
+            valid = (offset >= 0) & (offset <= codes.size - 1)
+            with np.errstate(invalid="ignore"):
+                whole = offset.astype(np.int16)  # garbage where not valid; masked below
+            valid &= whole == offset
+            if not np.array_equal(self.numeric_positions, np.arange(codes.size)):
+                whole = self.numeric_positions[np.where(valid, whole, 0)]
+        elif codes.size:
+            index = np.minimum(np.searchsorted(codes, values), codes.size - 1)
+            valid = codes[index] == values
+            whole = self.numeric_positions[index]
+        else:
+            valid = np.zeros(values.shape, dtype=bool)
+            whole = np.zeros(values.shape, dtype=np.int16)
+        if valid.all():
+            return whole
+        return np.where(valid, whole, np.where(np.isnan(values), np.int16(MISSING), np.int16(INVALID)))
+
+    def token(self, value: Any) -> int:
+        """Position of one cell value of any type."""
+        if value is None or value is pd.NA or value is pd.NaT:
+            return MISSING
+        if isinstance(value, bool | np.bool_):
+            return INVALID
+        if isinstance(value, int | float | np.integer | np.floating):
+            number = float(value)
+            if math.isnan(number):
+                return MISSING
+            return int(self.numbers(np.array([number]))[0])
+        text = _normalise(str(value))
+        if not text:
+            return MISSING
+        if text in self.by_text:
+            return self.by_text[text]
+        try:
+            number = float(text)
+        except ValueError:
+            return INVALID
+        return int(self.numbers(np.array([number]))[0]) if math.isfinite(number) else INVALID
+
+
+def _positions(column: pd.Series, options: _Options) -> np.ndarray:
+    """Response-option position of every cell of a column (vectorised)."""
+    dtype = column.dtype
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        return options.numbers(values)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    mapped = np.array([options.token(u) for u in uniques] + [MISSING], dtype=np.int16)
+    return mapped[codes]
+
+
+def _describe_problem(value: Any, options: _Options) -> str:
+    text = str(value).strip()
+    try:
+        float(text)
+        is_number = True
+    except ValueError:
+        is_number = False
+    if is_number and not options.response_set.numeric:
+        return "a number where a response label is expected"
+    if is_number:
+        return "out of range"
+    return "unknown label"
+
+
+@dataclass(frozen=True)
+class _ParsedItems:
+    """Positions of every item response of one instrument, plus invalid cells."""
+
+    instrument: Instrument
+    column_of: dict[str, str]
+    positions: dict[str, np.ndarray]
+    problems: list[dict[str, Any]]
+
+
+def _parse(data: pd.DataFrame, inst: Instrument, columns: ColumnSpec,
+           items: Sequence[Item]) -> _ParsedItems:
+    if not isinstance(data, pd.DataFrame):
+        raise ScoringError(f"data must be a pandas DataFrame, found {type(data).__name__}")
+    column_of = resolve_columns(inst, columns)
+    absent = [column_of[item.id] for item in items if column_of[item.id] not in data.columns]
+    if absent:
+        hint = "" if columns is not None else (
+            " Map your columns with columns={item_id: column} or a pattern like 'Q_{n}'.")
+        raise ScoringError(
+            f"{inst.id}: {len(absent)} item column(s) not found in the data: "
+            f"{', '.join(map(str, absent))}.{hint}",
+            problems=pd.DataFrame(
+                [{"row": None, "column": c, "item": i.id, "value": None,
+                  "problem": "missing column", "allowed": ""}
+                 for i in items for c in [column_of[i.id]] if c in absent],
+                columns=PROBLEM_COLUMNS),
+        )
+    duplicated = [c for c in {column_of[i.id] for i in items}
+                  if isinstance(data[c], pd.DataFrame)]
+    if duplicated:
+        raise ScoringError(f"{inst.id}: column name(s) {duplicated} occur more than once in the data;"
+                           " rename them so each item has exactly one column")
+    positions: dict[str, np.ndarray] = {}
+    problems: list[dict[str, Any]] = []
+    option_cache: dict[str, _Options] = {}
+    for item in items:
+        options = option_cache.setdefault(item.response_set.id, _Options.of(item.response_set))
+        column = data[column_of[item.id]]
+        pos = _positions(column, options)
+        positions[item.id] = pos
+        bad = np.flatnonzero(pos == INVALID)
+        for index in bad:
+            value = column.iloc[index]
+            problems.append({
+                "row": data.index[index],
+                "column": column_of[item.id],
+                "item": item.id,
+                "value": value,
+                "problem": _describe_problem(value, options),
+                "allowed": options.allowed(),
+            })
+    return _ParsedItems(inst, column_of, positions, problems)
+
+
+def find_invalid_cells(data: pd.DataFrame, instrument: InstrumentLike,
+                       columns: ColumnSpec = None) -> pd.DataFrame:
+    """List every cell that is not one of its item's response options.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    instrument : str or Instrument
+    columns : dict, str or None
+        As for :func:`score`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``row, column, item, value, problem, allowed``; one row per
+        invalid cell, or per absent item column (then ``row`` is ``None`` and
+        ``problem`` is ``"missing column"``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({f"gad7_{n}": [0, 1] for n in range(1, 8)})
+    >>> data.loc[1, "gad7_3"] = 9
+    >>> find_invalid_cells(data, "gad7")[["row", "column", "value", "problem"]]
+       row  column  value       problem
+    0    1  gad7_3      9  out of range
+    """
+    inst = load_instrument(instrument)
+    try:
+        parsed = _parse(data, inst, columns, inst.items)
+    except ScoringError as error:
+        if error.problems is not None:
+            present = {c: col for c, col in resolve_columns(inst, columns).items()
+                       if col in data.columns}
+            rest = _parse(data, inst, present, [i for i in inst.items if i.id in present])
+            return pd.concat([error.problems, pd.DataFrame(rest.problems, columns=PROBLEM_COLUMNS)],
+                             ignore_index=True)
+        raise
+    return pd.DataFrame(parsed.problems, columns=PROBLEM_COLUMNS)
+
+
+# ----------------------------------------------------------------------------- scores
+
+
+def _score_table(item: Item) -> np.ndarray:
+    """Score of each response position of an item (NaN where codes have no score)."""
+    mapping = item.score_map()
+    return np.array([mapping.get(code, np.nan) for code in item.response_set.codes], dtype=float)
+
+
+def _item_score_matrix(parsed: _ParsedItems, numbers: Sequence[int]) -> np.ndarray:
+    """Item scores as an (items x rows) array; NaN where missing or invalid."""
+    inst = parsed.instrument
+    rows = []
+    for number in numbers:
+        item = inst.item(number)
+        table = np.append(_score_table(item), [np.nan, np.nan])  # positions -2, -1 → NaN
+        rows.append(table[parsed.positions[item.id]])
+    return np.vstack(rows)
+
+
+def _reverse_within_scale(matrix: np.ndarray, inst: Instrument, scale: Scale) -> np.ndarray:
+    """Reverse the rows of a scale's ``reverse_items``: score ``s`` -> lowest + highest - ``s``."""
+    out = matrix.copy()
+    for row, number in enumerate(scale.items):
+        if number in scale.reverse_items:
+            possible = inst.item(number).score_map().values()
+            out[row] = min(possible) + max(possible) - out[row]
+    return out
+
+
+def _round_half_up(values: np.ndarray) -> np.ndarray:
+    return np.floor(values + 0.5)
+
+
+def _scale_scores(parsed: _ParsedItems, scale: Scale) -> tuple[np.ndarray, np.ndarray]:
+    """Return (score, n_answered) arrays of one scale."""
+    inst = parsed.instrument
+    k = len(scale.items)
+    if scale.method == "count":
+        answered = np.zeros(len(next(iter(parsed.positions.values()))), dtype=np.int64)
+        hits = np.zeros_like(answered)
+        for number in scale.items:
+            item = inst.item(number)
+            pos = parsed.positions[item.id]
+            keyed_position = item.response_set.codes.index(scale.keyed[number])
+            answered += pos >= 0
+            hits += pos == keyed_position
+        raw = hits.astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            prorated = raw / answered * k
+    else:
+        matrix = _item_score_matrix(parsed, scale.items)
+        if scale.reverse_items:
+            matrix = _reverse_within_scale(matrix, inst, scale)
+        present = ~np.isnan(matrix)
+        answered = present.sum(axis=0)
+        raw = np.where(present, matrix, 0.0).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            prorated = raw / answered * k
+    n_missing = k - answered
+    if scale.method == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            score = raw / answered
+    elif scale.method == "lookup":
+        table = np.full(int(max(scale.lookup)) + 1, np.nan)
+        for key, value in scale.lookup.items():
+            table[key] = value
+        complete = n_missing == 0
+        index = np.where(complete, raw, 0).astype(np.int64)
+        score = np.where(complete, table[np.clip(index, 0, table.size - 1)], np.nan)
+    else:
+        if scale.prorate:
+            score = np.where(n_missing == 0, raw, prorated)
+            if scale.prorate_rounding == "nearest":
+                score = np.where(n_missing == 0, score, _round_half_up(score))
+        else:
+            score = raw
+    score = np.where((n_missing <= scale.max_missing) & (answered > 0), score, np.nan)
+    if scale.method != "lookup":
+        score = score * scale.multiplier
+    return score, answered
+
+
+def _band(score: np.ndarray, scale: Scale) -> pd.Categorical:
+    """Band labels; a band runs from its lower bound up to the next band's lower bound."""
+    labels = [band.label for band in scale.bands]
+    lower = np.array([band.min for band in scale.bands])
+    codes = np.searchsorted(lower, score, side="right") - 1
+    outside = np.isnan(score) | (codes < 0) | (score > scale.bands[-1].max)
+    codes = np.where(outside, -1, codes)
+    return pd.Categorical.from_codes(codes, categories=labels, ordered=True)
+
+
+def _warn_provisional(inst: Instrument, stacklevel: int) -> None:
+    if inst.provisional:
+        warnings.warn(
+            f"{inst.abbreviation} ({inst.id}) is scored with a provisional key: "
+            + "; ".join(inst.verification.unverified)
+            + ". Check the scores against the published scoring instructions before reporting.",
+            ProvisionalKeyWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def _raise_problems(problems: list[dict[str, Any]], label: str) -> None:
+    table = pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
+    lines = [
+        f"  row {p['row']!r}, column {p['column']!r}, value {p['value']!r}: {p['problem']} "
+        f"(allowed: {p['allowed']})"
+        for p in problems[:MAX_LISTED]
+    ]
+    more = f"\n  ... and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
+    raise ScoringError(
+        f"{len(problems)} invalid cell(s) in {label}:\n" + "\n".join(lines) + more
+        + "\nFix the data, or pass on_invalid='missing' to score these cells as missing.",
+        problems=table,
+    )
+
+
+def _check_on_invalid(on_invalid: str) -> None:
+    if on_invalid not in ("raise", "missing"):
+        raise ScoringError(f"on_invalid must be 'raise' or 'missing', found {on_invalid!r}")
+
+
+def _columns_per_instrument(instruments: Sequence[Instrument],
+                            columns: Any) -> dict[str, ColumnSpec]:
+    ids = [inst.id for inst in instruments]
+    if len(instruments) == 1 and not (isinstance(columns, Mapping) and set(columns) <= {ids[0]}
+                                      and columns):
+        return {ids[0]: columns}
+    if columns is None:
+        return dict.fromkeys(ids)
+    if isinstance(columns, Mapping) and set(columns) <= set(ids):
+        return {i: columns.get(i) for i in ids}
+    raise ScoringError(
+        "with several instruments, columns must be a dict keyed by instrument id, e.g. "
+        "{'phq9': 'Q5_{n}', 'gad7': {'gad7_1': 'nervous'}}; "
+        f"found keys {list(columns) if isinstance(columns, Mapping) else columns!r}"
+    )
+
+
+def _as_instruments(instrument: InstrumentLike | Sequence[InstrumentLike]) -> list[Instrument]:
+    if isinstance(instrument, str | Path | Instrument):
+        return [load_instrument(instrument)]
+    instruments = [load_instrument(i) for i in instrument]
+    ids = [i.id for i in instruments]
+    if len(set(ids)) != len(ids):
+        raise ScoringError(f"an instrument is listed twice: {ids}")
+    return instruments
+
+
+def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLike], *,
+          columns: Any = None, on_invalid: str = "raise") -> pd.DataFrame:
+    """Score one or more instruments, one row per administration.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Item responses, one row per administration. Cells may hold codes
+        (numbers or numeric text) or the instrument's response labels, matched
+        ignoring case and spacing. Empty strings, whitespace and NaN are missing.
+    instrument : str, Instrument, or a list of them
+        Bundled ids (see :func:`helpstats.list_instruments`) or definitions.
+    columns : dict, str or None
+        Where the items are: ``None`` (columns named by item id), a dict
+        ``{item_id: column}``, or a pattern like ``"Q5_{n}"``. With several
+        instruments, a dict keyed by instrument id holding one of those each.
+    on_invalid : {"raise", "missing"}
+        Cells that are not a response option: ``"raise"`` raises
+        :class:`~helpstats.errors.ScoringError` listing every one (also in its
+        ``.problems``); ``"missing"`` scores them as missing, warns with
+        :class:`~helpstats.errors.InvalidCellsWarning` and lists them in
+        ``result.attrs["invalid_cells"]`` (records with ``row, column, item,
+        value, problem, allowed``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame on ``data``'s index. Per scale: ``{id}_{scale}`` (float),
+        ``{id}_{scale}_band`` (ordered categorical, where the scale has bands:
+        a band runs from its published lower bound up to the next band's lower
+        bound, so prorated scores between integers fall in the lower band) and
+        ``{id}_{scale}_n_answered`` (int). Per flag: ``{id}_{flag}`` (nullable
+        boolean; PHQ-9 ``phq9_item9_flag`` is true when item 9 is above 0).
+
+    Raises
+    ------
+    helpstats.errors.ScoringError
+        Item columns absent, or invalid cells with ``on_invalid="raise"``.
+
+    Warns
+    -----
+    helpstats.errors.ProvisionalKeyWarning
+        Once per provisional instrument, naming what is unverified.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import helpstats as hs
+    >>> data = pd.DataFrame({"Q_1": [0, 3], "Q_2": ["several days", None],
+    ...                      "Q_3": [1, 1], "Q_4": [0, 2], "Q_5": [2, 2],
+    ...                      "Q_6": [1, 0], "Q_7": [0, 3]})
+    >>> hs.score(data, "gad7", columns="Q_{n}")
+       gad7_total gad7_total_band  gad7_total_n_answered
+    0         5.0            mild                      7
+    1         NaN             NaN                      6
+    """
+    _check_on_invalid(on_invalid)
+    instruments = _as_instruments(instrument)
+    specs = _columns_per_instrument(instruments, columns)
+    parsed_all = []
+    problems: list[dict[str, Any]] = []
+    for inst in instruments:
+        needed = {n for scale in inst.scales for n in scale.items} | {f.item for f in inst.flags}
+        items = [item for item in inst.items if item.number in needed]
+        parsed = _parse(data, inst, specs[inst.id], items)
+        parsed_all.append(parsed)
+        problems.extend(parsed.problems)
+    if problems and on_invalid == "raise":
+        _raise_problems(problems, ", ".join(i.id for i in instruments))
+    if problems:
+        warnings.warn(
+            f"{len(problems)} invalid cell(s) scored as missing; see result.attrs['invalid_cells']",
+            InvalidCellsWarning, stacklevel=2,
+        )
+    output: dict[str, Any] = {}
+    for parsed in parsed_all:
+        inst = parsed.instrument
+        _warn_provisional(inst, stacklevel=3)
+        for scale in inst.scales:
+            value, answered = _scale_scores(parsed, scale)
+            name = f"{inst.id}_{scale.id}"
+            output[name] = value
+            if scale.bands:
+                output[f"{name}_band"] = _band(value, scale)
+            output[f"{name}_n_answered"] = answered.astype(np.int64)
+        for flag in inst.flags:
+            item = inst.item(flag.item)
+            pos = parsed.positions[item.id]
+            codes = np.array([c if isinstance(c, int) else -1 for c in item.response_set.codes])
+            flagged = pd.array(np.where(pos >= 0, codes[np.maximum(pos, 0)] >= flag.min_code, False),
+                               dtype="boolean")
+            flagged[pos < 0] = pd.NA
+            output[f"{inst.id}_{flag.id}"] = flagged
+    result = pd.DataFrame(output, index=data.index)
+    if problems:
+        result.attrs["invalid_cells"] = [dict(p) for p in problems]
+    return result
+
+
+def _numeric_scale(inst: Instrument, scale_id: str) -> Scale:
+    known = [s.id for s in inst.scales]
+    if scale_id not in known:
+        raise ScoringError(f"{inst.id} has no scale {scale_id!r}; its scales are: {', '.join(known)}")
+    chosen = inst.scale(scale_id)
+    if chosen.method == "count":
+        raise ScoringError(f"{inst.id}_{scale_id} counts keyed choices; its items have no numeric "
+                           "scores, so item_scores(scale=...) does not apply")
+    return chosen
+
+
+def item_scores(data: pd.DataFrame, instrument: InstrumentLike, *, columns: ColumnSpec = None,
+                on_invalid: str = "raise", scale: str | None = None) -> pd.DataFrame:
+    """Convert responses to item scores (labels read, reversals and per-option scores applied).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    instrument : str or Instrument
+    columns : dict, str or None
+        As for :func:`score`.
+    on_invalid : {"raise", "missing"}
+        As for :func:`score`.
+    scale : str, optional
+        A scale id: return only that scale's items, as the scale counts them
+        (its ``reverse_items`` reversed too). Use this for a scale's
+        reliability: the ISMI-29 total reverses the stigma-resistance items,
+        their own subscale does not.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as ``data``; one float column per item that has numeric
+        scores, named by item id; missing and (with ``"missing"``) invalid
+        responses are NaN.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({f"phq9_{n}": ["nearly every day"] for n in range(1, 10)})
+    >>> item_scores(data, "phq9").iloc[0].tolist()
+    [3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0]
+    >>> answers = pd.DataFrame({f"ismi29_{n}": [4] for n in range(1, 30)})
+    >>> item_scores(answers, "ismi29", scale="total")["ismi29_7"].tolist()
+    [1.0]
+    """
+    _check_on_invalid(on_invalid)
+    inst = load_instrument(instrument)
+    chosen = _numeric_scale(inst, scale) if scale is not None else None
+    items = [item for item in inst.items if item.scored and item.score_map()
+             and (chosen is None or item.number in chosen.items)]
+    parsed = _parse(data, inst, columns, items)
+    if parsed.problems and on_invalid == "raise":
+        _raise_problems(parsed.problems, inst.id)
+    if parsed.problems:
+        warnings.warn(f"{len(parsed.problems)} invalid cell(s) scored as missing",
+                      InvalidCellsWarning, stacklevel=2)
+    _warn_provisional(inst, stacklevel=3)
+    if chosen is not None:
+        items = [inst.item(number) for number in chosen.items]
+    matrix = _item_score_matrix(parsed, [item.number for item in items])
+    if chosen is not None and chosen.reverse_items:
+        matrix = _reverse_within_scale(matrix, inst, chosen)
+    return pd.DataFrame(matrix.T, index=data.index, columns=[item.id for item in items])
