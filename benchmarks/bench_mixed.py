@@ -162,6 +162,7 @@ for (i in seq_len(as.integer(args[3]))) {
 }
 cat(sprintf("RESULT %.6f %.10f %s %d\n", elapsed, as.numeric(logLik(fit)),
             as.character(packageVersion("lme4")), length(msgs)))
+for (m in msgs) cat("MSG", gsub("[[:space:]]+", " ", m), "\n")
 """
 
 
@@ -172,11 +173,13 @@ def run_r(model: str, csv: Path, script: Path, timeout: float,
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return {"status": "skipped", "note": f"stopped after {timeout:.0f} s"}
-    for line in out.stdout.splitlines():
+    lines = out.stdout.splitlines()
+    said = "; ".join(line[4:].strip() for line in lines if line.startswith("MSG "))
+    for line in lines:
         if line.startswith("RESULT "):
-            _, sec, ll, version, n_msgs = line.split()
+            _, sec, ll, version, _n_msgs = line.split()
             return {"status": "ok", "seconds": float(sec), "loglik": float(ll),
-                    "note": f"lme4 {version}" + (f", {n_msgs} warnings" if n_msgs != "0" else "")}
+                    "note": f"lme4 {version}" + (f"; lme4 said: {said}" if said else "")}
     last = (out.stderr.strip().splitlines() or ["no output"])[-1]
     return {"status": "error", "note": last}
 
