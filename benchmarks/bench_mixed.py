@@ -234,6 +234,7 @@ def render(rows: list[Row], timeout: float) -> str:
                 cells = [f"skipped (>{timeout:.0f} s)", "", "", "", ""]
             else:
                 cells = [str(status), "", "", "", ""]
+            note = note.replace("|", "\\|")  # lme4 says "max|grad|": keep the table intact
             lines.append("| " + " | ".join([f"{r.participants:,}", f"{r.n_obs:,}", r.model, r.tool,
                                             *cells, note]) + " |")
     return "\n".join(lines)
