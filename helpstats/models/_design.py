@@ -179,7 +179,7 @@ def drop_collinear(X: np.ndarray, tol: float = 1e-7) -> list[int]:
     """
     if X.shape[1] == 0:
         return []
-    R = np.linalg.qr(X, mode="r")
+    R = np.asarray(np.linalg.qr(X, mode="r"))
     norms = np.linalg.norm(X, axis=0)
     diag = np.abs(np.diag(R)) if R.shape[0] >= X.shape[1] else np.zeros(X.shape[1])
     if R.shape[0] < X.shape[1]:

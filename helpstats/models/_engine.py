@@ -403,6 +403,7 @@ _MESSAGES = {
     4: "xtol reached",
     5: "maxeval reached",
     6: "maxtime reached",
+    -4: "roundoff limited (no further progress possible)",
 }
 
 
@@ -447,5 +448,5 @@ def optimize(problem: LmmProblem, start: np.ndarray | None = None) -> OptResult:
     with threadpool_limits(limits=blas_threads(problem), user_api="blas"):
         first = _bobyqa(problem, x0, 0.2, counter)
         second = _bobyqa(problem, first.theta, 0.02, counter)
-    best = second if second.deviance <= first.deviance else first
+    best = second if second.deviance < first.deviance else first
     return OptResult(best.theta, best.deviance, counter[0], best.status, best.message)

@@ -121,6 +121,8 @@ def test_result_is_frozen_and_consistent() -> None:
     assert re.shape == (24, 2)
     text = fit.summary()
     assert "REML" in text and fit.formula in text and "Number of obs: 96" in text
+    corr = fit.varcorr["sdcor"].iloc[2]
+    assert text.split("Random effects:")[1].splitlines()[3].endswith(f"{corr:5.2f}")
     assert set(fit.optimizer) >= {"evaluations", "gradient", "scaled_gradient", "message"}
 
 
@@ -180,6 +182,7 @@ def test_tukey_and_holm_adjustments() -> None:
     holm = fit.contrasts("w", adjust="holm")
     bonf = fit.contrasts("w", adjust="bonferroni")
     assert len(raw) == 6
+    assert raw["contrast"].iloc[0] == "w0 - w1"  # numeric-looking levels get the name, as emmeans
     assert (tukey["p"] >= raw["p"] - 1e-12).all()
     assert (holm["p"] <= bonf["p"] + 1e-12).all()
     np.testing.assert_allclose(bonf["p"], np.minimum(1, 6 * raw["p"]))
