@@ -184,7 +184,7 @@ def test_exactness_rules(tmp_path: Path) -> None:
     assert d["b"].tolist() == ["+1", "2"]          # a sign is text
     assert d["c"].tolist() == [1.5, 2.0]
     assert d["d"].tolist() == ["inf", "1"]         # not a plain number
-    assert d["e"].tolist() == [" 2", "3"]          # spaces kept
+    assert d["e"].tolist() == [2, 3]               # spaces around a number are formatting
     assert d["f"].tolist() == ["0.1", "12345678901234567"]
     assert d["g"].tolist() == ["True", "False"]
 
