@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from . import errors
 from .instruments import Instrument, list_instruments, load_instrument
 from .scoring import score
+from .validate import validate  # eager: the module has the function's name
 
 if TYPE_CHECKING:
     from . import datasets
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
         table_one,
         write_tables,
     )
-    from .validate import validate
 
 __version__ = "0.1.0"
 
@@ -77,7 +77,6 @@ _LAZY = {
     "reliability_table": ".tables",
     "table_one": ".tables",
     "write_tables": ".tables",
-    "validate": ".validate",
 }
 
 
