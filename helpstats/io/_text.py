@@ -33,7 +33,7 @@ import pandas as pd
 from ..errors import ExportError
 from ._convert import MAX_INT_DIGITS, convert_text_column
 
-__all__ = ["Grid", "decode", "head_records", "load_bytes", "read_delimited", "sniff_delimiter"]
+__all__ = ["Grid", "decode", "head_records", "load_bytes", "load_head", "read_delimited", "sniff_delimiter"]
 
 _DELIMITERS = (",", "\t", ";", "|")
 _NA = {"keep_default_na": False, "na_values": [""]}
@@ -74,6 +74,33 @@ def load_bytes(path: str | Path) -> bytes:
     if not data[:65536].strip() and not data.strip():
         raise ExportError(f"{p}: the file is empty; expected a survey export with a header row.")
     return data
+
+
+def load_head(path: str | Path, size: int) -> bytes:
+    """The first ``size`` bytes of a file (cut after the last line break when the file is
+    longer), with the same errors as :func:`load_bytes`."""
+    p = Path(path)
+    if not p.exists():
+        raise ExportError(f"{p}: no such file. Check the path.")
+    if p.is_dir():
+        raise ExportError(f"{p}: is a folder, not an export file. Give the path of the file.")
+    try:
+        with open(p, "rb") as handle:
+            head = handle.read(size + 1)
+    except OSError as exc:
+        raise ExportError(f"{p}: cannot be read ({exc}).") from exc
+    if len(head) <= size:
+        if not head.strip():
+            raise ExportError(f"{p}: the file is empty; expected a survey export with a header "
+                              "row.")
+        return head
+    head = head[: size - size % 2]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: keep whole code units
+        return head
+    cut = head.rfind(b"\n")
+    if not head.strip():
+        load_bytes(p)  # raises if the whole file is blank
+    return head[: cut + 1] if cut > 0 else head
 
 
 def decode(path: str | Path, data: bytes, encoding: str | None = None) -> tuple[str, str]:
