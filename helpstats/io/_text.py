@@ -36,6 +36,7 @@ from ._convert import MAX_INT_DIGITS, convert_text_column
 __all__ = ["Grid", "decode", "head_records", "load_bytes", "load_head", "read_delimited", "sniff_delimiter"]
 
 _DELIMITERS = (",", "\t", ";", "|")
+_DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 _NA = {"keep_default_na": False, "na_values": [""]}
 
 
@@ -107,8 +108,16 @@ def decode(path: str | Path, data: bytes, encoding: str | None = None) -> tuple[
     """Decode text bytes; return ``(text, encoding)``.
 
     Without ``encoding``: UTF-16 when the file starts with its byte-order mark,
-    else UTF-8 (with or without BOM), else Windows-1252.
+    else UTF-8 (with or without BOM), else Windows-1252. Text that is only
+    whitespace raises the "empty file" error.
     """
+    text, used = _decode(path, data, encoding)
+    if not text.strip("\ufeff \t\r\n"):
+        raise ExportError(f"{path}: the file is empty; expected a survey export with a header row.")
+    return text, used
+
+
+def _decode(path: str | Path, data: bytes, encoding: str | None) -> tuple[str, str]:
     if encoding is not None:
         try:
             return data.decode(encoding), encoding
@@ -316,10 +325,17 @@ def read_delimited(
         frame = _parse(source, used_encoding, skiprows=header_rows, sep=delim)
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame(index=pd.RangeIndex(0), columns=range(width), dtype="str")
-    except pd.errors.ParserError:
-        width = max(width, _max_fields(text, delim))
-        names_arg = {"names": list(range(width))}
-        frame = _parse(source, used_encoding, skiprows=header_rows, sep=delim, **names_arg)
+    except pd.errors.ParserError as first_error:
+        try:
+            width = max(width, _max_fields(text, delim))
+            names_arg = {"names": list(range(width))}
+            frame = _parse(source, used_encoding, skiprows=header_rows, sep=delim, **names_arg)
+        except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+            raise ExportError(
+                f"{path}: cannot be parsed as {_DELIMITER_NAMES.get(delim, repr(delim))}-"
+                f"separated text ({first_error}). Check for an unclosed quote, or give "
+                "format= / encoding=."
+            ) from exc
     frame.columns = range(frame.shape[1])
     if frame.shape[1] < width:
         for extra in range(frame.shape[1], width):
