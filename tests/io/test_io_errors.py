@@ -128,6 +128,7 @@ def test_no_row_is_ever_lost_in_csv_round_trips(tmp_path_factory: pytest.TempPat
                 [None if pd.isna(v) else v for v in original]
 
 
+@pytest.mark.filterwarnings("ignore::helpstats.errors.ExportWarning")
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(content=st.binary(max_size=300) | st.text(
     alphabet=st.sampled_from(list(',;\t|"\n\r x0123456789-+.{}[]<>é\x00')), max_size=300
