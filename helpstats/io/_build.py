@@ -26,7 +26,7 @@ from ._convert import make_unique
 from ._export import Export, Source
 from ._text import Grid
 
-__all__ = ["build_export", "rename_map"]
+__all__ = ["build_export"]
 
 
 def _caller_level() -> int:
@@ -38,14 +38,6 @@ def _caller_level() -> int:
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     return level
-
-
-def rename_map(names: Sequence[str], unique: Sequence[str]) -> dict[str, str]:
-    """Map each name in the file to the unique name of its first occurrence."""
-    out: dict[str, str] = {}
-    for name, new in zip(names, unique, strict=True):
-        out.setdefault(name, new)
-    return out
 
 
 def build_export(

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["MAX_INT_DIGITS", "convert_text_column", "convert_text_frame", "make_unique"]
+__all__ = ["MAX_INT_DIGITS", "convert_text_column", "make_unique"]
 
 MAX_INT_DIGITS = 9
 """Integers with more digits than this are kept as text (identifiers)."""
@@ -69,16 +69,6 @@ def convert_text_column(values: pd.Series) -> pd.Series:
     if not np.isfinite(numbers.dropna().to_numpy()).all():
         return values
     return numbers
-
-
-def convert_text_frame(
-    frame: pd.DataFrame, columns: Sequence[object] | None = None
-) -> pd.DataFrame:
-    """Apply :func:`convert_text_column` to ``columns`` (default: all) of a copy."""
-    out = frame.copy()
-    for column in frame.columns if columns is None else columns:
-        out[column] = convert_text_column(frame[column])
-    return out
 
 
 def make_unique(names: Sequence[object]) -> tuple[list[str], dict[str, str]]:
