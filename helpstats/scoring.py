@@ -141,23 +141,25 @@ class _Options:
     def numbers(self, values: np.ndarray) -> np.ndarray:
         """Positions of numeric values (MISSING for NaN, INVALID when not a code)."""
         codes = self.numeric_codes
-        missing_or_invalid = np.where(np.isnan(values), MISSING, INVALID).astype(np.int16)
-        if not codes.size:
-            return missing_or_invalid
-        low, high = codes[0], codes[-1]
-        if np.array_equal(codes, np.arange(low, high + 1)):
+        if codes.size and np.array_equal(codes, np.arange(codes[0], codes[-1] + 1)):
             # consecutive integer codes: the offset from the lowest code indexes the options
-            offset = values - low
-            valid = (offset >= 0) & (offset <= high - low)
-            whole = np.where(valid, offset, 0).astype(np.int16)
+            offset = values - codes[0]
+            valid = (offset >= 0) & (offset <= codes.size - 1)
+            with np.errstate(invalid="ignore"):
+                whole = offset.astype(np.int16)  # garbage where not valid; masked below
             valid &= whole == offset
-            if np.array_equal(self.numeric_positions, np.arange(codes.size)):
-                return np.where(valid, whole, missing_or_invalid)
-            return np.where(valid, self.numeric_positions[whole], missing_or_invalid)
-        index = np.searchsorted(codes, values)
-        np.minimum(index, codes.size - 1, out=index)
-        valid = codes[index] == values
-        return np.where(valid, self.numeric_positions[index], missing_or_invalid)
+            if not np.array_equal(self.numeric_positions, np.arange(codes.size)):
+                whole = self.numeric_positions[np.where(valid, whole, 0)]
+        elif codes.size:
+            index = np.minimum(np.searchsorted(codes, values), codes.size - 1)
+            valid = codes[index] == values
+            whole = self.numeric_positions[index]
+        else:
+            valid = np.zeros(values.shape, dtype=bool)
+            whole = np.zeros(values.shape, dtype=np.int16)
+        if valid.all():
+            return whole
+        return np.where(valid, whole, np.where(np.isnan(values), np.int16(MISSING), np.int16(INVALID)))
 
     def token(self, value: Any) -> int:
         """Position of one cell value of any type."""

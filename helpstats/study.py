@@ -1,0 +1,405 @@
+"""Study files: the TOML description of a trial that ``helpstats analyze`` runs.
+
+A study file names the exports to read, the columns of each questionnaire,
+the id/wave/group columns, the helping-role rule, the outcomes and the mixed
+model. Paths are relative to the study file. Every key is checked; a mistake
+is reported as :class:`helpstats.errors.StudyError` naming the file, the line
+and the key.
+
+A complete file (``[roles]``, ``[table_one]`` and most keys are optional)::
+
+    [study]
+    title = "Helper-therapy pilot"          # used as the report title
+
+    [data]
+    files = ["export.csv"]                  # or [{ path = "month3.csv", wave = 3 }, ...]
+    id = "participant"                      # one member
+    wave = "wave"                           # time of measurement
+    group = "group"                         # support group (cluster); optional
+    baseline = 0                            # optional: default the first wave
+    waves = [0, 1, 3, 8]                    # optional: order of the waves
+
+    [instruments.phq9]                      # a bundled id, or ...
+    columns = "Q5_{n}"                      # optional: pattern or { phq9_1 = "Q5_1", ... }
+    [instruments.mymeasure]
+    definition = "mymeasure.toml"           # ... your own definition file
+
+    [roles]                                 # optional: helping roles (Maton 1988)
+    giving = "helping_given"
+    receiving = "helping_received"
+    method = "median"                       # or "thresholds" with
+    # thresholds = { giving = 2, receiving = 2 }   (high = strictly above)
+    at = "baseline"                         # one role per member, or "each_wave"
+
+    [model]
+    outcomes = ["phq9_total"]               # scale scores ({id}_{scale}) or data columns
+    by = "role"                             # the comparison: "role" or a column (arm)
+    covariates = ["age"]                    # optional: added to the fixed part
+    formula = "{outcome} ~ role * wave + (1 | participant) + (1 | group)"  # optional
+
+    [table_one]                             # optional
+    variables = ["age", "gender", "phq9_total"]
+
+The default formula is ``{outcome} ~ <by> * <wave> + (1 | <id>)``, plus
+``(1 | <group>)`` when a group column is given; the wave enters the model as
+a factor (one mean per wave).
+
+Examples
+--------
+>>> import helpstats as hs
+>>> study = hs.load_study(hs.datasets.example_study_path())
+>>> study.id, study.wave, study.model.outcomes
+('participant', 'wave', ('phq9_total', 'gad7_total'))
+>>> study.formula_for("phq9_total")
+'phq9_total ~ age + role * wave + (1 | participant) + (1 | group)'
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InstrumentError, StudyError
+from .instruments import Instrument, load_instrument
+
+__all__ = [
+    "DataFile",
+    "InstrumentSpec",
+    "ModelSpec",
+    "RoleSpec",
+    "Study",
+    "load_study",
+]
+
+_KEY = re.compile(r'^\s*((?:[A-Za-z0-9_-]+|"[^"]*")(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"))*)\s*=')
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?")
+
+
+def _split_key(text: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip('"') for part in text.split("."))
+
+
+def find_line(text: str, key: tuple[str, ...]) -> int | None:
+    """Line number (1-based) where ``key`` (a path of names) is set in TOML ``text``.
+
+    Falls back to the line of the longest enclosing table or key found, or
+    ``None``.
+
+    Examples
+    --------
+    >>> find_line("[data]\\nid = 'x'\\n[model]\\nformula = 'y ~ x'\\n", ("model", "formula"))
+    4
+    >>> find_line("[data]\\nid = 'x'\\n", ("data", "wave"))
+    1
+    """
+    best: tuple[int, int] = (0, 0)  # (length of the matched prefix, line)
+    header: tuple[str, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        found = _HEADER.match(line)
+        if found:
+            header = _split_key(found.group(1))
+            full = header
+        else:
+            assignment = _KEY.match(line)
+            if not assignment:
+                continue
+            full = header + _split_key(assignment.group(1))
+        common = 0
+        for a, b in zip(full, key, strict=False):
+            if a != b:
+                break
+            common += 1
+        if common == len(full) and common > best[0]:
+            best = (common, number)
+            if common == len(key):
+                return number
+    return best[1] or None
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One export file; ``wave`` is set when the file holds a single wave."""
+
+    path: Path
+    wave: Any = None
+
+
+@dataclass(frozen=True)
+class InstrumentSpec:
+    """An instrument and where its items are (``columns`` as for ``hs.score``)."""
+
+    instrument: Instrument
+    columns: str | Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """How helping roles are classified (see :func:`helpstats.classify_roles`)."""
+
+    giving: str
+    receiving: str
+    method: str = "median"
+    thresholds: Mapping[str, float] | None = None
+    at: str = "baseline"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Outcomes, comparison, covariates and formula template (``{outcome}``)."""
+
+    outcomes: tuple[str, ...]
+    by: str | None
+    covariates: tuple[str, ...] = ()
+    formula: str = ""
+
+
+@dataclass(frozen=True)
+class Study:
+    """A parsed study file. ``source`` keeps its text to locate keys in errors."""
+
+    path: Path
+    source: str
+    title: str
+    files: tuple[DataFile, ...]
+    id: str
+    wave: str
+    group: str | None
+    baseline: Any
+    waves: tuple[Any, ...] | None
+    instruments: tuple[InstrumentSpec, ...]
+    roles: RoleSpec | None
+    model: ModelSpec
+    table_one: tuple[str, ...] = field(default_factory=tuple)
+
+    def error(self, key: str, message: str) -> StudyError:
+        """A :class:`StudyError` naming this file, the line of ``key`` and ``key``."""
+        return _error(self.path, self.source, key, message)
+
+    def formula_for(self, outcome: str) -> str:
+        """The model formula for one outcome, covariates included."""
+        formula = self.model.formula.replace("{outcome}", outcome)
+        if self.model.covariates:
+            lhs, rhs = formula.split("~", 1)
+            formula = f"{lhs.strip()} ~ {' + '.join(self.model.covariates)} + {rhs.strip()}"
+        return formula
+
+
+def _error(path: Path, source: str, key: str, message: str) -> StudyError:
+    line = find_line(source, _split_key(key))
+    where = f"line {line}" if line else "(key not present)"
+    return StudyError(f"{path}, {where}, key '{key}': {message}")
+
+
+class _Reader:
+    """Typed access to the parsed TOML; every failure names file, line and key."""
+
+    def __init__(self, path: Path, source: str) -> None:
+        self.path, self.source = path, source
+
+    def fail(self, key: str, message: str) -> StudyError:
+        return _error(self.path, self.source, key, message)
+
+    def table(self, raw: Mapping[str, Any], key: str, allowed: set[str],
+              required: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
+        value = raw.get(key.rsplit(".", 1)[-1], {})
+        if not isinstance(value, dict):
+            raise self.fail(key, f"expected a table [{key}], found {value!r}.")
+        for name in value:
+            if name not in allowed:
+                raise self.fail(f"{key}.{name}", f"unknown key; allowed keys in [{key}]: "
+                                f"{', '.join(sorted(allowed))}.")
+        for name in sorted(required):
+            if name not in value:
+                raise self.fail(key, f"required key '{name}' is missing from [{key}].")
+        return value
+
+    def text(self, table: Mapping[str, Any], name: str, key: str,
+             default: str | None = None, choices: tuple[str, ...] = ()) -> str:
+        value = table.get(name, default)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{key}.{name}", f"expected a non-empty string, found {value!r}.")
+        if choices and value not in choices:
+            raise self.fail(f"{key}.{name}",
+                            f"expected one of {', '.join(choices)}; found {value!r}.")
+        return value
+
+    def texts(self, table: Mapping[str, Any], name: str, key: str,
+              required: bool = False) -> tuple[str, ...]:
+        value = table.get(name, None if required else [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value) \
+                or (required and not value):
+            raise self.fail(f"{key}.{name}", f"expected a list of column names, found {value!r}.")
+        return tuple(value)
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and check a study file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The ``.toml`` study file (format in this module's documentation).
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    helpstats.errors.StudyError
+        The file is missing, not valid TOML, or a key is unknown, missing or
+        of the wrong type; the message names the file, line and key.
+
+    Examples
+    --------
+    >>> import helpstats as hs
+    >>> study = hs.load_study(hs.datasets.example_study_path())
+    >>> [spec.instrument.id for spec in study.instruments]
+    ['phq9', 'gad7']
+    >>> study.roles.method, study.roles.at
+    ('median', 'baseline')
+    """
+    file = Path(path)
+    try:
+        source = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise StudyError(f"{file}: cannot read the study file ({exc.strerror}).") from None
+    except UnicodeDecodeError:
+        raise StudyError(f"{file}: the study file is not UTF-8 text.") from None
+    try:
+        raw = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise StudyError(
+            f"{file}: not valid TOML: {exc}. Check the quotes, brackets and '=' on that line."
+        ) from None
+    read = _Reader(file, source)
+    sections = {"study", "data", "instruments", "roles", "model", "table_one"}
+    for name in raw:
+        if name not in sections:
+            raise read.fail(name, "unknown section; a study file has: "
+                            f"{', '.join(sorted(sections))}.")
+
+    study_table = read.table(raw, "study", {"title", "description"})
+    title = read.text(study_table, "title", "study", default=file.stem)
+
+    data = read.table(raw, "data", {"files", "id", "wave", "group", "baseline", "waves"},
+                      required={"files", "id", "wave"})
+    files = _files(read, file.parent, data.get("files"))
+    id_col = read.text(data, "id", "data")
+    wave_col = read.text(data, "wave", "data")
+    group_col = read.text(data, "group", "data") if "group" in data else None
+    waves = data.get("waves")
+    if waves is not None and (not isinstance(waves, list) or len(waves) < 2
+                              or len(set(map(repr, waves))) != len(waves)):
+        raise read.fail("data.waves", f"expected a list of at least two distinct waves, "
+                        f"found {waves!r}.")
+    baseline = data.get("baseline", waves[0] if waves else None)
+    if waves is not None and baseline not in waves:
+        raise read.fail("data.baseline", f"{baseline!r} is not one of data.waves {waves!r}.")
+
+    instruments = _instruments(read, file.parent, raw.get("instruments"))
+    roles = _roles(read, raw) if "roles" in raw else None
+
+    model = read.table(raw, "model", {"outcomes", "by", "covariates", "formula"},
+                       required={"outcomes"})
+    outcomes = read.texts(model, "outcomes", "model", required=True)
+    by: str | None = None
+    if "by" in model:
+        by = read.text(model, "by", "model")
+    elif roles is not None:
+        by = "role"
+    if by == "role" and roles is None:
+        raise read.fail("model.by", "by = 'role' needs a [roles] section (giving, receiving).")
+    covariates = read.texts(model, "covariates", "model")
+    default = f"{{outcome}} ~ {by} * {wave_col}" if by else f"{{outcome}} ~ {wave_col}"
+    default += f" + (1 | {id_col})" + (f" + (1 | {group_col})" if group_col else "")
+    formula = read.text(model, "formula", "model", default=default)
+    if "{outcome}" not in formula or "~" not in formula:
+        raise read.fail("model.formula", f"expected a formula such as '{default}' with the "
+                        f"placeholder {{outcome}} left of '~'; found {formula!r}.")
+
+    t1 = read.table(raw, "table_one", {"variables"})
+    variables = read.texts(t1, "variables", "table_one") or tuple(
+        dict.fromkeys([*covariates, *outcomes]))
+    return Study(
+        path=file, source=source, title=title, files=files, id=id_col, wave=wave_col,
+        group=group_col, baseline=baseline, waves=tuple(waves) if waves else None,
+        instruments=instruments, roles=roles,
+        model=ModelSpec(outcomes=outcomes, by=by, covariates=covariates, formula=formula),
+        table_one=variables,
+    )
+
+
+def _files(read: _Reader, folder: Path, value: Any) -> tuple[DataFile, ...]:
+    if not isinstance(value, list) or not value:
+        raise read.fail("data.files", f"expected a list of export paths, found {value!r}.")
+    files = []
+    for entry in value:
+        if isinstance(entry, str):
+            path, wave = entry, None
+        elif isinstance(entry, dict) and set(entry) <= {"path", "wave"} and "path" in entry:
+            path, wave = entry["path"], entry.get("wave")
+        else:
+            raise read.fail("data.files", f"each entry is a path or {{ path = ..., wave = ... }}; "
+                            f"found {entry!r}.")
+        full = (folder / path) if not Path(path).is_absolute() else Path(path)
+        if not full.is_file():
+            raise read.fail("data.files", f"export file {str(full)!r} does not exist (paths are "
+                            "relative to the study file).")
+        files.append(DataFile(full, wave))
+    return tuple(files)
+
+
+def _instruments(read: _Reader, folder: Path, value: Any) -> tuple[InstrumentSpec, ...]:
+    if not isinstance(value, dict) or not value:
+        raise read.fail("instruments", "expected at least one [instruments.<id>] table, e.g. "
+                        "[instruments.phq9].")
+    specs = []
+    for name, table in value.items():
+        key = f"instruments.{name}"
+        table = read.table(value, key, {"columns", "definition"})
+        try:
+            if "definition" in table:
+                definition = read.text(table, "definition", key)
+                instrument = load_instrument(folder / definition)
+            else:
+                instrument = load_instrument(name)
+        except InstrumentError as exc:
+            raise read.fail(key, str(exc)) from None
+        columns = table.get("columns")
+        if columns is not None and not (
+            (isinstance(columns, str) and "{n}" in columns)
+            or (isinstance(columns, dict) and all(isinstance(v, str) for v in columns.values()))
+        ):
+            raise read.fail(f"{key}.columns", "expected a pattern with {n} such as 'Q5_{n}', or a "
+                            f"table {{ {instrument.id}_1 = \"Q5_1\", ... }}; found {columns!r}.")
+        specs.append(InstrumentSpec(instrument, columns))
+    return tuple(specs)
+
+
+def _roles(read: _Reader, raw: Mapping[str, Any]) -> RoleSpec:
+    table = read.table(raw, "roles", {"giving", "receiving", "method", "thresholds", "at"},
+                       required={"giving", "receiving"})
+    method = read.text(table, "method", "roles", default="median",
+                       choices=("median", "thresholds"))
+    thresholds = table.get("thresholds")
+    if method == "thresholds":
+        numbers = isinstance(thresholds, dict) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in thresholds.values())
+        if not numbers or set(thresholds or {}) != {"giving", "receiving"}:
+            raise read.fail("roles.thresholds" if thresholds is not None else "roles.method",
+                            "method = 'thresholds' needs thresholds = { giving = <number>, "
+                            f"receiving = <number> }}; found {thresholds!r}.")
+    elif thresholds is not None:
+        raise read.fail("roles.thresholds", "thresholds are used only with method = 'thresholds'.")
+    return RoleSpec(
+        giving=read.text(table, "giving", "roles"),
+        receiving=read.text(table, "receiving", "roles"),
+        method=method,
+        thresholds=thresholds,
+        at=read.text(table, "at", "roles", default="baseline", choices=("baseline", "each_wave")),
+    )

@@ -1,0 +1,188 @@
+"""analyze: study file -> scored data, validation, tables, plots and an HTML report."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import warnings
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import helpstats as hs
+from helpstats.errors import InvalidCellsWarning, StudyError
+from helpstats.report import build_frame
+
+STUDY = """\
+[study]
+title = "Small study"
+
+[data]
+files = ["export.csv"]
+id = "pid"
+wave = "time"
+group = "site"
+waves = [0, 3]
+
+[instruments.gad7]
+columns = "Q{n}"
+
+[roles]
+giving = "gave"
+receiving = "got"
+
+[model]
+outcomes = ["gad7_total"]
+covariates = ["age"]
+"""
+
+# Six members at baseline and month 3 (member 6 lost at month 3); one invalid cell (Q2 = 7).
+ROWS = [
+    # pid, time, site, gave, got, age, Q1..Q7
+    (1, 0, "a", 0, 4, 30, 1, 1, 1, 1, 1, 1, 1),
+    (2, 0, "a", 3, 0, 40, 2, 2, 2, 2, 2, 2, 2),
+    (3, 0, "a", 5, 5, 50, 3, 3, 3, 3, 3, 3, 3),
+    (4, 0, "b", 1, 1, 35, 0, 0, 0, 0, 0, 0, 0),
+    (5, 0, "b", 2, 3, 45, 1, 2, 1, 2, 1, 2, 1),
+    (6, 0, "b", 4, 2, 55, 2, 1, 2, 1, 2, 1, 2),
+    (1, 3, "a", 1, 3, 30, 0, 1, 0, 1, 0, 1, 0),
+    (2, 3, "a", 2, 1, 40, 1, 1, 1, 1, 1, 1, 1),
+    (3, 3, "a", 4, 4, 50, 2, 7, 2, 2, 2, 2, 2),
+    (4, 3, "b", 0, 2, 35, 0, 0, 0, 1, 0, 0, 0),
+    (5, 3, "b", 3, 3, 45, 1, 1, 1, 1, 1, 1, 1),
+]
+COLUMNS = ["pid", "time", "site", "gave", "got", "age"] + [f"Q{n}" for n in range(1, 8)]
+
+
+def write_study(folder: Path, text: str = STUDY) -> Path:
+    pd.DataFrame(ROWS, columns=COLUMNS).to_csv(folder / "export.csv", index=False)
+    path = folder / "study.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_build_frame_scores_validates_and_classifies(tmp_path: Path) -> None:
+    study = hs.load_study(write_study(tmp_path))
+    with pytest.warns(InvalidCellsWarning, match="1 invalid cell"):
+        frame, validation = build_frame(study)
+    assert len(frame) == 11
+    # GAD-7 totals by hand; the invalid Q2 = 7 is scored missing (no proration for GAD-7)
+    assert frame["gad7_total"].tolist()[:6] == [7.0, 14.0, 21.0, 0.0, 10.0, 11.0]
+    assert pd.isna(frame.loc[8, "gad7_total"])
+    assert validation[["source", "row", "column", "value"]].to_dict("records") == [
+        {"source": "export.csv", "row": 10, "column": "Q2", "value": 7}]
+    assert validation["problem"].iloc[0].startswith("out of range: scored as missing")
+    # baseline medians: gave (0 3 5 1 2 4) -> 2.5; got (4 0 5 1 3 2) -> 2.5
+    base = ["helpee", "helper", "dual", "neither", "helpee", "helper"]
+    assert frame["role"].astype(str).tolist() == base + base[:5]
+    assert frame.attrs["role_rule"]["cutoffs"][0]["giving"] == 2.5
+    assert list(frame["time"].cat.categories) == [0, 3]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "line"),
+    [
+        ('id = "pid"', 'id = "member"', "data.id", 6),
+        ('columns = "Q{n}"', 'columns = "Item{n}"', "instruments.gad7.columns", 12),
+        ('giving = "gave"', 'giving = "given"', "roles.giving", 15),
+        ("waves = [0, 3]", "waves = [0, 1]", "data.waves", 9),
+    ],
+)
+def test_data_mismatch_names_study_line(tmp_path: Path, old: str, new: str, key: str,
+                                        line: int) -> None:
+    study = hs.load_study(write_study(tmp_path, STUDY.replace(old, new)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InvalidCellsWarning)
+        with pytest.raises(StudyError, match=f"line {line}, key '{key}'"):
+            build_frame(study)
+
+
+def test_duplicate_id_wave_is_an_error(tmp_path: Path) -> None:
+    path = write_study(tmp_path)
+    data = pd.read_csv(tmp_path / "export.csv")
+    pd.concat([data, data.iloc[[0]]]).to_csv(tmp_path / "export.csv", index=False)
+    with pytest.raises(StudyError, match=r"line 6, key 'data.id': 2 rows share an id and wave \(1 at 0\)"):
+        build_frame(hs.load_study(path))
+
+
+class _Collect(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self.images: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        if tag == "img":
+            self.images.append(dict(attrs).get("src") or "")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _pieces_available() -> bool:
+    return all(importlib.util.find_spec(f"helpstats.{m}") is not None
+               for m in ("tables", "models", "plots", "reliability"))
+
+
+@pytest.mark.skipif(not _pieces_available(), reason="needs tables, models, plots, reliability")
+def test_analyze_end_to_end(tmp_path: Path) -> None:
+    import openpyxl
+
+    example = hs.datasets.example_study_path()
+    for name in ("example_study.toml", "example_study.csv"):
+        shutil.copy(example.parent / name, tmp_path / name)
+    result = hs.analyze(tmp_path / "example_study.toml", tmp_path / "out", progress=False)
+    out = tmp_path / "out"
+    names = {p.name for p in result.files}
+    assert names == {"scored_data.csv", "validation.csv", "validation.md", "tables.xlsx",
+                     "tables.md", "trajectory_phq9_total.png", "trajectory_gad7_total.png",
+                     "report.html"}
+    assert all(p.is_file() for p in result.files)
+
+    scored = pd.read_csv(out / "scored_data.csv")
+    assert len(scored) == 451
+    assert {"phq9_total", "gad7_total", "role"} <= set(scored.columns)
+
+    book = openpyxl.load_workbook(out / "tables.xlsx")
+    assert book.sheetnames == ["Table 1", "Role cut-offs", "Attrition", "Reliability",
+                               "Outcome phq9_total", "Model phq9_total",
+                               "Outcome gad7_total", "Model gad7_total"]
+    attrition = result.tables["Attrition"]
+    overall = attrition[attrition["group"] == "Overall"]
+    assert overall["observed"].tolist() == [120, 117, 110, 104]
+    assert set(result.tables["Reliability"]["scale"]) == {"phq9_total", "gad7_total"}
+
+    for png in out.glob("*.png"):
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    parser = _Collect()
+    parser.feed((out / "report.html").read_text(encoding="utf-8"))
+    text = " ".join(parser.text)
+    assert parser.tags.count("table") == 9  # validation + 8 tables
+    assert len(parser.images) == 2 and all(s.startswith("data:image/png;base64,")
+                                           for s in parser.images)
+    assert "Kroenke K, Spitzer RL, Williams JBW (2001)" in text
+    assert "Maton, 1988" in text and "helping_given 2" in text
+    assert "role * wave + (1 | participant) + (1 | group)" in text
+    assert "Satterthwaite" in text and f"helpstats {hs.__version__}" in text
+
+
+def test_cli_analyze_reports_study_mistake(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = write_study(tmp_path, STUDY.replace(
+        'receiving = "got"', 'receiving = "got"\nat = "always"'))
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    run = subprocess.run([sys.executable, "-m", "helpstats", "analyze", str(path), "-o",
+                          str(tmp_path / "out")], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert run.returncode == 2
+    assert f"{path}, line 17, key 'roles.at': expected one of baseline, each_wave" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()
