@@ -276,7 +276,12 @@ def _scale_item_scores(data: pd.DataFrame, inst: Instrument, columns: ColumnSpec
                 scores[item_id] = np.where(pos >= 0, (pos == keyed).astype(float), np.nan)
             matrices[scale.id] = pd.DataFrame(scores, index=data.index)
         else:
-            matrices[scale.id] = numeric[ids]
+            matrix = numeric[ids].copy()
+            for number in scale.reverse_items:  # reversed in this scale only (ISMI total)
+                possible = inst.item(number).score_map().values()
+                column = inst.item(number).id
+                matrix[column] = min(possible) + max(possible) - matrix[column]
+            matrices[scale.id] = matrix
     return matrices
 
 

@@ -408,7 +408,7 @@ def _warn_provisional(inst: Instrument, stacklevel: int) -> None:
     if inst.provisional:
         warnings.warn(
             f"{inst.abbreviation} ({inst.id}) is scored with a provisional key: "
-            + "; ".join(inst.verification.unverified)
+            + "; ".join(part.rstrip(".") for part in inst.verification.unverified)
             + ". Check the scores against the published scoring instructions before reporting.",
             ProvisionalKeyWarning,
             stacklevel=stacklevel,
@@ -603,8 +603,12 @@ def item_scores(data: pd.DataFrame, instrument: InstrumentLike, *, columns: Colu
     >>> data = pd.DataFrame({f"phq9_{n}": ["nearly every day"] for n in range(1, 10)})
     >>> item_scores(data, "phq9").iloc[0].tolist()
     [3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0]
+    >>> import warnings
     >>> answers = pd.DataFrame({f"ismi29_{n}": [4] for n in range(1, 30)})
-    >>> item_scores(answers, "ismi29", scale="total")["ismi29_7"].tolist()
+    >>> with warnings.catch_warnings():  # the ISMI key is provisional
+    ...     warnings.simplefilter("ignore")
+    ...     total = item_scores(answers, "ismi29", scale="total")
+    >>> total["ismi29_7"].tolist()  # stigma-resistance item, reversed in the total
     [1.0]
     """
     _check_on_invalid(on_invalid)
