@@ -11,6 +11,6 @@ import helpstats as hs
 table = hs.power(
     [0.02, 0.06],              # extra improvement per month in the intervention arm (latent SD)
     n_participants=80, n_groups=8, waves=(0, 1, 3, 8), attrition=0.15,
-    nsim=5, seed=1, progress=False,
+    nsim=3, seed=1, progress=False,
 )
 print(table[["effect", "n_participants", "nsim", "power", "mcse"]].to_string(index=False))

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .errors import ModelError
 from .instruments import Instrument, list_instruments, load_instrument
@@ -98,7 +98,7 @@ def _item_codes(instrument: Instrument, trait: np.ndarray, rng: np.random.Genera
         codes = list(by_score.values()) if len(by_score) > 1 else list(item.response_set.codes)
         if len(by_score) > 1:
             k = len(codes)
-            cuts = _ITEM_CENTRE + spread * stats.norm.ppf(np.arange(1, k) / k)
+            cuts = _ITEM_CENTRE + spread * np.array([NormalDist().inv_cdf(j / k) for j in range(1, k)])
             level = np.searchsorted(cuts, trait + rng.normal(0.0, _ITEM_NOISE_SD, len(trait)))
         else:  # unscored or non-numeric item: answers unrelated to the trait
             level = rng.integers(0, len(codes), len(trait))
@@ -365,16 +365,16 @@ def power(
                     term  effect  nsim  power
     0  armintervention:wave     0.1     5    1.0
     """
-    from tqdm.auto import tqdm
-
-    from .models import fit_mixed
-
     if design not in ("arm", "role"):
         raise ModelError(f"design must be 'arm' or 'role'; found {design!r}.")
     if design == "role" and role not in ROLES[1:]:
         raise ModelError(f"role must be one of helpee, helper, dual; found {role!r}.")
     if nsim < 1 or not 0 < alpha < 1:
         raise ModelError(f"need nsim >= 1 and 0 < alpha < 1; found nsim={nsim}, alpha={alpha}.")
+    from tqdm.auto import tqdm
+
+    from .models import fit_mixed
+
     effect_grid = [float(effect)] if isinstance(effect, int | float) else [float(e) for e in effect]
     n_grid = [n_participants] if isinstance(n_participants, int) else list(n_participants)
     base = _effects(effects)
