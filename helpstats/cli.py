@@ -1,9 +1,9 @@
 """The ``helpstats`` command line.
 
-Subcommands: ``instruments list|show``, ``score``, ``analyze``, ``demo``. Every error a user
-can cause (a bad file, an unknown instrument, invalid responses) ends with a
-message naming the file, rows, columns and values, and exit status 2; never a
-traceback.
+Subcommands: ``instruments list|show``, ``score``, ``reliability``, ``analyze``,
+``demo``. Every error a user can cause (a bad file, an unknown instrument,
+invalid responses) ends with a message naming the file, rows, columns and
+values, and exit status 2; never a traceback.
 
 Examples
 --------
@@ -28,6 +28,7 @@ import pandas as pd
 from . import __version__
 from .errors import HelpstatsError
 from .instruments import list_instruments, load_instrument
+from .reliability import item_analysis, reliability
 from .scoring import score
 
 __all__ = ["main"]
@@ -129,9 +130,11 @@ def _instruments_show(args: argparse.Namespace) -> int:
         low, high = scale.score_range
         rule = f"up to {scale.max_missing} missing" + (", prorated" if scale.prorate else "")
         multiplier = f" x {scale.multiplier:g}" if scale.multiplier != 1 else ""
+        reversed_here = (f" (reversed in this scale: {', '.join(map(str, scale.reverse_items))})"
+                         if scale.reverse_items else "")
         print(f"  {inst.id}_{scale.id}: {scale.method}{multiplier} of items "
-              f"{', '.join(map(str, scale.items))}; range {low:g}-{high:g}; {rule}; "
-              f"higher is {scale.higher_is}")
+              f"{', '.join(map(str, scale.items))}{reversed_here}; range {low:g}-{high:g}; "
+              f"{rule}; higher is {scale.higher_is}")
         for band in scale.bands:
             print(f"    {band.min:g}-{band.max:g}: {band.label} ({band.source})")
     return 0
@@ -171,6 +174,35 @@ def _score(args: argparse.Namespace) -> int:
         raise CommandError(f"{source}: already has column(s) {clashes}; rename them before scoring")
     write_table(pd.concat([data, scores], axis=1), Path(args.output))
     print(f"Scored {len(data)} rows of {source} with {', '.join(ids)}; wrote {args.output}")
+    return 0
+
+
+def _reliability(args: argparse.Namespace) -> int:
+    source = Path(args.input)
+    check_output(Path(args.output))
+    if args.items:
+        check_output(Path(args.items))
+    data = read_table(source)
+    inst = load_instrument(args.instrument)
+    columns = _parse_column_specs(args.columns, [inst.id]).get(inst.id)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            table = reliability(data, inst, columns, by=args.by or None, use=args.use,
+                                on_invalid=args.on_invalid)
+            items = item_analysis(data, inst, columns, use=args.use,
+                                  on_invalid=args.on_invalid) if args.items else None
+        except HelpstatsError as error:
+            raise CommandError(f"{source}: {error}\n(rows are spreadsheet rows; row 1 is the header)") \
+                from None
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"helpstats: warning: {source}: {message}", file=sys.stderr)
+    write_table(table, Path(args.output))
+    print(table.round(3).to_string(index=False))
+    print(f"Reliability of {inst.id} from {len(data)} rows of {source}; wrote {args.output}")
+    if items is not None:
+        write_table(items, Path(args.items))
+        print(f"Item analysis written to {args.items}")
     return 0
 
 
@@ -232,6 +264,24 @@ def build_parser() -> argparse.ArgumentParser:
                         help="invalid responses: stop with a report (default) or score as missing")
     scorer.add_argument("-o", "--output", required=True, help="output .csv or .xlsx")
     scorer.set_defaults(handler=_score)
+
+    rel = commands.add_parser("reliability",
+                              help="alpha (Feldt CI), omega and item analysis of an instrument")
+    rel.add_argument("input", help="input .csv, .tsv or .xlsx, one row per administration")
+    rel.add_argument("-i", "--instrument", required=True,
+                     help="instrument id, or the path of your own .toml definition")
+    rel.add_argument("--columns", action="append", default=[], metavar="ID=PATTERN",
+                     help="where the items are, e.g. phq9=Q5_{n}")
+    rel.add_argument("--by", action="append", default=[], metavar="COLUMN",
+                     help="one row per scale and value of COLUMN (repeat for several)")
+    rel.add_argument("--use", choices=("complete", "pairwise"), default="complete",
+                     help="complete cases per scale (default) or pairwise covariances (psych)")
+    rel.add_argument("--on-invalid", choices=("raise", "missing"), default="raise",
+                     help="invalid responses: stop with a report (default) or treat as missing")
+    rel.add_argument("--items", metavar="ITEMS_OUT",
+                     help="also write the item analysis to this .csv or .xlsx")
+    rel.add_argument("-o", "--output", required=True, help="output .csv or .xlsx")
+    rel.set_defaults(handler=_reliability)
 
     analyzer = commands.add_parser(
         "analyze", help="run a study file: scores, roles, models, tables, plots, report.html")

@@ -23,8 +23,12 @@ __all__ = [
     "ModelError",
     "StudyError",
     "RoleError",
+    "ReliabilityError",
+    "MiskeyedItemWarning",
+    "TableError",
     "ProvisionalKeyWarning",
     "InvalidCellsWarning",
+    "ExportWarning",
     "RoleMissingWarning",
 ]
 
@@ -69,12 +73,31 @@ class RoleError(HelpstatsError, ValueError):
     """Helping roles could not be classified."""
 
 
+class ReliabilityError(HelpstatsError, ValueError):
+    """Reliability, item analysis or reliable change could not be computed."""
+
+class TableError(HelpstatsError, ValueError):
+    """A results table or plot could not be built from its inputs, or not written."""
+
+
 class ProvisionalKeyWarning(UserWarning):
     """A scoring key that is not verified against a primary source was used."""
 
 
 class InvalidCellsWarning(UserWarning):
     """Invalid item responses were scored as missing (``on_invalid="missing"``)."""
+
+
+class MiskeyedItemWarning(UserWarning):
+    """An item correlates negatively with the rest of its scale (reverse keying wrong?)."""
+
+
+class ExportWarning(UserWarning):
+    """A survey export was read with a change the user should know about.
+
+    For example, repeated or empty column names were made unique
+    (the renames are also in ``Export.source.renamed_columns``).
+    """
 
 
 class RoleMissingWarning(UserWarning):

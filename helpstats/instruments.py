@@ -143,7 +143,11 @@ class Scale:
     ``method`` is ``sum``, ``mean``, ``count`` (number of keyed choices) or
     ``lookup`` (raw sum converted with a published table). At most
     ``max_missing`` items may be missing; with ``prorate`` the missing items
-    are replaced by the mean of the answered ones.
+    are replaced by the mean of the answered ones. Items in
+    ``reverse_items`` are reversed within this scale only (their item score
+    ``s`` becomes ``lowest + highest - s`` over the item's possible scores),
+    for instruments such as the ISMI whose stigma-resistance items are
+    reversed in the total but not in their own subscale.
     """
 
     id: str
@@ -157,6 +161,7 @@ class Scale:
     higher_is: str = "worse"
     keyed: Mapping[int, Code] = field(default_factory=dict)
     lookup: Mapping[int, float] = field(default_factory=dict)
+    reverse_items: tuple[int, ...] = ()
     bands: tuple[Band, ...] = ()
     reference_values: tuple[ReferenceValue, ...] = ()
     norms: tuple[Norm, ...] = ()
@@ -561,7 +566,7 @@ class _Parser:
             self.check_keys(
                 table, where, {"id", "items", "method"},
                 {"name", "multiplier", "max_missing", "prorate", "prorate_rounding", "higher_is",
-                 "keyed", "lookup", "bands", "reference_values", "norms"},
+                 "keyed", "lookup", "reverse_items", "bands", "reference_values", "norms"},
             )
             scale_id = self.text(table, "id", f"{where}.")
             where = f"scales.{scale_id}"
@@ -589,6 +594,8 @@ class _Parser:
             keyed = self.keyed(table.get("keyed"), where, method, numbers, by_number)
             lookup = self.lookup(table.get("lookup"), where, method)
             scale_items = [by_number[n] for n in numbers]
+            reverse_items = self.reverse_items(table.get("reverse_items"), where, method, numbers,
+                                               by_number)
             if method in ("sum", "mean", "lookup"):
                 for item in scale_items:
                     if not item.score_map():
@@ -623,6 +630,7 @@ class _Parser:
                                     choices=DIRECTIONS),
                 keyed=keyed,
                 lookup=lookup,
+                reverse_items=reverse_items,
                 bands=bands,
                 reference_values=self.reference_values(table.get("reference_values", []), where),
                 norms=self.norms(table.get("norms", []), where),
@@ -650,6 +658,26 @@ class _Parser:
         if sorted(keyed) != sorted(numbers):
             raise self.fail(f"{where}.keyed", "every item of a 'count' scale needs a keyed choice")
         return keyed
+
+    def reverse_items(self, raw: Any, where: str, method: str, numbers: list[int],
+                      by_number: Mapping[int, Item]) -> tuple[int, ...]:
+        if raw is None:
+            return ()
+        if method == "count":
+            raise self.fail(f"{where}.reverse_items",
+                            "a 'count' scale has keyed choices; reverse_items needs numeric scores")
+        if not isinstance(raw, list) or not raw or not all(
+            isinstance(n, int) and not isinstance(n, bool) for n in raw
+        ):
+            raise self.fail(f"{where}.reverse_items",
+                            f"expected a non-empty list of item numbers, found {raw!r}")
+        for number in raw:
+            if number not in numbers:
+                raise self.fail(f"{where}.reverse_items",
+                                f"item {number} is not one of the scale's items {numbers}")
+        if len(set(raw)) != len(raw):
+            raise self.fail(f"{where}.reverse_items", "an item is listed twice")
+        return tuple(raw)
 
     def lookup(self, raw: Any, where: str, method: str) -> dict[int, float]:
         if method != "lookup":

@@ -482,8 +482,10 @@ def analyze(
             ax = plot_trajectories(fit, group=by or wave, time=wave, data=frame,
                                    outcome=outcome)
             images[outcome] = out / f"trajectory_{outcome}.png"
-            ax.figure.savefig(images[outcome], dpi=120, bbox_inches="tight")
-            plt.close(ax.figure)
+            figure = ax.get_figure(root=True)
+            if figure is not None:
+                figure.savefig(images[outcome], dpi=120, bbox_inches="tight")
+                plt.close(figure)
         return run
 
     steps: list[tuple[str, Callable[[], None]]] = [

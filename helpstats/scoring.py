@@ -141,23 +141,25 @@ class _Options:
     def numbers(self, values: np.ndarray) -> np.ndarray:
         """Positions of numeric values (MISSING for NaN, INVALID when not a code)."""
         codes = self.numeric_codes
-        missing_or_invalid = np.where(np.isnan(values), MISSING, INVALID).astype(np.int16)
-        if not codes.size:
-            return missing_or_invalid
-        low, high = codes[0], codes[-1]
-        if np.array_equal(codes, np.arange(low, high + 1)):
+        if codes.size and np.array_equal(codes, np.arange(codes[0], codes[-1] + 1)):
             # consecutive integer codes: the offset from the lowest code indexes the options
-            offset = values - low
-            valid = (offset >= 0) & (offset <= high - low)
-            whole = np.where(valid, offset, 0).astype(np.int16)
+            offset = values - codes[0]
+            valid = (offset >= 0) & (offset <= codes.size - 1)
+            with np.errstate(invalid="ignore"):
+                whole = offset.astype(np.int16)  # garbage where not valid; masked below
             valid &= whole == offset
-            if np.array_equal(self.numeric_positions, np.arange(codes.size)):
-                return np.where(valid, whole, missing_or_invalid)
-            return np.where(valid, self.numeric_positions[whole], missing_or_invalid)
-        index = np.searchsorted(codes, values)
-        np.minimum(index, codes.size - 1, out=index)
-        valid = codes[index] == values
-        return np.where(valid, self.numeric_positions[index], missing_or_invalid)
+            if not np.array_equal(self.numeric_positions, np.arange(codes.size)):
+                whole = self.numeric_positions[np.where(valid, whole, 0)]
+        elif codes.size:
+            index = np.minimum(np.searchsorted(codes, values), codes.size - 1)
+            valid = codes[index] == values
+            whole = self.numeric_positions[index]
+        else:
+            valid = np.zeros(values.shape, dtype=bool)
+            whole = np.zeros(values.shape, dtype=np.int16)
+        if valid.all():
+            return whole
+        return np.where(valid, whole, np.where(np.isnan(values), np.int16(MISSING), np.int16(INVALID)))
 
     def token(self, value: Any) -> int:
         """Position of one cell value of any type."""
@@ -323,6 +325,16 @@ def _item_score_matrix(parsed: _ParsedItems, numbers: Sequence[int]) -> np.ndarr
     return np.vstack(rows)
 
 
+def _reverse_within_scale(matrix: np.ndarray, inst: Instrument, scale: Scale) -> np.ndarray:
+    """Reverse the rows of a scale's ``reverse_items``: score ``s`` -> lowest + highest - ``s``."""
+    out = matrix.copy()
+    for row, number in enumerate(scale.items):
+        if number in scale.reverse_items:
+            possible = inst.item(number).score_map().values()
+            out[row] = min(possible) + max(possible) - out[row]
+    return out
+
+
 def _round_half_up(values: np.ndarray) -> np.ndarray:
     return np.floor(values + 0.5)
 
@@ -345,6 +357,8 @@ def _scale_scores(parsed: _ParsedItems, scale: Scale) -> tuple[np.ndarray, np.nd
             prorated = raw / answered * k
     else:
         matrix = _item_score_matrix(parsed, scale.items)
+        if scale.reverse_items:
+            matrix = _reverse_within_scale(matrix, inst, scale)
         present = ~np.isnan(matrix)
         answered = present.sum(axis=0)
         raw = np.where(present, matrix, 0.0).sum(axis=0)
@@ -541,8 +555,19 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
     return result
 
 
+def _numeric_scale(inst: Instrument, scale_id: str) -> Scale:
+    known = [s.id for s in inst.scales]
+    if scale_id not in known:
+        raise ScoringError(f"{inst.id} has no scale {scale_id!r}; its scales are: {', '.join(known)}")
+    chosen = inst.scale(scale_id)
+    if chosen.method == "count":
+        raise ScoringError(f"{inst.id}_{scale_id} counts keyed choices; its items have no numeric "
+                           "scores, so item_scores(scale=...) does not apply")
+    return chosen
+
+
 def item_scores(data: pd.DataFrame, instrument: InstrumentLike, *, columns: ColumnSpec = None,
-                on_invalid: str = "raise") -> pd.DataFrame:
+                on_invalid: str = "raise", scale: str | None = None) -> pd.DataFrame:
     """Convert responses to item scores (labels read, reversals and per-option scores applied).
 
     Parameters
@@ -553,6 +578,11 @@ def item_scores(data: pd.DataFrame, instrument: InstrumentLike, *, columns: Colu
         As for :func:`score`.
     on_invalid : {"raise", "missing"}
         As for :func:`score`.
+    scale : str, optional
+        A scale id: return only that scale's items, as the scale counts them
+        (its ``reverse_items`` reversed too). Use this for a scale's
+        reliability: the ISMI-29 total reverses the stigma-resistance items,
+        their own subscale does not.
 
     Returns
     -------
@@ -567,10 +597,15 @@ def item_scores(data: pd.DataFrame, instrument: InstrumentLike, *, columns: Colu
     >>> data = pd.DataFrame({f"phq9_{n}": ["nearly every day"] for n in range(1, 10)})
     >>> item_scores(data, "phq9").iloc[0].tolist()
     [3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0]
+    >>> answers = pd.DataFrame({f"ismi29_{n}": [4] for n in range(1, 30)})
+    >>> item_scores(answers, "ismi29", scale="total")["ismi29_7"].tolist()
+    [1.0]
     """
     _check_on_invalid(on_invalid)
     inst = load_instrument(instrument)
-    items = [item for item in inst.items if item.scored and item.score_map()]
+    chosen = _numeric_scale(inst, scale) if scale is not None else None
+    items = [item for item in inst.items if item.scored and item.score_map()
+             and (chosen is None or item.number in chosen.items)]
     parsed = _parse(data, inst, columns, items)
     if parsed.problems and on_invalid == "raise":
         _raise_problems(parsed.problems, inst.id)
@@ -578,5 +613,9 @@ def item_scores(data: pd.DataFrame, instrument: InstrumentLike, *, columns: Colu
         warnings.warn(f"{len(parsed.problems)} invalid cell(s) scored as missing",
                       InvalidCellsWarning, stacklevel=2)
     _warn_provisional(inst, stacklevel=3)
+    if chosen is not None:
+        items = [inst.item(number) for number in chosen.items]
     matrix = _item_score_matrix(parsed, [item.number for item in items])
+    if chosen is not None and chosen.reverse_items:
+        matrix = _reverse_within_scale(matrix, inst, chosen)
     return pd.DataFrame(matrix.T, index=data.index, columns=[item.id for item in items])

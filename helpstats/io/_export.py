@@ -1,0 +1,109 @@
+"""The result of reading a survey export: :class:`Export` and :class:`Source`.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from helpstats.io import Export, Source
+>>> src = Source(path="a.csv", sheet=None, encoding="utf-8", delimiter=",",
+...              rows_read=1, header_rows=1)
+>>> Export(data=pd.DataFrame({"q1": [1]}), format="csv", source=src).format
+'csv'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["FORMATS", "Export", "Source"]
+
+FORMATS = (
+    "qualtrics",
+    "qualtrics-legacy",
+    "redcap",
+    "surveymonkey",
+    "limesurvey",
+    "google-forms",
+    "spss",
+    "stata",
+    "excel",
+    "csv",
+)
+"""Every value ``Export.format`` can take (and ``read_export(format=...)`` accepts)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the data came from and how it was read.
+
+    Attributes
+    ----------
+    path : str
+        The file read.
+    sheet : str or None
+        The Excel sheet read (None for other files).
+    encoding : str or None
+        Text encoding used (None for binary formats).
+    delimiter : str or None
+        Field delimiter of a text file.
+    rows_read : int
+        Data rows read: the number of rows of ``Export.data``.
+    header_rows : int
+        Rows at the top of the file that are header, not data.
+    renamed_columns : Mapping[str, str]
+        Columns renamed to make names unique or non-empty: new name -> name in the file.
+    missing_cells : Mapping[str, int]
+        Per column, how many cells held a missing-value code (``Export.missing_codes``)
+        and were read as missing.
+    notes : tuple of str
+        Anything else the reader did that a user should know.
+    """
+
+    path: str
+    sheet: str | None
+    encoding: str | None
+    delimiter: str | None
+    rows_read: int
+    header_rows: int
+    renamed_columns: Mapping[str, str] = field(default_factory=dict)
+    missing_cells: Mapping[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Export:
+    """A survey export read by :func:`helpstats.read_export`.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        One row per submission, with the export's own variable names. Header rows
+        are not data. Values are as exported; columns whose every value is a plain
+        number are numeric, everything else is text; empty cells are missing.
+    format : str
+        One of :data:`FORMATS`.
+    questions : Mapping[str, str]
+        Column -> full question text, where the export gives it.
+    value_labels : Mapping[str, Mapping[Any, str]]
+        Column -> {code: label}, where the export or its data dictionary gives them.
+    missing_codes : Mapping[str, tuple]
+        Column -> codes read as missing (SPSS user-missing values, REDCap's
+        ``[not completed]``). A range of codes is a ``(low, high)`` tuple.
+    source : Source
+        Path, sheet, encoding, rows read, header rows and renamed columns.
+    fields : pandas.DataFrame or None
+        REDCap with a data dictionary: one row per data column with ``column, field,
+        form, field_type, choice, validation`` (a checkbox column ``x___1`` has field
+        ``x`` and choice ``1``). None for other exports.
+    """
+
+    data: pd.DataFrame
+    format: str
+    source: Source
+    questions: Mapping[str, str] = field(default_factory=dict)
+    value_labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
+    missing_codes: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    fields: pd.DataFrame | None = None

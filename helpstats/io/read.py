@@ -1,0 +1,130 @@
+"""``read_export``: read any supported survey export into an :class:`Export`.
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> import helpstats as hs
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "wave1.csv"
+>>> _ = p.write_text("id,phq9_1,phq9_2\\n00123,1,2\\n00124,0,\\n")
+>>> exp = hs.read_export(p)
+>>> exp.format, exp.data["id"].tolist(), exp.data["phq9_2"].tolist()
+('csv', ['00123', '00124'], [2.0, nan])
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ExportError
+from ._export import FORMATS, Export
+from ._sheet import is_zip_file
+from ._text import load_bytes
+from .delimited import read_csv_export, read_excel_export
+from .detect import detect_format
+from .googleforms import read_google_forms
+from .limesurvey import read_limesurvey
+from .qualtrics import read_qualtrics
+from .redcap import read_redcap
+from .spss import read_spss, read_stata
+from .surveymonkey import read_surveymonkey
+
+__all__ = ["read_export"]
+
+_EXCEL_OK = ("excel", "qualtrics", "surveymonkey")
+
+
+def read_export(
+    path: str | Path,
+    format: str = "auto",
+    dictionary: str | Path | pd.DataFrame | None = None,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+) -> Export:
+    """Read a survey export: Qualtrics, REDCap, SurveyMonkey, LimeSurvey, Google Forms,
+    SPSS, Stata, Excel or CSV/TSV.
+
+    Parameters
+    ----------
+    path : str or Path
+        The export file.
+    format : str, default "auto"
+        ``"auto"`` recognises the format from the file's content; or one of
+        ``qualtrics, qualtrics-legacy, redcap, surveymonkey, limesurvey,
+        google-forms, spss, stata, excel, csv``.
+    dictionary : str, Path or DataFrame, optional
+        REDCap data dictionary (value labels, checkbox groups, field types).
+    sheet : str or int, optional
+        Excel sheet (name or 0-based number); default the first.
+    encoding : str, optional
+        Text encoding; default detected (UTF-8 with or without BOM, UTF-16, Windows-1252).
+
+    Returns
+    -------
+    Export
+        ``.data`` (one row per submission, the export's own column names),
+        ``.format``, ``.questions``, ``.value_labels``, ``.missing_codes``,
+        ``.source`` and, for REDCap with a dictionary, ``.fields``.
+
+    Raises
+    ------
+    helpstats.errors.ExportError
+        The file is missing, empty, unreadable, not a survey export, or not of
+        the given ``format``.
+    """
+    fmt = str(format).lower()
+    if fmt != "auto" and fmt not in FORMATS:
+        raise ExportError(f"format={format!r} is not known; expected 'auto' or one of "
+                          f"{', '.join(FORMATS)}.")
+    detected = detect_format(path, sheet=sheet, encoding=encoding)
+    if fmt == "auto":
+        fmt = detected
+    if dictionary is not None and fmt != "redcap":
+        raise ExportError(f"{path}: dictionary= is for REDCap exports, but the format is "
+                          f"{fmt!r}. Pass format='redcap' if this is a REDCap export.")
+    is_zip = is_zip_file(path)
+    if fmt in ("spss", "stata"):
+        if detected != fmt:
+            raise ExportError(f"{path}: format={fmt!r} was given but the file is not a "
+                              f"{fmt.upper()} file (its content looks like {detected!r}).")
+    elif detected in ("spss", "stata"):
+        raise ExportError(f"{path}: format={fmt!r} was given but the file is a "
+                          f"{detected.upper()} file; use format={detected!r} or 'auto'.")
+    elif is_zip and fmt not in _EXCEL_OK:
+        raise ExportError(f"{path}: is an .xlsx workbook; format={fmt!r} reads text files. "
+                          f"Use one of {_EXCEL_OK} or 'auto'.")
+    elif not is_zip and fmt == "excel":
+        raise ExportError(f"{path}: format='excel' was given but the file is not an .xlsx "
+                          f"workbook (its content looks like {detected!r}).")
+    if sheet is not None and not is_zip:
+        raise ExportError(f"{path}: sheet= was given but the file is not an .xlsx workbook.")
+    return _dispatch(path, fmt, dictionary=dictionary, sheet=sheet, encoding=encoding)
+
+
+def _dispatch(path: str | Path, fmt: str, *, dictionary: str | Path | pd.DataFrame | None,
+              sheet: str | int | None, encoding: str | None) -> Export:
+    if fmt == "spss":
+        return read_spss(path)
+    if fmt == "stata":
+        return read_stata(path)
+    if is_zip_file(path):
+        if fmt == "excel":
+            return read_excel_export(path, sheet=sheet)
+        if fmt == "surveymonkey":
+            return read_surveymonkey(path, sheet=sheet)
+        return read_qualtrics(path, sheet=sheet)
+    data = load_bytes(path)
+    if fmt in ("qualtrics", "qualtrics-legacy"):
+        return read_qualtrics(path, legacy=fmt == "qualtrics-legacy", encoding=encoding,
+                              data=data)
+    if fmt == "redcap":
+        return read_redcap(path, dictionary=dictionary, encoding=encoding, data=data)
+    if fmt == "surveymonkey":
+        return read_surveymonkey(path, encoding=encoding, data=data)
+    if fmt == "limesurvey":
+        return read_limesurvey(path, encoding=encoding, data=data)
+    if fmt == "google-forms":
+        return read_google_forms(path, encoding=encoding, data=data)
+    return read_csv_export(path, encoding=encoding, data=data)
+

@@ -1,0 +1,217 @@
+"""Estimated marginal means and their contrasts on emmeans' reference grid.
+
+The grid crosses every factor's levels with each covariate at its mean (or
+the values given in ``at``); a marginal mean averages the grid predictions
+with equal weights over the factors not named (Lenth's emmeans).
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import ModelError
+from ._design import design_matrix, level_label
+
+if TYPE_CHECKING:
+    from .fit import MixedFit
+
+__all__ = ["contrasts", "emmeans", "parse_specs"]
+
+_METHODS = ("pairwise", "revpairwise", "trt.vs.ctrl")
+_ADJUST = ("none", "holm", "bonferroni", "sidak", "tukey")
+
+
+def _as_list(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.replace("*", "+").split("+") if v.strip()]
+    return list(value)
+
+
+def parse_specs(
+    specs: str | Sequence[str], by: str | Sequence[str] | None
+) -> tuple[list[str], list[str]]:
+    """Split ``"~ a | b"`` style specs into (spec variables, by variables).
+
+    Examples
+    --------
+    >>> parse_specs("~ treatment | wave", None)
+    (['treatment'], ['wave'])
+    >>> parse_specs(["arm", "wave"], None)
+    (['arm', 'wave'], [])
+    """
+    if isinstance(specs, str) and ("~" in specs or "|" in specs):
+        text = specs.replace("~", " ")
+        left, _, right = text.partition("|")
+        return _as_list(left), _as_list(right) + _as_list(by)
+    return _as_list(specs), _as_list(by)
+
+
+def _grid(fit: MixedFit, names: list[str], at: Mapping[str, Any] | None) -> pd.DataFrame:
+    at = dict(at or {})
+    variables = list(fit._parsed.fixed.variables)
+    unknown = [v for v in [*names, *at] if v not in variables]
+    if unknown:
+        raise ModelError(
+            f"{unknown} are not fixed-effect variables of {fit.formula!r}; "
+            f"expected some of {variables}."
+        )
+    coding = fit._coding
+    values: dict[str, list[Hashable]] = {}
+    for v in variables:
+        if coding.is_factor(v):
+            levels = coding.levels[v]
+            if v in at:
+                wanted = list(np.atleast_1d(at[v]))
+                lookup = {level_label(x): x for x in levels}
+                chosen = [lookup.get(level_label(w)) for w in wanted]
+                bad = [w for w, c in zip(wanted, chosen, strict=True) if c is None]
+                if bad:
+                    raise ModelError(
+                        f"at[{v!r}] has {bad}, which are not levels of {v!r} "
+                        f"({[level_label(x) for x in levels]})."
+                    )
+                values[v] = [c for c in chosen if c is not None]
+            else:
+                values[v] = list(levels)
+        elif v in at:
+            values[v] = [float(x) for x in np.atleast_1d(at[v])]
+        else:
+            values[v] = [float(fit._frame[v].astype(float).mean())]
+    # emmeans' grid: the first variable varies fastest
+    combos = itertools.product(*(values[v] for v in reversed(variables)))
+    rows = [tuple(reversed(c)) for c in combos]
+    return pd.DataFrame(rows, columns=variables)
+
+
+def _cells(
+    fit: MixedFit, spec_vars: list[str], by_vars: list[str], at: Mapping[str, Any] | None
+) -> tuple[list[tuple[Hashable, ...]], list[tuple[Hashable, ...]], dict[Any, np.ndarray]]:
+    """Linear functions of beta for every (spec levels, by levels) cell."""
+    overlap = set(spec_vars) & set(by_vars)
+    if not spec_vars or overlap:
+        raise ModelError(
+            f"specs {spec_vars} and by {by_vars} must name distinct fixed-effect variables."
+        )
+    grid = _grid(fit, spec_vars + by_vars, at)
+    X, _, _ = design_matrix(grid, fit._parsed.fixed, fit._coding)
+    X = X[:, fit._keep]
+
+    def levels_of(v: str) -> list[Hashable]:
+        return list(dict.fromkeys(grid[v].tolist()))
+
+    spec_levels = [tuple(reversed(c)) for c in
+                   itertools.product(*(levels_of(v) for v in reversed(spec_vars)))]
+    by_levels = [tuple(reversed(c)) for c in
+                 itertools.product(*(levels_of(v) for v in reversed(by_vars)))]
+    keys = list(zip(*(grid[v].tolist() for v in spec_vars + by_vars), strict=True))
+    index: dict[tuple[Hashable, ...], list[int]] = {}
+    for i, key in enumerate(keys):
+        index.setdefault(key, []).append(i)
+    funcs = {}
+    for b in by_levels:
+        for s in spec_levels:
+            funcs[(s, b)] = X[index[s + b]].mean(axis=0)
+    return spec_levels, by_levels, funcs
+
+
+def _infer(fit: MixedFit, c: np.ndarray) -> tuple[float, float, float]:
+    inf = fit._inference
+    est = float(c @ fit.coef.to_numpy())
+    se = float(np.sqrt(c @ inf.vcov_beta @ c))
+    return est, se, inf.df(c)
+
+
+
+def emmeans(fit: MixedFit, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,
+            at: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Marginal means table; see :meth:`MixedFit.emmeans`."""
+    spec_vars, by_vars = parse_specs(specs, by)
+    spec_levels, by_levels, funcs = _cells(fit, spec_vars, by_vars, at)
+    rows = []
+    for b in by_levels:
+        for s in spec_levels:
+            est, se, df = _infer(fit, funcs[(s, b)])
+            half = stats.t.ppf(0.975, df) * se
+            row: dict[str, Any] = dict(zip(spec_vars + by_vars, s + b, strict=True))
+            row.update(emmean=est, se=se, df=df, lower=est - half, upper=est + half)
+            rows.append(row)
+    return pd.DataFrame(rows, columns=[*spec_vars, *by_vars, "emmean", "se", "df", "lower",
+                                       "upper"])
+
+
+def _label(fit: MixedFit, spec_vars: list[str], level: tuple[Hashable, ...]) -> str:
+    parts = []
+    for v, x in zip(spec_vars, level, strict=True):
+        parts.append(level_label(x) if fit._coding.is_factor(v) else f"{v}{level_label(x)}")
+    return " ".join(parts)
+
+
+def _pairs(k: int, method: str) -> list[tuple[int, int]]:
+    if method == "pairwise":
+        return [(i, j) for i in range(k) for j in range(i + 1, k)]
+    if method == "revpairwise":
+        return [(i, j) for i in range(1, k) for j in range(i)]
+    return [(i, 0) for i in range(1, k)]
+
+
+def _adjust(p: np.ndarray, t: np.ndarray, df: np.ndarray, how: str, k: int) -> np.ndarray:
+    m = len(p)
+    if how == "none" or m <= 1 and how != "tukey":
+        return p
+    if how == "bonferroni":
+        return np.minimum(1.0, p * m)
+    if how == "sidak":
+        return 1.0 - (1.0 - p) ** m
+    if how == "holm":
+        order = np.argsort(p)
+        adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
+        out = np.empty(m)
+        out[order] = np.minimum(1.0, adj)
+        return out
+    return np.array([stats.studentized_range.sf(abs(ti) * np.sqrt(2), k, d)
+                     for ti, d in zip(t, df, strict=True)])
+
+
+def contrasts(fit: MixedFit, specs: str | Sequence[str], *,
+              by: str | Sequence[str] | None = None, at: Mapping[str, Any] | None = None,
+              method: str = "pairwise", adjust: str = "none") -> pd.DataFrame:
+    """Contrasts of marginal means; see :meth:`MixedFit.contrasts`."""
+    if method not in _METHODS:
+        raise ModelError(f"method={method!r} is not supported; use one of {list(_METHODS)}.")
+    if adjust not in _ADJUST:
+        raise ModelError(f"adjust={adjust!r} is not supported; use one of {list(_ADJUST)}.")
+    if adjust == "tukey" and method == "trt.vs.ctrl":
+        warnings.warn("adjust='tukey' applies to pairwise comparisons only; using 'sidak' "
+                      "(as emmeans does).", UserWarning, stacklevel=3)
+        adjust = "sidak"
+    spec_vars, by_vars = parse_specs(specs, by)
+    spec_levels, by_levels, funcs = _cells(fit, spec_vars, by_vars, at)
+    labels = [_label(fit, spec_vars, s) for s in spec_levels]
+    out = []
+    for b in by_levels:
+        rows = []
+        for i, j in _pairs(len(spec_levels), method):
+            c = funcs[(spec_levels[i], b)] - funcs[(spec_levels[j], b)]
+            est, se, df = _infer(fit, c)
+            t = est / se if se > 0 else np.nan
+            row: dict[str, Any] = {"contrast": f"{labels[i]} - {labels[j]}"}
+            row.update(dict(zip(by_vars, b, strict=True)))
+            row.update(estimate=est, se=se, df=df, t=t, p=2 * stats.t.sf(abs(t), df))
+            rows.append(row)
+        if rows:
+            p = np.array([r["p"] for r in rows])
+            tt = np.array([r["t"] for r in rows])
+            dfs = np.array([r["df"] for r in rows])
+            for r, pa in zip(rows, _adjust(p, tt, dfs, adjust, len(spec_levels)), strict=True):
+                r["p"] = float(pa)
+        out.extend(rows)
+    return pd.DataFrame(out, columns=["contrast", *by_vars, "estimate", "se", "df", "t", "p"])

@@ -1,0 +1,60 @@
+"""Text summary of a mixed-model fit in the layout of lme4's ``summary()``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .fit import MixedFit
+
+__all__ = ["summary_text"]
+
+
+def _fmt(x: float, width: int = 10) -> str:
+    return f"{x:{width}.4g}"
+
+
+def summary_text(fit: MixedFit) -> str:
+    """Readable summary: method, formula, criterion, random and fixed effects."""
+    method = "REML" if fit.reml else "maximum likelihood"
+    lines = [f"Linear mixed model fit by {method} (helpstats; Satterthwaite df as lmerTest)",
+             f"Formula: {fit.formula}", ""]
+    crit = -2 * fit.loglik
+    lines.append(f"{'REML criterion' if fit.reml else 'Deviance'} at convergence: {crit:.4f}")
+    lines.append(f"     AIC      BIC   logLik\n{fit.aic:8.1f} {fit.bic:8.1f} {fit.loglik:8.2f}")
+    res = fit.residuals().to_numpy() / fit.sigma
+    q = np.quantile(res, [0, 0.25, 0.5, 0.75, 1])
+    lines += ["", "Scaled residuals:", "     Min       1Q   Median       3Q      Max",
+              " ".join(f"{v:8.4f}" for v in q), "", "Random effects:"]
+    lines.append(f" {'Groups':<12} {'Name':<16} {'Variance':>10} {'Std.Dev.':>10} Corr")
+    vc = fit.varcorr
+    last_group = None
+    for _, row in vc.iterrows():
+        if row["var2"] is not None and row["group"] != "Residual":
+            continue
+        group = "" if row["group"] == last_group else row["group"]
+        last_group = row["group"]
+        name = "" if row["var1"] is None else row["var1"]
+        corr = vc[(vc["group"] == row["group"]) & (vc["var2"] == row["var1"])]["sdcor"]
+        corr_txt = " ".join(f"{c:5.2f}" for c in corr)
+        lines.append(f" {group:<12} {name:<16} {_fmt(row['vcov'])} {_fmt(row['sdcor'])} "
+                     f"{corr_txt}".rstrip())
+    groups = ", ".join(f"{g}, {n}" for g, n in fit.ngroups.items())
+    lines.append(f"Number of obs: {fit.nobs}, groups:  {groups}")
+    if fit.n_dropped:
+        lines.append(f"Rows dropped for missing values: {fit.n_dropped}")
+    lines += ["", "Fixed effects:",
+              f" {'':<22} {'Estimate':>10} {'Std. Error':>10} {'df':>8} {'t value':>8} Pr(>|t|)"]
+    for _, r in fit.fixed.iterrows():
+        lines.append(f" {r['term']:<22} {_fmt(r['estimate'])} {_fmt(r['se'])} "
+                     f"{r['df']:8.2f} {r['t']:8.3f} {r['p']:.3g}")
+    if fit.dropped_columns:
+        lines.append(f"Dropped (rank deficient): {', '.join(fit.dropped_columns)}")
+    if fit.singular:
+        lines += ["", "boundary (singular) fit: see fit.varcorr"]
+    if not fit.converged:
+        lines += ["", f"Convergence warning: {fit.optimizer['message']}; max |scaled gradient| "
+                  f"{np.max(np.abs(fit.optimizer['scaled_gradient'])):.2g}"]
+    return "\n".join(lines)

@@ -1,0 +1,419 @@
+"""Fit linear mixed models (:func:`fit_mixed`) and hold the result (:class:`MixedFit`)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import ModelError
+from ._design import Coding, design_matrix, drop_collinear, group_codes
+from ._engine import LmmProblem, OptResult, ReTerm, optimize
+from ._formula import Formula, parse_formula
+from ._satterthwaite import VarparInference
+
+__all__ = ["MixedFit", "fit_mixed"]
+
+_SINGULAR_TOL = 1e-4
+
+
+@dataclass(frozen=True, eq=False)
+class MixedFit:
+    """Result of :func:`fit_mixed` (immutable).
+
+    Attributes
+    ----------
+    formula : str
+        The model formula as given.
+    reml : bool
+        True for a REML fit, False for maximum likelihood.
+    loglik, aic, bic : float
+        Log-likelihood (the REML criterion / -2 for REML fits, as lme4), AIC, BIC.
+    sigma : float
+        Residual standard deviation.
+    nobs : int
+        Observations used.
+    n_dropped : int
+        Rows dropped because a used column was missing.
+    ngroups : dict
+        Number of levels of each grouping factor.
+    converged, singular : bool
+        Convergence (optimiser success and a small scaled gradient) and whether
+        a variance parameter sits on its boundary (lme4's ``isSingular``, tol 1e-4).
+    optimizer : dict
+        ``name, evaluations, status, message, gradient, scaled_gradient``.
+    theta : numpy.ndarray
+        Relative covariance factor parameters (lme4's ``theta``).
+    varcorr : pandas.DataFrame
+        ``group, var1, var2, vcov, sdcor`` as lme4's ``as.data.frame(VarCorr(fit))``.
+    dropped_columns : tuple of str
+        Fixed-effect columns dropped because the model matrix was rank deficient.
+    """
+
+    formula: str
+    reml: bool
+    loglik: float
+    aic: float
+    bic: float
+    sigma: float
+    nobs: int
+    n_dropped: int
+    ngroups: dict[str, int]
+    converged: bool
+    singular: bool
+    optimizer: dict[str, Any]
+    theta: np.ndarray
+    varcorr: pd.DataFrame
+    dropped_columns: tuple[str, ...]
+    coef: pd.Series
+    _parsed: Formula = field(repr=False)
+    _problem: LmmProblem = field(repr=False)
+    _coding: Coding = field(repr=False)
+    _frame: pd.DataFrame = field(repr=False)
+    _keep: list[int] = field(repr=False)
+    _blups: list[np.ndarray] = field(repr=False)
+
+    # ------------------------------------------------------------ inference
+    @cached_property
+    def _inference(self) -> VarparInference:
+        return VarparInference(self._problem, self.theta, self.sigma, self.reml)
+
+    @cached_property
+    def fixed(self) -> pd.DataFrame:
+        """Fixed effects: ``term, estimate, se, df, t, p`` (Satterthwaite df, as lmerTest)."""
+        beta = self.coef.to_numpy()
+        inf = self._inference
+        se = np.sqrt(np.diag(inf.vcov_beta))
+        eye = np.eye(len(beta))
+        df = np.array([inf.df(eye[i]) for i in range(len(beta))])
+        t = beta / se
+        p = 2 * stats.t.sf(np.abs(t), df)
+        return pd.DataFrame(
+            {"term": self.coef.index, "estimate": beta, "se": se, "df": df, "t": t, "p": p}
+        )
+
+    def vcov(self) -> pd.DataFrame:
+        """Covariance matrix of the fixed effects (``sigma^2 (X'V~X)^-1``)."""
+        names = list(self.coef.index)
+        return pd.DataFrame(self._inference.vcov_beta, index=names, columns=names)
+
+    def ranef(self) -> dict[str, pd.DataFrame]:
+        """Conditional modes (BLUPs) of the random effects, one frame per term.
+
+        Keys are lme4's group names (made unique with ``.1`` suffixes when a
+        grouping factor has several terms, as for ``(x || g)``).
+        """
+        out: dict[str, pd.DataFrame] = {}
+        for name, term, b in zip(_unique_names(self._problem.terms), self._problem.terms,
+                                 self._blups, strict=True):
+            out[name] = pd.DataFrame(b, index=pd.Index(term.levels, name=term.group),
+                                     columns=list(term.cnames))
+        return out
+
+    def fitted(self) -> pd.Series:
+        """Fitted values ``X beta + Z b`` on the index of the rows used."""
+        prob = self._problem
+        mu = prob.X @ self.coef.to_numpy()
+        for term, b in zip(prob.terms, self._blups, strict=True):
+            mu = mu + np.einsum("nq,nq->n", term.Z, b[term.codes])
+        return pd.Series(mu, index=self._frame.index, name="fitted")
+
+    def residuals(self) -> pd.Series:
+        """Response minus fitted values, on the index of the rows used."""
+        res = self._problem.y - self.fitted().to_numpy()
+        return pd.Series(res, index=self._frame.index, name="residual")
+
+    def emmeans(self, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,
+                at: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """Estimated marginal means on emmeans' reference grid.
+
+        Parameters
+        ----------
+        specs : str or list of str
+            Factor(s) whose means are wanted; ``"~ arm | wave"`` is also accepted.
+        by : str or list of str, optional
+            Factors to condition on.
+        at : dict, optional
+            Values of covariates (default: their mean) or a subset of factor levels.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Spec and by columns, then ``emmean, se, df, lower, upper`` (95 %,
+            Satterthwaite df).
+        """
+        from ._emmeans import emmeans
+
+        return emmeans(self, specs, by=by, at=at)
+
+    def contrasts(self, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,
+                  at: Mapping[str, Any] | None = None, method: str = "pairwise",
+                  adjust: str = "none") -> pd.DataFrame:
+        """Contrasts of marginal means, labelled like emmeans (``"a - b"``).
+
+        ``method`` is ``"pairwise"``, ``"revpairwise"`` or ``"trt.vs.ctrl"``;
+        ``adjust`` is ``"none"``, ``"holm"``, ``"bonferroni"``, ``"sidak"`` or ``"tukey"``.
+        Returns ``contrast`` (+ by columns), ``estimate, se, df, t, p``.
+        """
+        from ._emmeans import contrasts
+
+        return contrasts(self, specs, by=by, at=at, method=method, adjust=adjust)
+
+    def anova(self) -> pd.DataFrame:
+        """Type III F tests as lmerTest's ``anova(type = 3)``: ``term, num_df, den_df, F, p``."""
+        from ._anova import anova_type3
+
+        return anova_type3(self)
+
+    def summary(self) -> str:
+        """A text summary in the layout of lme4's ``summary()``."""
+        from ._summary import summary_text
+
+        return summary_text(self)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _unique_names(terms: Sequence[ReTerm]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for t in terms:
+        if t.group in seen:
+            seen[t.group] += 1
+            out.append(f"{t.group}.{seen[t.group]}")
+        else:
+            seen[t.group] = 0
+            out.append(t.group)
+    return out
+
+
+def _used_columns(parsed: Formula) -> list[str]:
+    cols = [parsed.response, *parsed.fixed.variables]
+    for term in parsed.random:
+        cols.extend(term.rhs.variables)
+        cols.extend(term.factors)
+    return list(dict.fromkeys(cols))
+
+
+def _order_terms(terms: list[ReTerm]) -> list[ReTerm]:
+    """lme4's order: by decreasing number of levels when not already so."""
+    nl = np.array([t.nl for t in terms])
+    if np.any(np.diff(nl) > 0):
+        order = np.argsort(nl, kind="stable")[::-1]
+        return [terms[i] for i in order]
+    return terms
+
+
+def _varcorr(terms: Sequence[ReTerm], lams: Sequence[np.ndarray], sigma: float) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+    for name, term, lam in zip(_unique_names(terms), terms, lams, strict=True):
+        cov = sigma**2 * lam @ lam.T
+        sd = np.sqrt(np.diag(cov))
+        for i, v in enumerate(term.cnames):
+            rows.append({"group": name, "var1": v, "var2": None, "vcov": cov[i, i],
+                         "sdcor": sd[i]})
+        for i in range(term.q):
+            for j in range(i + 1, term.q):
+                corr = cov[i, j] / (sd[i] * sd[j]) if sd[i] > 0 and sd[j] > 0 else np.nan
+                rows.append({"group": name, "var1": term.cnames[i], "var2": term.cnames[j],
+                             "vcov": cov[i, j], "sdcor": corr})
+    rows.append({"group": "Residual", "var1": None, "var2": None, "vcov": sigma**2,
+                 "sdcor": sigma})
+    return pd.DataFrame(rows, columns=["group", "var1", "var2", "vcov", "sdcor"])
+
+
+def _convergence(problem: LmmProblem, theta: np.ndarray, f0: float) -> dict[str, Any]:
+    """Finite-difference gradient and Hessian of the deviance (lme4's checks)."""
+    k = len(theta)
+    h = 1e-4
+    grad = np.empty(k)
+    hess = np.empty((k, k))
+    fp = np.empty(k)
+    for i in range(k):
+        e = np.zeros(k)
+        e[i] = h
+        fp[i] = problem.objective(theta + e)
+        fm = problem.objective(theta - e)
+        grad[i] = (fp[i] - fm) / (2 * h)
+        hess[i, i] = (fp[i] - 2 * f0 + fm) / h**2
+    for i in range(k):
+        for j in range(i):
+            e = np.zeros(k)
+            e[i] = e[j] = h
+            hess[i, j] = hess[j, i] = (problem.objective(theta + e) - fp[i] - fp[j] + f0) / h**2
+    try:
+        scaled = np.linalg.solve(np.linalg.cholesky(hess), grad)
+    except np.linalg.LinAlgError:
+        scaled = grad.copy()
+    return {"gradient": grad, "scaled_gradient": scaled}
+
+
+def _check_frame(data: pd.DataFrame, parsed: Formula) -> tuple[pd.DataFrame, int]:
+    if not isinstance(data, pd.DataFrame):
+        raise ModelError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+    used = _used_columns(parsed)
+    missing = [c for c in used if c not in data.columns]
+    if missing:
+        raise ModelError(
+            f"The formula {parsed.text!r} uses column(s) {missing} that are not in the data. "
+            f"Available columns: {list(map(str, data.columns))}. Fix the formula or rename them."
+        )
+    frame = data.loc[:, used]
+    complete = frame.notna().all(axis=1)
+    n_dropped = int((~complete).sum())
+    frame = frame.loc[complete]
+    if len(frame) == 0:
+        raise ModelError(
+            f"No complete rows: every row misses at least one of {used}. Check the data."
+        )
+    y = frame[parsed.response]
+    if pd.api.types.is_bool_dtype(y) or not pd.api.types.is_numeric_dtype(y):
+        raise ModelError(
+            f"The outcome {parsed.response!r} must be numeric; found dtype {y.dtype}. "
+            "Convert it (e.g. pd.to_numeric) or score the questionnaire first."
+        )
+    return frame, n_dropped
+
+
+def _random_terms(frame: pd.DataFrame, parsed: Formula, coding: Coding) -> list[ReTerm]:
+    terms = []
+    n = len(frame)
+    for rt in parsed.random:
+        Z, names, _ = design_matrix(frame, rt.rhs, coding)
+        if Z.shape[1] == 0:
+            raise ModelError(f"The random-effect term for {rt.group!r} has no columns.")
+        codes, levels = group_codes(frame, rt.factors)
+        if len(levels) < 2:
+            raise ModelError(
+                f"The grouping factor {rt.group!r} has {len(levels)} level after dropping "
+                "missing rows; a random effect needs at least 2 groups. Remove the term or "
+                "check the grouping column."
+            )
+        if len(levels) >= n:
+            raise ModelError(
+                f"The grouping factor {rt.group!r} has {len(levels)} levels for {n} "
+                "observations; each group needs more than one observation on average "
+                "(lme4: number of levels must be < number of observations)."
+            )
+        terms.append(ReTerm(rt.group, tuple(names), codes, tuple(levels), Z))
+    return _order_terms(terms)
+
+
+def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True) -> MixedFit:
+    """Fit a linear mixed model with lme4's algorithm.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long-format analysis frame (not modified). Rows missing any column the
+        formula uses are dropped and counted in ``n_dropped``.
+    formula : str
+        lme4 syntax, e.g. ``"phq9_total ~ arm * wave + (1 | participant)"``.
+        Factors use treatment contrasts with the first level as reference
+        (categorical dtype order, otherwise sorted values).
+    reml : bool, default True
+        REML (as lme4's default) or maximum likelihood.
+
+    Returns
+    -------
+    MixedFit
+
+    Raises
+    ------
+    helpstats.errors.ModelError
+        Unknown columns, a non-numeric outcome, no random term, a grouping
+        factor with a single level.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import helpstats as hs
+    >>> rng = np.random.default_rng(1)
+    >>> d = pd.DataFrame({"id": np.repeat(np.arange(30), 4), "wave": np.tile(range(4), 30)})
+    >>> d["y"] = rng.normal(size=30)[d["id"]] + 0.5 * d["wave"] + rng.normal(size=120)
+    >>> fit = hs.fit_mixed(d, "y ~ wave + (1 | id)")
+    >>> fit.nobs, fit.ngroups, fit.converged
+    (120, {'id': 30}, True)
+    >>> list(fit.fixed["term"])
+    ['(Intercept)', 'wave']
+    """
+    return _fit(data, formula, reml=reml)
+
+
+def _fit(data: pd.DataFrame, formula: str, *, reml: bool, theta: np.ndarray | None = None,
+         stacklevel: int = 3) -> MixedFit:
+    """Fit, or (with ``theta``) evaluate the model at given covariance parameters."""
+    parsed = parse_formula(formula)
+    frame, n_dropped = _check_frame(data, parsed)
+    variables = list(parsed.fixed.variables)
+    for rt in parsed.random:
+        variables.extend(rt.rhs.variables)
+    coding = Coding.from_frame(frame, variables)
+    X, names, _ = design_matrix(frame, parsed.fixed, coding)
+    keep = drop_collinear(X) if X.shape[1] else []
+    dropped = tuple(n for i, n in enumerate(names) if i not in keep)
+    if dropped:
+        warnings.warn(
+            f"fixed-effect model matrix is rank deficient so dropping {len(dropped)} "
+            f"column{'s' if len(dropped) > 1 else ''} / coefficient"
+            f"{'s' if len(dropped) > 1 else ''}: {list(dropped)}",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    X = X[:, keep]
+    names = [names[i] for i in keep]
+    y = frame[parsed.response].to_numpy(dtype=float)
+    terms = _random_terms(frame, parsed, coding)
+    problem = LmmProblem(X, y, terms, reml)
+    if theta is None:
+        opt = optimize(problem)
+    else:
+        given = np.asarray(theta, dtype=float)
+        opt = OptResult(given, problem.objective(given), 1, 1, "theta given")
+    ev = problem.evaluate(opt.theta)
+    deviance = problem.deviance(ev)
+    sigma = problem.sigma(ev)
+    beta, blups = problem.estimates(ev)
+    singular = bool(np.any(opt.theta[problem.lower == 0] < _SINGULAR_TOL))
+    conv = _convergence(problem, opt.theta, deviance)
+    small = np.max(np.abs(conv["scaled_gradient"]), initial=0.0) < 2e-3
+    converged = bool(opt.status > 0 and (small or singular))
+    npar = len(beta) + problem.ntheta + 1
+    loglik = -deviance / 2
+    lams = [problem.lam(opt.theta, k) for k in range(len(terms))]
+    ngroups: dict[str, int] = {}
+    for t in terms:
+        ngroups.setdefault(t.group, t.nl)
+    return MixedFit(
+        formula=formula,
+        reml=reml,
+        loglik=float(loglik),
+        aic=float(-2 * loglik + 2 * npar),
+        bic=float(-2 * loglik + np.log(problem.n) * npar),
+        sigma=sigma,
+        nobs=problem.n,
+        n_dropped=n_dropped,
+        ngroups=ngroups,
+        converged=converged,
+        singular=singular,
+        optimizer={"name": "bobyqa (nlopt)", "evaluations": opt.evaluations,
+                   "status": opt.status, "message": opt.message, **conv},
+        theta=opt.theta,
+        varcorr=_varcorr(terms, lams, sigma),
+        dropped_columns=dropped,
+        coef=pd.Series(beta, index=names, name="estimate"),
+        _parsed=parsed,
+        _problem=problem,
+        _coding=coding,
+        _frame=frame,
+        _keep=keep,
+        _blups=blups,
+    )
+

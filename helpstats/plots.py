@@ -1,0 +1,280 @@
+"""Plots of trajectories and item responses (matplotlib, imported only when drawing).
+
+Both functions draw on a given Axes or a new figure and return the Axes; they
+never call ``plt.show()``, so they work under the non-interactive ``Agg``
+backend (scripts, CI, ``helpstats analyze``).
+
+Examples
+--------
+>>> import helpstats as hs
+>>> sorted(name for name in hs.__all__ if name.startswith("plot_"))
+['plot_items', 'plot_trajectories']
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .errors import TableError
+from .tables._common import key, levels, require_columns
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from .instruments import Instrument
+
+__all__ = ["plot_items", "plot_trajectories"]
+
+_RENAME = {"SE": "se", "lower.CL": "lower", "upper.CL": "upper"}
+
+
+def plot_trajectories(
+    fit_or_data: Any,
+    *,
+    group: str,
+    time: str,
+    outcome: str | None = None,
+    spaghetti: bool = False,
+    id: str | None = None,
+    ax: Axes | None = None,
+    data: pd.DataFrame | None = None,
+    level: float = 0.95,
+) -> Axes:
+    """Outcome over time by group: model-based or observed means with confidence intervals.
+
+    Parameters
+    ----------
+    fit_or_data : mixed-model result or pandas.DataFrame
+        A fit from ``hs.fit_mixed``: its marginal means ``emmeans(group,
+        by=time)`` are drawn as lines with their CIs, and the observed means
+        as open points when data are available. A long DataFrame: observed
+        means with t-based CIs are drawn as lines.
+    group, time : str
+        Group and time columns (factors of the model).
+    outcome : str, optional
+        Outcome column; default: the left-hand side of the fit's formula.
+        Required when plotting a DataFrame.
+    spaghetti : bool, default False
+        Also draw each participant's observed trajectory (needs ``id``).
+    id : str, optional
+        Participant column, for ``spaghetti``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default: a new figure.
+    data : pandas.DataFrame, optional
+        Long frame for observed means and spaghetti with a fit (default: the
+        fit's ``data`` attribute when it has one).
+    level : float, default 0.95
+        Confidence level of the observed-mean intervals.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One labelled line per group (legend titled ``group``); times that are
+        all numbers are placed at their values, others evenly with their labels.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> import helpstats as hs
+    >>> long = pd.DataFrame({"pid": [1, 1, 2, 2, 3, 3, 4, 4], "wave": [0, 1] * 4,
+    ...                      "arm": ["a"] * 4 + ["b"] * 4, "y": [10, 8, 12, 9, 11, 11, 13, 12]})
+    >>> ax = hs.plot_trajectories(long, group="arm", time="wave", outcome="y")
+    >>> ax.get_legend_handles_labels()[1]
+    ['a', 'b']
+    """
+    is_frame = isinstance(fit_or_data, pd.DataFrame)
+    if is_frame:
+        data = fit_or_data
+        if outcome is None:
+            raise TableError("plot_trajectories: pass outcome= (the column to plot) when "
+                             "plotting a DataFrame.")
+    else:
+        if data is None:
+            data = getattr(fit_or_data, "data", None)
+        if outcome is None:
+            outcome = str(fit_or_data.formula).split("~")[0].strip()
+    if data is not None:
+        require_columns(data, [group, time, outcome], "plot_trajectories data")
+    if spaghetti:
+        if id is None or data is None:
+            raise TableError("plot_trajectories: spaghetti=True needs the long data and id= "
+                             "(the participant column).")
+        require_columns(data, [id], "plot_trajectories data")
+
+    observed = None if data is None else _observed_means(data, group, time, str(outcome), level)
+    if isinstance(fit_or_data, pd.DataFrame):
+        means = _observed_means(fit_or_data, group, time, str(outcome), level)
+        means = means.rename(columns={"mean": "estimate"})
+        groups = levels(fit_or_data[group])
+        times = levels(fit_or_data[time])
+    else:
+        em = fit_or_data.emmeans(group, by=time)
+        if not isinstance(em, pd.DataFrame):
+            raise TableError("plot_trajectories: fit.emmeans(group, by=time) did not return "
+                             "a DataFrame; pass the result of hs.fit_mixed.")
+        em = em.rename(columns=_RENAME)
+        require_columns(em, [group, time, "emmean", "lower", "upper"], "fit.emmeans")
+        means = em.rename(columns={"emmean": "estimate"})
+        groups = list(pd.unique(em[group]))
+        times = list(pd.unique(em[time]))
+
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4.4))
+    positions, labels = _time_positions(times)
+    span = (max(positions.values()) - min(positions.values())) or 1.0
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for j, g in enumerate(groups):
+        colour = colours[j % len(colours)]
+        shift = 0.015 * span * (j - (len(groups) - 1) / 2)
+        if spaghetti and data is not None and id is not None:
+            mine = data[data[group].map(key) == key(g)]
+            for _, person in mine.groupby(id, sort=False):
+                px = np.array([positions.get(key(t), np.nan) for t in person[time]])
+                order = np.argsort(px)
+                ax.plot(px[order], person[outcome].to_numpy(dtype=float)[order],
+                        color=colour, alpha=0.2, linewidth=0.6)
+        rows = means[means[group].map(key) == key(g)]
+        x = np.array([positions[key(t)] for t in rows[time]]) + shift
+        y = rows["estimate"].to_numpy(dtype=float)
+        err = np.vstack([y - rows["lower"].to_numpy(dtype=float),
+                         rows["upper"].to_numpy(dtype=float) - y])
+        ax.errorbar(x, y, yerr=err, color=colour, marker="o", capsize=3, linewidth=1.8,
+                    label=str(g))
+        if not is_frame and observed is not None:
+            obs = observed[observed[group].map(key) == key(g)]
+            ox = np.array([positions.get(key(t), np.nan) for t in obs[time]]) + shift
+            ax.plot(ox, obs["mean"].to_numpy(dtype=float), linestyle="none", marker="o",
+                    markerfacecolor="white", color=colour)
+    ax.set_xticks(list(positions.values()), labels)
+    ax.set_xlabel(time)
+    ax.set_ylabel(str(outcome) if is_frame else f"{outcome} (marginal mean, 95% CI)")
+    ax.legend(title=group)
+    return ax
+
+
+def _observed_means(data: pd.DataFrame, group: str, time: str, outcome: str,
+                    level: float) -> pd.DataFrame:
+    y = pd.to_numeric(data[outcome], errors="coerce")
+    frame = pd.DataFrame({group: data[group], time: data[time], "y": y}).dropna()
+    out = (frame.groupby([group, time], observed=True, sort=False)["y"]
+           .agg(["count", "mean", "std"]).reset_index())
+    half = stats.t.ppf(0.5 + level / 2, out["count"] - 1) * out["std"] / np.sqrt(out["count"])
+    out["lower"] = out["mean"] - half
+    out["upper"] = out["mean"] + half
+    return out
+
+
+def _time_positions(times: list[Any]) -> tuple[dict[str, float], list[str]]:
+    """x position of each time level: its value when all are numbers, else 0, 1, ..."""
+    labels = [key(t) for t in times]
+    try:
+        values = [float(t) for t in times]
+        numeric = all(math.isfinite(v) for v in values)
+    except (TypeError, ValueError):
+        numeric = False
+    if not numeric:
+        values = [float(i) for i in range(len(times))]
+    return dict(zip(labels, values, strict=True)), labels
+
+
+def plot_items(
+    data: pd.DataFrame,
+    instrument: str | Instrument,
+    columns: Any = None,
+    *,
+    ax: Axes | None = None,
+) -> Axes:
+    """Response distribution of each item: one stacked horizontal bar per item.
+
+    Responses (codes or labels, as ``hs.score`` accepts them) are read with
+    :func:`helpstats.scoring.item_scores`; invalid cells count as missing (with
+    its warning). Each bar shows the percentage of the item's answered
+    responses in each option, in the order of the response set; the number
+    answered and missing is written beside it.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per administration. Not modified.
+    instrument : str or Instrument
+        Instrument id or definition.
+    columns : dict or str, optional
+        Item columns, as for ``hs.score``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default: a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Items from top (first) to bottom; legend: response options. Items
+        without numeric scores (unscored items) are not shown.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> import helpstats as hs
+    >>> answers = pd.DataFrame({f"gad7_{n}": ["Not at all", 1, 2, 3] for n in range(1, 8)})
+    >>> ax = hs.plot_items(answers, "gad7")
+    >>> [t.get_text() for t in ax.get_yticklabels()][:2]
+    ['gad7_1', 'gad7_2']
+    """
+    from .instruments import load_instrument
+    from .scoring import item_scores
+
+    inst = load_instrument(instrument)
+    scores = item_scores(data, inst, columns=columns, on_invalid="missing")
+    items = [it for it in inst.items if it.id in scores.columns]
+    if not items:
+        raise TableError(f"plot_items: {inst.id} has no items with numeric scores to plot.")
+    option_labels: list[str] = []
+    shares: list[dict[str, float]] = []
+    counts: list[tuple[int, int]] = []
+    for item in items:
+        to_label: dict[float, str] = {}
+        for code, label in zip(item.response_set.codes, item.response_set.labels, strict=True):
+            s = item.score_map()[code]
+            to_label[s] = f"{to_label[s]} / {label}" if s in to_label else label
+        for label in to_label.values():
+            if label not in option_labels:
+                option_labels.append(label)
+        col = scores[item.id]
+        answered = col.dropna()
+        tally = answered.map(to_label).value_counts()
+        total = len(answered)
+        shares.append({lab: 100.0 * float(n) / total for lab, n in tally.items()}
+                      if total else {})
+        counts.append((total, int(col.isna().sum())))
+
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 0.45 * len(items) + 1.6))
+    cmap = plt.get_cmap("RdYlBu", max(len(option_labels), 2))
+    y = np.arange(len(items))
+    left = np.zeros(len(items))
+    for k, label in enumerate(option_labels):
+        width = np.array([share.get(label, 0.0) for share in shares])
+        ax.barh(y, width, left=left, color=cmap(k), edgecolor="white", label=label)
+        left += width
+    for yi, (n_answered, n_missing) in zip(y, counts, strict=True):
+        ax.text(101, float(yi), f"n = {n_answered}" + (f", missing {n_missing}" if n_missing else ""),
+                va="center", fontsize=8)
+    ax.set_yticks(y, [item.id for item in items])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of answered responses")
+    ax.set_title(f"{inst.abbreviation or inst.id}: item responses")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(len(items), 1)),
+              ncol=min(len(option_labels), 4), fontsize=8, frameon=False)
+    return ax

@@ -1,0 +1,89 @@
+"""Reliability by wave: shape ``hs.reliability`` results into one table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from ..errors import TableError
+from ._common import finish, levels, order_rows, require_columns
+
+__all__ = ["reliability_table"]
+
+_COLUMNS = ["scale", "n", "alpha", "alpha_lower", "alpha_upper", "omega", "mean", "sd"]
+
+
+def reliability_table(
+    results: pd.DataFrame | Mapping[Any, pd.DataFrame],
+    *,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """Reliability of each scale (by wave), from ``hs.reliability`` results.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame or mapping
+        ``hs.reliability(...)`` output with columns ``scale, n, alpha,
+        alpha_lower, alpha_upper, omega, mean, sd`` (extra columns are kept
+        after these), optionally with a ``by`` column (e.g. from
+        ``hs.reliability(data, instrument, by="wave")``); or a mapping
+        ``{wave: result}`` of such frames, one per wave.
+    by : str, optional
+        Name of the wave column in ``results``; for a mapping, the name given
+        to its keys (default ``"wave"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``<by>`` (when given or for a mapping), then ``scale, n, alpha,
+        alpha_lower, alpha_upper, omega, mean, sd`` and any extra columns;
+        rows ordered by scale (first appearance), then wave.
+        ``attrs``: ``kind="reliability"``, ``by``, ``notes``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import helpstats as hs
+    >>> one = pd.DataFrame({"scale": ["phq9_total"], "n": [120], "alpha": [0.86],
+    ...     "alpha_lower": [0.82], "alpha_upper": [0.89], "omega": [0.87], "mean": [9.1],
+    ...     "sd": [5.2]})
+    >>> hs.reliability_table({"baseline": one, "8 months": one.assign(n=95, alpha=0.9)})
+           wave       scale    n  alpha  alpha_lower  alpha_upper  omega  mean   sd
+    0  baseline  phq9_total  120   0.86         0.82         0.89   0.87   9.1  5.2
+    1  8 months  phq9_total   95   0.90         0.82         0.89   0.87   9.1  5.2
+    """
+    if isinstance(results, Mapping):
+        by = by or "wave"
+        if not results:
+            raise TableError("reliability_table: the mapping of results is empty.")
+        parts = []
+        for wave, frame in results.items():
+            _check(frame, f"reliability_table results[{wave!r}]")
+            parts.append(frame.assign(**{by: wave}))
+        wave_order: list[Any] = list(results)
+        table = pd.concat(parts, ignore_index=True)
+    else:
+        _check(results, "reliability_table results")
+        table = results.copy()
+        if by is not None:
+            require_columns(table, [by], "reliability_table")
+            wave_order = levels(table[by])
+    first = [by] if by is not None else []
+    extra = [c for c in table.columns if c not in [*first, *_COLUMNS]]
+    table = table[[*first, *_COLUMNS, *extra]]
+    scales = list(pd.unique(table["scale"]))
+    if by is not None:
+        table = order_rows(table, ["scale", by], [scales, wave_order])
+        table = table[[*first, *_COLUMNS, *extra]]
+    notes = ("Cronbach's alpha with its confidence interval (alpha_lower, alpha_upper), "
+             "McDonald's omega, scale mean and SD; n: complete responses used.")
+    return finish(table, "reliability", by=by, notes=notes)
+
+
+def _check(frame: object, what: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise TableError(f"{what} should be a DataFrame from hs.reliability; got "
+                         f"{type(frame).__name__}.")
+    require_columns(frame, _COLUMNS, what)

@@ -1,0 +1,270 @@
+"""Table 1: baseline characteristics by group, as a tidy numeric DataFrame."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import TableError
+from ._common import finish, levels, require_columns, require_frame
+
+__all__ = ["table_one"]
+
+OVERALL = "Overall"
+
+
+def table_one(
+    data: pd.DataFrame,
+    *,
+    by: str | None = None,
+    variables: Sequence[str] | None = None,
+    nonnormal: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
+    pvalues: bool = False,
+) -> pd.DataFrame:
+    """Baseline characteristics by group (role or arm), with an overall column.
+
+    Numeric variables are summarised by mean and SD, or by median, Q1 and Q3
+    when listed in ``nonnormal``; categorical variables (non-numeric columns,
+    booleans and those listed in ``categorical``) by the count and percentage
+    of each level. Missing values are counted, never dropped silently.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per participant (the baseline wave). Not modified.
+    by : str, optional
+        Grouping column (role, arm). ``None`` gives the overall column only.
+        Rows whose group is missing are counted in the overall column only; their
+        number is in ``attrs["n_group_missing"]``.
+    variables : sequence of str, optional
+        Columns to summarise, in display order. Default: every column but ``by``.
+    nonnormal : sequence of str, optional
+        Numeric variables summarised by median and quartiles (Kruskal-Wallis test).
+    categorical : sequence of str, optional
+        Numeric-coded variables to treat as categorical.
+    pvalues : bool, default False
+        Add ``test``, ``statistic`` and ``p`` comparing the groups: one-way ANOVA
+        (mean/SD variables), Kruskal-Wallis (``nonnormal``), Pearson chi-square
+        without continuity correction (categorical), or Fisher's exact test for a
+        2 x 2 table with an expected count below 5.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy layout, one row per variable x level x group (the groups, then
+        ``"Overall"``), with columns
+
+        ``variable``
+            column name; the first rows (``variable == "n"``) count the participants.
+        ``level``
+            category of a categorical variable (as text); missing for other rows.
+        ``group``
+            group label as text, or ``"Overall"``.
+        ``summary``
+            ``"count"``, ``"mean_sd"``, ``"median_iqr"`` or ``"n_pct"``.
+        ``n``
+            non-missing values (numeric), participants in the level (categorical).
+        ``pct``
+            percentage of the group's non-missing values in the level (0-100).
+        ``mean``, ``sd``, ``median``, ``q1``, ``q3``
+            for numeric variables (SD with n - 1; quartiles by linear
+            interpolation, R's type 7).
+        ``missing``
+            missing values of the variable in the group (repeated on each level row).
+        ``test``, ``statistic``, ``p``
+            with ``pvalues=True``: the test comparing the groups on this variable,
+            its statistic (F, H, chi-square, or the odds ratio for Fisher's exact
+            test) and p, repeated on each of its rows; missing when the test
+            cannot be computed (fewer than two groups with data, no variation).
+
+        ``attrs`` holds ``kind="table_one"``, ``by``, ``groups`` (display order),
+        ``n`` and ``n_group_missing``. :func:`format_table` renders it as
+        "mean (SD)", "median [Q1, Q3]" and "n (%)" with one column per group.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import helpstats as hs
+    >>> df = pd.DataFrame({"arm": ["a", "a", "b", "b"], "age": [20, 30, 40, None],
+    ...                    "sex": ["f", "m", "f", "f"]})
+    >>> t1 = hs.table_one(df, by="arm", variables=["age", "sex"])
+    >>> t1[t1.variable == "age"][["group", "n", "mean", "sd", "missing"]]
+         group  n  mean        sd  missing
+    3        a  2  25.0  7.071068        0
+    4        b  1  40.0       NaN        1
+    5  Overall  3  30.0 10.000000        1
+    >>> hs.format_table(t1)
+             variable    level             a           b        Overall
+    0               n                      2           2              4
+    1  age, mean (SD)           25.00 (7.07)  40.00 (NA)  30.00 (10.00)
+    2                  missing             0           1              1
+    3      sex, n (%)
+    4                        f      1 (50.0)   2 (100.0)       3 (75.0)
+    5                        m      1 (50.0)     0 (0.0)       1 (25.0)
+    """
+    frame = require_frame(data, "table_one data")
+    nonnormal = list(nonnormal or [])
+    categorical = list(categorical or [])
+    if variables is None:
+        variables = [str(c) for c in frame.columns if c != by]
+    variables = list(variables)
+    if not variables:
+        raise TableError("table_one: no variables to summarise; pass variables=[...].")
+    require_columns(frame, [*variables, *([by] if by is not None else [])], "table_one")
+    stray = [v for v in [*nonnormal, *categorical] if v not in variables]
+    if stray:
+        raise TableError(
+            f"table_one: {stray} listed in nonnormal/categorical but not in variables "
+            f"{variables}; add them to variables or remove them."
+        )
+
+    if by is None:
+        groups: list[tuple[str, pd.DataFrame]] = []
+        n_group_missing = 0
+    else:
+        group_col = frame[by]
+        n_group_missing = int(group_col.isna().sum())
+        groups = [(str(g), frame[group_col == g]) for g in levels(group_col)]
+    groups.append((OVERALL, frame))
+
+    rows: list[dict[str, Any]] = [
+        {"variable": "n", "level": None, "group": g, "summary": "count", "n": len(sub)}
+        for g, sub in groups
+    ]
+    for var in variables:
+        column = frame[var]
+        is_cat = var in categorical or not _is_numeric(column)
+        if is_cat and var in nonnormal:
+            raise TableError(
+                f"table_one: {var!r} is categorical but listed in nonnormal; "
+                "nonnormal is for numeric variables."
+            )
+        if is_cat:
+            var_rows = _categorical_rows(var, column, groups)
+        else:
+            var_rows = _numeric_rows(var, groups, nonnormal=var in nonnormal)
+        if pvalues:
+            test, statistic, p = _test(var, frame, by, is_cat, var in nonnormal)
+            for r in var_rows:
+                r.update(test=test, statistic=statistic, p=p)
+        rows.extend(var_rows)
+
+    columns = ["variable", "level", "group", "summary", "n", "pct", "mean", "sd",
+               "median", "q1", "q3", "missing"]
+    if pvalues:
+        columns += ["test", "statistic", "p"]
+    table = pd.DataFrame(rows).reindex(columns=columns)
+    table["n"] = table["n"].astype("int64")
+    table["missing"] = table["missing"].fillna(0).astype("int64")
+    return finish(
+        table,
+        "table_one",
+        by=by,
+        groups=[g for g, _ in groups],
+        n=len(frame),
+        n_group_missing=n_group_missing,
+        notes=_notes(by, n_group_missing, pvalues),
+    )
+
+
+def _is_numeric(column: pd.Series) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(column)) and not pd.api.types.is_bool_dtype(column)
+
+
+def _numeric_rows(
+    var: str, groups: list[tuple[str, pd.DataFrame]], *, nonnormal: bool
+) -> list[dict[str, Any]]:
+    out = []
+    for g, sub in groups:
+        x = sub[var].astype(float)
+        ok = x.dropna()
+        row: dict[str, Any] = {
+            "variable": var,
+            "level": None,
+            "group": g,
+            "summary": "median_iqr" if nonnormal else "mean_sd",
+            "n": len(ok),
+            "missing": int(x.isna().sum()),
+        }
+        if nonnormal:
+            q = np.quantile(ok, [0.25, 0.5, 0.75]) if len(ok) else [np.nan] * 3
+            row.update(q1=float(q[0]), median=float(q[1]), q3=float(q[2]))
+        else:
+            row.update(
+                mean=float(ok.mean()) if len(ok) else np.nan,
+                sd=float(ok.std(ddof=1)) if len(ok) > 1 else np.nan,
+            )
+        out.append(row)
+    return out
+
+
+def _categorical_rows(
+    var: str, column: pd.Series, groups: list[tuple[str, pd.DataFrame]]
+) -> list[dict[str, Any]]:
+    out = []
+    for level in levels(column):
+        for g, sub in groups:
+            x = sub[var]
+            answered = int(x.notna().sum())
+            count = int((x == level).sum())
+            out.append(
+                {
+                    "variable": var,
+                    "level": str(level),
+                    "group": g,
+                    "summary": "n_pct",
+                    "n": count,
+                    "pct": 100.0 * count / answered if answered else np.nan,
+                    "missing": int(x.isna().sum()),
+                }
+            )
+    return out
+
+
+def _test(
+    var: str, frame: pd.DataFrame, by: str | None, is_cat: bool, nonnormal: bool
+) -> tuple[str | None, float, float]:
+    if by is None:
+        return None, np.nan, np.nan
+    sub = frame[[by, var]].dropna()
+    group_levels = [g for g in levels(sub[by]) if (sub[by] == g).any()]
+    if len(group_levels) < 2:
+        return None, np.nan, np.nan
+    if is_cat:
+        counts = pd.crosstab(sub[by], sub[var]).to_numpy()
+        counts = counts[counts.sum(axis=1) > 0][:, counts.sum(axis=0) > 0]
+        if counts.shape[0] < 2 or counts.shape[1] < 2:
+            return None, np.nan, np.nan
+        expected = stats.contingency.expected_freq(counts)
+        if counts.shape == (2, 2) and expected.min() < 5:
+            res = stats.fisher_exact(counts)
+            return "Fisher's exact", float(res.statistic), float(res.pvalue)
+        chi2 = stats.chi2_contingency(counts, correction=False)
+        return "Chi-square", float(chi2.statistic), float(chi2.pvalue)
+    samples = [sub.loc[sub[by] == g, var].astype(float).to_numpy() for g in group_levels]
+    if nonnormal:
+        if len(np.unique(np.concatenate(samples))) < 2:
+            return None, np.nan, np.nan
+        kw = stats.kruskal(*samples)
+        return "Kruskal-Wallis", float(kw.statistic), float(kw.pvalue)
+    if sum(len(s) for s in samples) <= len(samples) or all(np.ptp(s) == 0 for s in samples):
+        return None, np.nan, np.nan
+    f = stats.f_oneway(*samples)
+    return "ANOVA", float(f.statistic), float(f.pvalue)
+
+
+def _notes(by: str | None, n_group_missing: int, pvalues: bool) -> str:
+    parts = ["Mean (SD), median [Q1, Q3] or n (%); percentages of non-missing values."]
+    if n_group_missing:
+        parts.append(f"{n_group_missing} participant(s) with missing {by} are in Overall only.")
+    if pvalues:
+        parts.append(
+            "p: one-way ANOVA, Kruskal-Wallis, Pearson chi-square, or Fisher's exact test "
+            "for 2 x 2 tables with an expected count below 5."
+        )
+    return " ".join(parts)

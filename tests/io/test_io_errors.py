@@ -1,0 +1,128 @@
+"""Bad files give ExportError naming the file and the problem, never a pandas traceback."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import helpstats as hs
+from helpstats.errors import ExportError
+
+
+def expect(path: Path, match: str, **kw: object) -> None:
+    with pytest.raises(ExportError, match=match) as info:
+        hs.read_export(path, **kw)  # type: ignore[arg-type]
+    assert str(path) in str(info.value) or "format=" in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_missing_and_empty_files(tmp_path: Path) -> None:
+    expect(tmp_path / "nope.csv", "no such file")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    expect(tmp_path / "empty.csv", "empty")
+    (tmp_path / "blank.csv").write_text("\n\n  \n")
+    expect(tmp_path / "blank.csv", "empty")
+    expect(tmp_path, "folder")
+
+
+def test_binary_and_non_export_files(tmp_path: Path) -> None:
+    (tmp_path / "x.bin").write_bytes(b"\x00\x01\x02garbage\x00" * 50)
+    expect(tmp_path / "x.bin", "binary")
+    (tmp_path / "x.json").write_text('{"a": 1}')
+    expect(tmp_path / "x.json", "not a survey export")
+    (tmp_path / "p.xml").write_text("<?xml version='1.0'?><ODM/>")
+    expect(tmp_path / "p.xml", "XML")
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
+    expect(tmp_path / "old.xls", "xls")
+    with zipfile.ZipFile(tmp_path / "a.zip", "w") as z:
+        z.writestr("readme.txt", "hi")
+    expect(tmp_path / "a.zip", "not an .xlsx")
+
+
+def test_unreadable_bytes_and_wrong_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"a,b\n1,\x81\x8d\x8f\x90\x9d\n")  # undefined in cp1252, invalid UTF-8
+    expect(path, "unreadable bytes")
+    path2 = tmp_path / "latin.csv"
+    path2.write_bytes("a\né\n".encode("cp1252"))
+    expect(path2, "cannot be decoded as 'utf-8'", encoding="utf-8")
+    assert hs.read_export(path2).data["a"].tolist() == ["é"]
+
+
+def test_wrong_format_argument(tmp_path: Path) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("a,b\n1,2\n3,4\n")
+    expect(path, "not known", format="sas")
+    expect(path, "not a SPSS file", format="spss")
+    expect(path, "not an .xlsx", format="excel")
+    expect(path, "ImportId", format="qualtrics")
+    expect(path, "REDCap", dictionary=path)
+    expect(path, "not an .xlsx workbook", sheet="x")
+    sav = tmp_path / "s.csv"
+    pd.DataFrame({"a": [1.0]}).pipe(lambda d: __import__("pyreadstat").write_sav(d, str(sav)))
+    expect(sav, "is a SPSS file", format="csv")
+
+
+def test_redcap_dictionary_passed_as_data(tmp_path: Path) -> None:
+    path = tmp_path / "dd.csv"
+    path.write_text('"Variable / Field Name","Form Name","Field Type","Field Label"\n'
+                    "record_id,f,text,ID\n")
+    expect(path, "data dictionary")
+    data = tmp_path / "d.csv"
+    data.write_text("record_id,f_complete\n1,2\n")
+    expect(data, "not a REDCap data dictionary", dictionary=data)
+
+
+def test_excel_problems(tmp_path: Path) -> None:
+    path = tmp_path / "b.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "only"
+    book.save(path)
+    expect(path, "is empty")
+    expect(path, "no sheet 'other'", sheet="other")
+    expect(path, "no sheet number 3", sheet=3)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(ExportError, match="broken.xlsx"):
+        hs.read_export(broken)
+
+
+def test_ragged_rows_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b\n1,2\n3,4,5\n6\n")
+    with pytest.warns(hs.errors.ExportWarning):
+        exp = hs.read_export(path)
+    assert exp.data.shape == (3, 3)
+    assert exp.data["column_3"].tolist()[1] == 5
+
+
+cells = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) |
+                st.sampled_from(["\n", ",", ";", '"', "0", "-", ".", " ", "1"]),
+                max_size=8) | st.sampled_from(["00123", "-1", " 3", "1.5", "", "11400000001"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.lists(cells, min_size=2, max_size=2), min_size=1, max_size=12),
+       sep=st.sampled_from([",", ";", "\t"]))
+def test_no_row_is_ever_lost_in_csv_round_trips(tmp_path_factory: pytest.TempPathFactory,
+                                                 rows: list[list[str]], sep: str) -> None:
+    table = pd.DataFrame(rows, columns=["first", "second"])
+    path = tmp_path_factory.mktemp("rt") / "t.csv"
+    table.to_csv(path, index=False, sep=sep)
+    exp = hs.read_export(path, format="csv")
+    assert exp.source.rows_read == len(exp.data) == len(table)
+    for column in table:
+        original = table[column].replace("", None)
+        got = exp.data[column]
+        if got.dtype.kind in "if":
+            expected = pd.to_numeric(original).astype(float)
+            pd.testing.assert_series_equal(got.astype(float), expected, check_names=False)
+        else:
+            assert [None if pd.isna(v) else v for v in got] == \
+                [None if pd.isna(v) else v for v in original]
