@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import helpstats as hs
-from helpstats.errors import ModelError
+from helpstats.errors import ModelError, ProvisionalKeyWarning
 
 
 def test_reproducible_with_seed() -> None:
@@ -138,3 +140,28 @@ def test_power_reproducible_and_sensible() -> None:
 def test_power_rejects_bad_design() -> None:
     with pytest.raises(ModelError, match="design must be"):
         hs.power(0.1, n_participants=40, design="cluster")
+
+
+BUNDLED = hs.list_instruments()["id"].tolist()
+
+
+@pytest.mark.parametrize("instrument_id", BUNDLED)
+def test_every_bundled_instrument_scores_in_the_right_direction(instrument_id: str) -> None:
+    inst = hs.load_instrument(instrument_id)
+    data = hs.simulate_trial(n_participants=150, n_groups=3, waves=(0, 1),
+                             instruments=[instrument_id], seed=9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProvisionalKeyWarning)
+        scores = hs.score(data, inst, on_invalid="raise")  # every answer is a valid code
+    for scale in inst.scales:
+        items = [inst.item(n) for n in scale.items]
+        if not all(len(set(item.score_map().values())) > 1 for item in items):
+            continue  # items without numeric scores are answered at random
+        column = scores[f"{inst.id}_{scale.id}"].astype(float)
+        if inst.domain == "helping":
+            truth = data["helping_received" if "receiv" in scale.id else "helping_given"]
+            assert np.corrcoef(column, truth)[0, 1] > 0.3, scale.id
+        else:
+            r = np.corrcoef(column, data["latent"])[0, 1]
+            # higher latent = more distress
+            assert (r if scale.higher_is == "worse" else -r) > 0.5, (scale.id, r)
