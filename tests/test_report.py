@@ -181,3 +181,16 @@ def test_cli_analyze_reports_study_mistake(tmp_path: Path,
     assert f"{path}, line 17, key 'roles.at': expected one of baseline, each_wave" in err
     assert "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_build_frame_roles_each_wave(tmp_path: Path) -> None:
+    text = STUDY.replace('receiving = "got"', 'receiving = "got"\nat = "each_wave"')
+    study = hs.load_study(write_study(tmp_path, text))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InvalidCellsWarning)
+        frame, _ = build_frame(study)
+    # month 3 medians: gave (1 2 4 0 3) -> 2; got (3 1 4 2 3) -> 3
+    assert frame["role"].astype(str).tolist()[6:] == [
+        "neither", "neither", "dual", "neither", "helper"]
+    assert [(c["time"], c["giving"], c["receiving"])
+            for c in frame.attrs["role_rule"]["cutoffs"]] == [(0, 2.5, 2.5), (3, 2.0, 3.0)]
