@@ -153,7 +153,7 @@ def test_demo_runs_analyze_end_to_end(tmp_path: Path) -> None:
     assert cutoffs == [["method", "giving_cutoff", "receiving_cutoff", "n_classified"],
                        ["median", 2, 2, 120]]
     reliability = pd.read_excel(out / "tables.xlsx", sheet_name="Reliability")
-    assert set(reliability["scale"].dropna()) >= {"phq9_total", "gad7_total"}
+    assert set(reliability["scale"].dropna()) >= {"phq9_total", "gad7_total", "who5_total"}
 
     for png in out.glob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
