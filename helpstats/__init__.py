@@ -13,31 +13,86 @@ True
 
 from __future__ import annotations
 
-from . import datasets, errors
-from .effects import reliable_change
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from . import errors
 from .instruments import Instrument, list_instruments, load_instrument
-from .io import Export, read_export
-from .models import MixedFit, compare, fit_mixed
-from .plots import plot_items, plot_trajectories
-from .reliability import item_analysis, reliability
-from .report import analyze
-from .reshape import stack_waves, to_long, to_wide
-from .roles import classify_roles, describe_role_rule, role_cutoffs, roles_from_interactions
 from .scoring import score
-from .simulate import power, simulate_trial
-from .study import load_study
-from .tables import (
-    attrition_table,
-    format_table,
-    model_table,
-    outcome_table,
-    reliability_table,
-    table_one,
-    write_tables,
-)
-from .validate import validate
+
+if TYPE_CHECKING:
+    from . import datasets
+    from .effects import reliable_change
+    from .io import Export, read_export
+    from .models import MixedFit, compare, fit_mixed
+    from .plots import plot_items, plot_trajectories
+    from .reliability import item_analysis, reliability
+    from .report import analyze
+    from .reshape import stack_waves, to_long, to_wide
+    from .roles import classify_roles, describe_role_rule, role_cutoffs, roles_from_interactions
+    from .simulate import power, simulate_trial
+    from .study import load_study
+    from .tables import (
+        attrition_table,
+        format_table,
+        model_table,
+        outcome_table,
+        reliability_table,
+        table_one,
+        write_tables,
+    )
+    from .validate import validate
 
 __version__ = "0.1.0"
+
+# Stages that pull in SciPy, statsmodels or matplotlib are imported on first use, so that
+# `import helpstats` and the command line start fast.
+_LAZY = {
+    "datasets": ".datasets",
+    "reliable_change": ".effects",
+    "Export": ".io",
+    "read_export": ".io",
+    "MixedFit": ".models",
+    "compare": ".models",
+    "fit_mixed": ".models",
+    "plot_items": ".plots",
+    "plot_trajectories": ".plots",
+    "item_analysis": ".reliability",
+    "reliability": ".reliability",
+    "analyze": ".report",
+    "stack_waves": ".reshape",
+    "to_long": ".reshape",
+    "to_wide": ".reshape",
+    "classify_roles": ".roles",
+    "describe_role_rule": ".roles",
+    "role_cutoffs": ".roles",
+    "roles_from_interactions": ".roles",
+    "power": ".simulate",
+    "simulate_trial": ".simulate",
+    "load_study": ".study",
+    "attrition_table": ".tables",
+    "format_table": ".tables",
+    "model_table": ".tables",
+    "outcome_table": ".tables",
+    "reliability_table": ".tables",
+    "table_one": ".tables",
+    "write_tables": ".tables",
+    "validate": ".validate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'helpstats' has no attribute {name!r}")
+    module = importlib.import_module(_LAZY[name], __name__)
+    value = module if name == "datasets" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Export",

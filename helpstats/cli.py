@@ -28,7 +28,6 @@ import pandas as pd
 from . import __version__
 from .errors import HelpstatsError
 from .instruments import list_instruments, load_instrument
-from .reliability import item_analysis, reliability
 from .scoring import score
 
 __all__ = ["main"]
@@ -178,6 +177,8 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _reliability(args: argparse.Namespace) -> int:
+    from .reliability import item_analysis, reliability
+
     source = Path(args.input)
     check_output(Path(args.output))
     if args.items:
