@@ -64,7 +64,8 @@ def cronbach_alpha(cov: np.ndarray) -> float:
     cov = np.asarray(cov, dtype=float)
     k = cov.shape[0]
     total = cov.sum()
-    if k < 2 or not total > 0:
+    # A sum score with no variance (up to rounding) has no reliability to estimate.
+    if k < 2 or not total > 1e-10 * max(float(np.trace(cov)), 1.0):
         return math.nan
     return float(k / (k - 1) * (1.0 - np.trace(cov) / total))
 
