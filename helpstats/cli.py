@@ -1,9 +1,10 @@
 """The ``helpstats`` command line.
 
-Subcommands: ``instruments list|show``, ``score``, ``reliability``, ``analyze``,
-``demo``. Every error a user can cause (a bad file, an unknown instrument,
-invalid responses) ends with a message naming the file, rows, columns and
-values, and exit status 2; never a traceback.
+Subcommands: ``instruments list|show``, ``score``, ``reliability``, ``validate``,
+``analyze``, ``demo``. Every error a user can cause (a bad file, an unknown
+instrument, invalid responses) ends with a message naming the file, rows,
+columns and values, and exit status 2; never a traceback. ``validate`` exits 1
+when it finds problems (and lists them), 0 when there are none.
 
 Examples
 --------
@@ -29,10 +30,12 @@ from . import __version__
 from .errors import HelpstatsError
 from .instruments import list_instruments, load_instrument
 from .scoring import score
+from .validate import validate
 
 __all__ = ["main"]
 
 EXIT_USAGE = 2
+MAX_PRINTED = 20  # problems printed by `helpstats validate` (all go to -o)
 FIRST_DATA_ROW = 2  # spreadsheet row number of the first data row (row 1 is the header)
 
 Handler = Callable[[argparse.Namespace], int]
@@ -207,6 +210,61 @@ def _reliability(args: argparse.Namespace) -> int:
     return 0
 
 
+def read_export_table(path: Path, *, format: str = "auto", dictionary: str | None = None,
+                      sheet: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Read any survey export with :func:`helpstats.read_export`, indexed by row number.
+
+    The index is the row number a spreadsheet shows (the first data row comes
+    after the export's header rows); for SPSS/Stata files it is the case number.
+    Returns the data and the detected format.
+    """
+    from .io import read_export
+
+    chosen_sheet: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        export = read_export(path, format=format, dictionary=dictionary, sheet=chosen_sheet)
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"helpstats: warning: {message}", file=sys.stderr)
+    first = export.source.header_rows + 1
+    data = export.data.set_axis(pd.RangeIndex(first, first + len(export.data), name="row"))
+    return data, export.format
+
+
+def _validate(args: argparse.Namespace) -> int:
+    source = Path(args.input)
+    if args.output:
+        check_output(Path(args.output))
+    data, fmt = read_export_table(source, format=args.format, dictionary=args.dictionary,
+                                  sheet=args.sheet)
+    ids = [load_instrument(i).id for i in args.instrument]
+    columns = _parse_column_specs(args.columns, ids)
+    try:
+        report = validate(data, ids, columns=columns or None, id=args.id, wave=args.wave)
+    except HelpstatsError as error:
+        raise CommandError(f"{source}: {error}") from None
+    summary = report.attrs["summary"]
+    print(f"{source}: {fmt} export, {len(data)} rows")
+    for line in summary.itertuples(index=False):
+        verdict = "ok" if line.ok else "PROBLEMS"
+        print(f"  {line.instrument}: {verdict}: {line.missing_columns} missing column(s), "
+              f"{line.invalid_cells} invalid cell(s) in {line.rows_with_invalid} row(s), "
+              f"{line.blank_cells} blank cell(s), {line.complete_rows} complete row(s)")
+    if args.id:
+        print(f"  duplicated participant{' x wave' if args.wave else ''} rows: "
+              f"{report.attrs['duplicated_rows']}")
+    for problem in report.head(MAX_PRINTED).itertuples(index=False):
+        where = "" if pd.isna(problem.row) else f"row {problem.row}, "
+        value = "" if problem.value is None else f", value {problem.value!r}"
+        print(f"  {where}column {problem.column!r}{value}: {problem.problem}")
+    if len(report) > MAX_PRINTED:
+        print(f"  ... and {len(report) - MAX_PRINTED} more")
+    if args.output:
+        write_table(report, Path(args.output))
+        print(f"Report of {len(report)} problem(s) written to {args.output}")
+    return 1 if len(report) else 0
+
+
 def _analyze(args: argparse.Namespace) -> int:
     from .report import analyze
 
@@ -233,6 +291,14 @@ def _demo(args: argparse.Namespace) -> int:
     summary = scored.groupby("wave")[["phq9_total", "gad7_total"]].agg(["count", "mean", "std"])
     print(f"helpstats demo: scored {len(scored)} administrations (PHQ-9 and GAD-7) into {out}/")
     print(summary.round(2).to_string())
+
+    from .datasets import example_study_path
+    from .report import analyze
+
+    study = out / "study"
+    print(f"\nhelpstats demo: analysing the bundled simulated study ({example_study_path().name})")
+    result = analyze(example_study_path(), study, progress=not args.no_progress)
+    print(f"wrote {len(result.files)} files into {study}/; open {study / 'report.html'}")
     return 0
 
 
@@ -284,6 +350,22 @@ def build_parser() -> argparse.ArgumentParser:
     rel.add_argument("-o", "--output", required=True, help="output .csv or .xlsx")
     rel.set_defaults(handler=_reliability)
 
+    checker = commands.add_parser(
+        "validate", help="check a survey export against instruments before scoring")
+    checker.add_argument("input", help="any export read_export reads: Qualtrics, REDCap, "
+                         "SurveyMonkey, LimeSurvey, Google Forms, SPSS, Stata, Excel, CSV/TSV")
+    checker.add_argument("-i", "--instrument", action="append", required=True,
+                         help="instrument id (repeat for several)")
+    checker.add_argument("--columns", action="append", default=[], metavar="ID=PATTERN",
+                         help="where an instrument's items are, e.g. phq9=Q5_{n}")
+    checker.add_argument("--id", help="participant column (report duplicated participants)")
+    checker.add_argument("--wave", help="wave column (report duplicated participant x wave)")
+    checker.add_argument("--format", default="auto", help="export format (default: detect)")
+    checker.add_argument("--dictionary", help="REDCap data dictionary .csv")
+    checker.add_argument("--sheet", help="Excel sheet name or 0-based number")
+    checker.add_argument("-o", "--output", help="write every problem to this .csv or .xlsx")
+    checker.set_defaults(handler=_validate)
+
     analyzer = commands.add_parser(
         "analyze", help="run a study file: scores, roles, models, tables, plots, report.html")
     analyzer.add_argument("study", help="study file (.toml), see helpstats.study")
@@ -293,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the main job on bundled example data")
     demo.add_argument("-o", "--output", default="helpstats-demo", help="output folder")
+    demo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     demo.set_defaults(handler=_demo)
     return parser
 

@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,15 +26,18 @@ from ._convert import make_unique
 from ._export import Export, Source
 from ._text import Grid
 
-__all__ = ["build_export", "rename_map"]
+__all__ = ["build_export"]
 
 
-def rename_map(names: Sequence[str], unique: Sequence[str]) -> dict[str, str]:
-    """Map each name in the file to the unique name of its first occurrence."""
-    out: dict[str, str] = {}
-    for name, new in zip(names, unique, strict=True):
-        out.setdefault(name, new)
-    return out
+def _caller_level() -> int:
+    """Stack level of the first caller outside helpstats.io (for warnings)."""
+    package = str(Path(__file__).parent)
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 def build_export(
@@ -62,7 +66,7 @@ def build_export(
             f"{path}: {len(renamed)} column name(s) were empty or repeated and were renamed "
             f"({listing}); see Export.source.renamed_columns.",
             ExportWarning,
-            stacklevel=3,
+            stacklevel=_caller_level(),
         )
     if questions is not None and not isinstance(questions, Mapping):
         questions = {c: str(t) for c, t in zip(unique, questions, strict=False) if str(t).strip()}

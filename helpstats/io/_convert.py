@@ -2,9 +2,10 @@
 
 A column becomes numeric only when every non-empty value is a plain decimal
 number whose text the number keeps: no leading zeros (``00123``), no sign
-``+``, no surrounding spaces, at most 15 significant digits, and integers of at
-most 9 digits (longer ones are identifiers such as ``11400000001``, kept as
-text). Anything else stays text, exactly as exported.
+``+``, at most 15 significant digits, and integers of at most 9 digits (longer
+ones are identifiers such as ``11400000001``, kept as text). Spaces around a
+number are formatting and are ignored (as pandas, R and Excel do). Anything else
+stays text, exactly as exported.
 
 Examples
 --------
@@ -26,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["MAX_INT_DIGITS", "convert_text_column", "convert_text_frame", "make_unique"]
+__all__ = ["MAX_INT_DIGITS", "convert_text_column", "make_unique"]
 
 MAX_INT_DIGITS = 9
 """Integers with more digits than this are kept as text (identifiers)."""
@@ -53,30 +54,21 @@ def convert_text_column(values: pd.Series) -> pd.Series:
     present = values.dropna()
     if present.empty or not all(isinstance(v, str) for v in present.iloc[:1]):
         return values
-    texts = present.astype(str)
+    texts = present.astype(str).str.strip()
     if texts.str.fullmatch(_INT.pattern).all():
-        numbers = pd.to_numeric(values)
+        numbers = pd.to_numeric(values.str.strip())
         if numbers.isna().any():
             return numbers.astype("float64")
         return numbers.astype("int64")
     if not texts.str.fullmatch(_FLOAT.pattern).all():
         return values
-    if max(_significant_digits(t) for t in texts) > 15:
+    long_texts = texts[texts.str.len() > 16]
+    if any(_significant_digits(t) > 15 for t in long_texts):
         return values
-    numbers = pd.to_numeric(values).astype("float64")
+    numbers = pd.to_numeric(values.str.strip()).astype("float64")
     if not np.isfinite(numbers.dropna().to_numpy()).all():
         return values
     return numbers
-
-
-def convert_text_frame(
-    frame: pd.DataFrame, columns: Sequence[object] | None = None
-) -> pd.DataFrame:
-    """Apply :func:`convert_text_column` to ``columns`` (default: all) of a copy."""
-    out = frame.copy()
-    for column in frame.columns if columns is None else columns:
-        out[column] = convert_text_column(frame[column])
-    return out
 
 
 def make_unique(names: Sequence[object]) -> tuple[list[str], dict[str, str]]:

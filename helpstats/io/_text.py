@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,11 +31,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ExportError
-from ._convert import MAX_INT_DIGITS, convert_text_frame
+from ._convert import MAX_INT_DIGITS, convert_text_column
 
-__all__ = ["Grid", "decode", "head_records", "load_bytes", "read_delimited", "sniff_delimiter"]
+__all__ = ["Grid", "decode", "head_records", "load_bytes", "load_head", "read_delimited", "sniff_delimiter"]
 
 _DELIMITERS = (",", "\t", ";", "|")
+_DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 _NA = {"keep_default_na": False, "na_values": [""]}
 
 
@@ -69,17 +72,52 @@ def load_bytes(path: str | Path) -> bytes:
         data = p.read_bytes()
     except OSError as exc:
         raise ExportError(f"{p}: cannot be read ({exc}).") from exc
-    if not data.strip():
+    if not data[:65536].strip() and not data.strip():
         raise ExportError(f"{p}: the file is empty; expected a survey export with a header row.")
     return data
+
+
+def load_head(path: str | Path, size: int) -> bytes:
+    """The first ``size`` bytes of a file (cut after the last line break when the file is
+    longer), with the same errors as :func:`load_bytes`."""
+    p = Path(path)
+    if not p.exists():
+        raise ExportError(f"{p}: no such file. Check the path.")
+    if p.is_dir():
+        raise ExportError(f"{p}: is a folder, not an export file. Give the path of the file.")
+    try:
+        with open(p, "rb") as handle:
+            head = handle.read(size + 1)
+    except OSError as exc:
+        raise ExportError(f"{p}: cannot be read ({exc}).") from exc
+    if len(head) <= size:
+        if not head.strip():
+            raise ExportError(f"{p}: the file is empty; expected a survey export with a header "
+                              "row.")
+        return head
+    head = head[: size - size % 2]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: keep whole code units
+        return head
+    cut = head.rfind(b"\n")
+    if not head.strip():
+        load_bytes(p)  # raises if the whole file is blank
+    return head[: cut + 1] if cut > 0 else head
 
 
 def decode(path: str | Path, data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Decode text bytes; return ``(text, encoding)``.
 
     Without ``encoding``: UTF-16 when the file starts with its byte-order mark,
-    else UTF-8 (with or without BOM), else Windows-1252.
+    else UTF-8 (with or without BOM), else Windows-1252. Text that is only
+    whitespace raises the "empty file" error.
     """
+    text, used = _decode(path, data, encoding)
+    if not text.strip("\ufeff \t\r\n"):
+        raise ExportError(f"{path}: the file is empty; expected a survey export with a header row.")
+    return text, used
+
+
+def _decode(path: str | Path, data: bytes, encoding: str | None) -> tuple[str, str]:
     if encoding is not None:
         try:
             return data.decode(encoding), encoding
@@ -137,6 +175,14 @@ def sniff_delimiter(text: str) -> str:
 
 def head_records(text: str, delimiter: str, n: int) -> list[list[str]]:
     """The first ``n`` records of delimited text (quoted line breaks respected)."""
+    prefix = text[:1_000_000]
+    records = _records(prefix, delimiter, n + 1)
+    if len(records) <= n and len(prefix) < len(text):
+        records = _records(text, delimiter, n)
+    return records[:n]
+
+
+def _records(text: str, delimiter: str, n: int) -> list[list[str]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     out: list[list[str]] = []
     for record in reader:
@@ -146,29 +192,63 @@ def head_records(text: str, delimiter: str, n: int) -> list[list[str]]:
     return out
 
 
+def _classes(delimiter: str) -> bytes:
+    """Byte -> class: S field edge (delimiter, line break, quote, space, tab), D digit
+    1-9, Z zero, P plus, M minus, x anything else."""
+    table = bytearray(b"x" * 256)
+    for byte in (ord(delimiter), 9, 10, 13, 32, 34):
+        table[byte] = ord("S")
+    for byte in range(ord("1"), ord("9") + 1):
+        table[byte] = ord("D")
+    for char, cls in (("0", "Z"), ("+", "P"), ("-", "M")):
+        table[ord(char)] = ord(cls)
+    return bytes(table)
+
+
+_LEADING_ZERO = re.compile(rb"SZ[DZ]")
+_NEGATIVE_ZERO = re.compile(rb"SMZ[DZ]")
+
+
 def _risky_numbers(raw: bytes, delimiter: str) -> bool:
     """True when some field might be a number whose text a number would not keep.
 
-    Finds, after a delimiter, line break or quote: ``0`` followed by a digit,
-    ``-0`` followed by a digit, ``+``, or a space/tab before a number; and a digit
-    followed by a space/tab at the end of a field.
+    Looks for a field (after a delimiter, line break, quote or space) starting
+    with ``0`` and another digit (``00123``), ``-0`` (``-05``) or ``+``. The bytes
+    are first mapped to character classes, so each test is one search of the
+    file for a short class sequence. False alarms only cost speed: the numeric
+    columns are then read again as text and checked value by value.
     """
-    a = np.frombuffer(raw, dtype=np.uint8)
-    if a.size < 4:
+    if len(raw) < 4:
         return True
-    sep = (a == ord(delimiter)) | (a == 10) | (a == 13) | (a == 34)
-    digit = (a - np.uint8(48)) < 10
-    space = (a == 32) | (a == 9)
-    numeric_start = digit | (a == 45) | (a == 46) | (a == 43)
-    if (sep[:-1] & (a[1:] == 43)).any():
-        return True
-    if (sep[:-2] & (a[1:-1] == 48) & digit[2:]).any():
-        return True
-    if (sep[:-3] & (a[1:-2] == 45) & (a[2:-1] == 48) & digit[3:]).any():
-        return True
-    if (sep[:-2] & space[1:-1] & (numeric_start[2:] | space[2:])).any():
-        return True
-    return bool((digit[:-2] & space[1:-1] & (sep[2:] | space[2:])).any())
+    c = raw.translate(_classes(delimiter))
+    return b"SP" in c or _NEGATIVE_ZERO.search(c) is not None or \
+        _LEADING_ZERO.search(c) is not None
+
+
+def _has_risky_text(texts: pd.Series) -> bool:
+    """Some value starts with ``+``, a space, ``0`` and a digit, or ``-0`` and a digit.
+
+    Vectorised: the texts become a fixed-width unicode array whose first three
+    code points are compared as integers.
+    """
+    present = texts.dropna()
+    if present.empty:
+        return False
+    array = np.asarray(present.to_numpy(dtype=object), dtype="U")
+    width = array.dtype.itemsize // 4
+    if width == 0:
+        return False
+    codes = array.view(np.uint32).reshape(len(array), width)
+    if width < 3:
+        codes = np.pad(codes, ((0, 0), (0, 3 - width)))
+    first, second, third = codes[:, 0], codes[:, 1], codes[:, 2]
+
+    def digit(x: np.ndarray) -> np.ndarray:
+        return (x >= 48) & (x <= 57)
+
+    risky = (first == 43) | (first == 32) | (first == 9) | ((first == 48) & digit(second)) | \
+        ((first == 45) & (second == 48) & digit(third))
+    return bool(risky.any())
 
 
 def _needs_exact_reading(column: pd.Series) -> bool:
@@ -181,14 +261,19 @@ def _needs_exact_reading(column: pd.Series) -> bool:
         values = column.to_numpy()
         present = values[~np.isnan(values)]
         return bool((~np.isfinite(present)).any() or (np.abs(present) >= 10**MAX_INT_DIGITS).any())
-    if kind == "O":
-        return any(isinstance(v, bool | np.bool_) for v in column.dropna().iloc[:1000])
+    if kind == "O" and not isinstance(column.dtype, pd.StringDtype):
+        return pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty")
     return False
 
 
-def _parse(source: str, **kwargs: object) -> pd.DataFrame:
-    return pd.read_csv(io.StringIO(source), header=None, skip_blank_lines=False,
-                       low_memory=False, **_NA, **kwargs)
+def _parse(source: str | bytes, encoding: str, **kwargs: object) -> pd.DataFrame:
+    """The C parser over text or bytes; chunks of mixed types are re-read later."""
+    buffer = io.BytesIO(source) if isinstance(source, bytes) else io.StringIO(source)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+        return pd.read_csv(buffer, header=None, skip_blank_lines=False,
+                           encoding=encoding if isinstance(source, bytes) else None,
+                           **_NA, **kwargs)
 
 
 def _max_fields(text: str, delimiter: str) -> int:
@@ -233,46 +318,57 @@ def read_delimited(
             "Check format= (or the file is truncated)."
         )
     width = max((len(r) for r in header), default=0)
+    ascii_compatible = used_encoding in ("utf-8", "utf-8-sig", "cp1252")
+    source: str | bytes = raw if ascii_compatible else text
     names_arg: dict[str, object] = {}
     try:
-        frame = _parse(text, skiprows=header_rows, sep=delim)
+        frame = _parse(source, used_encoding, skiprows=header_rows, sep=delim)
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame(index=pd.RangeIndex(0), columns=range(width), dtype="str")
-    except pd.errors.ParserError:
-        width = max(width, _max_fields(text, delim))
-        names_arg = {"names": list(range(width))}
-        frame = _parse(text, skiprows=header_rows, sep=delim, **names_arg)
+    except pd.errors.ParserError as first_error:
+        try:
+            width = max(width, _max_fields(text, delim))
+            names_arg = {"names": list(range(width))}
+            frame = _parse(source, used_encoding, skiprows=header_rows, sep=delim, **names_arg)
+        except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+            raise ExportError(
+                f"{path}: cannot be parsed as {_DELIMITER_NAMES.get(delim, repr(delim))}-"
+                f"separated text ({first_error}). Check for an unclosed quote, or give "
+                "format= / encoding=."
+            ) from exc
     frame.columns = range(frame.shape[1])
     if frame.shape[1] < width:
         for extra in range(frame.shape[1], width):
             frame[extra] = pd.Series(np.nan, index=frame.index, dtype="str")
 
     notes: list[str] = []
-    blank_tail = _trailing_blank_lines(text)
+    blank_tail = _trailing_blank_lines(raw if ascii_compatible else text.encode("utf-8"))
     if blank_tail and frame.shape[1] > 1 and len(frame) >= blank_tail:
         tail = frame.iloc[len(frame) - blank_tail:]
         if bool(tail.isna().all(axis=None)):
             frame = frame.iloc[: len(frame) - blank_tail]
             notes.append(f"{blank_tail} blank line(s) at the end of the file were not read as rows")
 
-    numeric = [c for c in frame.columns if frame[c].dtype.kind in "biuf" or
-               _needs_exact_reading(frame[c])]
-    fast_ok = used_encoding in ("utf-8", "utf-8-sig", "cp1252") and not _risky_numbers(raw, delim)
-    recheck = numeric if not fast_ok else [c for c in numeric if _needs_exact_reading(frame[c])]
+    exact = {c: _needs_exact_reading(frame[c]) for c in frame.columns}
+    numeric = [c for c in frame.columns if frame[c].dtype.kind in "biuf" or exact[c]]
+    fast_ok = ascii_compatible and not _risky_numbers(raw, delim)
+    recheck = numeric if not fast_ok else [c for c in numeric if exact[c]]
     if recheck:
-        texts = _parse(text, skiprows=header_rows, sep=delim, dtype=str,
+        texts = _parse(source, used_encoding, skiprows=header_rows, sep=delim, dtype=str,
                        usecols=recheck, **names_arg)
         texts.columns = recheck
         texts = texts.iloc[: len(frame)]
         texts.index = frame.index
-        converted = convert_text_frame(texts)
         for c in recheck:
-            frame[c] = converted[c]
+            if exact[c] or _has_risky_text(texts[c]):
+                frame[c] = convert_text_column(texts[c])
     frame = frame.reset_index(drop=True)
     return Grid(header=header, data=frame, encoding=used_encoding, delimiter=delim, notes=notes)
 
 
-def _trailing_blank_lines(text: str) -> int:
-    stripped = text.rstrip("\r\n")
-    tail = text[len(stripped):]
-    return max(tail.count("\n") - 1, 0)
+def _trailing_blank_lines(raw: bytes) -> int:
+    """Blank lines at the end of the file (after the last record's line break)."""
+    end = len(raw)
+    while end > 0 and raw[end - 1] in b"\r\n":
+        end -= 1
+    return max(raw[end:].count(b"\n") - 1, 0)

@@ -1,4 +1,4 @@
-"""Plain CSV/TSV files and generic Excel sheets: one header row of column names.
+"""Plain CSV/TSV files: one header row of column names, delimiter and encoding sniffed.
 
 Examples
 --------
@@ -17,10 +17,9 @@ from pathlib import Path
 
 from ._build import build_export
 from ._export import Export
-from ._sheet import read_sheet
 from ._text import read_delimited
 
-__all__ = ["read_csv_export", "read_excel_export"]
+__all__ = ["read_csv_export"]
 
 
 def read_csv_export(
@@ -30,8 +29,3 @@ def read_csv_export(
     grid = read_delimited(path, header_rows=1, encoding=encoding, data=data)
     return build_export(grid, grid.header_row(0), "csv", path=path)
 
-
-def read_excel_export(path: str | Path, *, sheet: str | int | None = None) -> Export:
-    """Read one sheet of an .xlsx workbook whose first row holds the column names."""
-    grid = read_sheet(path, sheet=sheet, header_rows=1)
-    return build_export(grid, grid.header_row(0), "excel", path=path)

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import ExportError
 from ._sheet import cell_text, choose_sheet, sheet_names
-from ._text import decode, head_records, load_bytes, sniff_delimiter
+from ._text import decode, head_records, load_head, sniff_delimiter
 from .googleforms import looks_like_google_forms
 from .limesurvey import looks_like_limesurvey
 from .qualtrics import is_import_id_row
@@ -81,7 +81,7 @@ def detect_format(path: str | Path, *, sheet: str | int | None = None,
     Raises :class:`~helpstats.errors.ExportError` for files that are empty,
     unreadable, or not a survey export.
     """
-    data = load_bytes(path)
+    data = load_head(path, 262144)
     head = data[:512]
     if head.startswith((b"$FL2", b"$FL3")):
         return "spss"
@@ -101,7 +101,7 @@ def detect_format(path: str | Path, *, sheet: str | int | None = None,
                               "survey export. Unpack it and read the export inside.")
         fmt = detect_from_rows(_xlsx_rows(path, sheet))
         return fmt if fmt in ("qualtrics", "surveymonkey") else "excel"
-    text, _ = decode(path, data[:262144] if encoding is None else data, encoding)
+    text, _ = decode(path, data, encoding)
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith(("{", "[", "<")):
         what = "XML (a REDCap project XML?)" if stripped.startswith("<") else "JSON"

@@ -21,13 +21,15 @@ from ..errors import ExportError
 from ._export import FORMATS, Export
 from ._sheet import is_zip_file
 from ._text import load_bytes
-from .delimited import read_csv_export, read_excel_export
+from .delimited import read_csv_export
 from .detect import detect_format
+from .excel import read_excel_export
 from .googleforms import read_google_forms
 from .limesurvey import read_limesurvey
 from .qualtrics import read_qualtrics
 from .redcap import read_redcap
-from .spss import read_spss, read_stata
+from .spss import read_spss
+from .stata import read_stata
 from .surveymonkey import read_surveymonkey
 
 __all__ = ["read_export"]

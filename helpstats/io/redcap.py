@@ -1,6 +1,8 @@
 """REDCap record exports (CSV, raw codes or labels) and data dictionaries.
 
-A raw export has one header row of field names; checkboxes are expanded into
+A raw export has one header row of field names (a "labels" export has field
+labels instead, ``Complete?`` status columns and choice labels as values; it is
+read as exported, with the headings also in ``Export.questions``); checkboxes are expanded into
 ``field___code`` columns holding 0/1; each instrument adds ``<form>_complete``
 (0 Incomplete, 1 Unverified, 2 Complete); longitudinal projects add
 ``redcap_event_name`` and repeating instruments ``redcap_repeat_instrument`` /
@@ -37,6 +39,7 @@ from ._text import read_delimited
 __all__ = [
     "NOT_COMPLETED",
     "checkbox_column",
+    "is_labels_export",
     "looks_like_redcap",
     "parse_choices",
     "read_redcap",
@@ -66,11 +69,20 @@ _COMPLETE_LABELS = {0: "Incomplete", 1: "Unverified", 2: "Complete"}
 _TAG = re.compile(r"<[^>]+>")
 
 
+def is_labels_export(header: list[str]) -> bool:
+    """A REDCap "labels" export: field labels as headings, ``... Complete?`` status columns."""
+    names = [h.strip() for h in header]
+    return any(n.endswith("Complete?") or "(choice=" in n for n in names) or \
+        sum(n in _LABEL_SPECIAL for n in names) >= 1 and "Record ID" in names
+
+
 def looks_like_redcap(header: list[str]) -> bool:
     """REDCap's special columns, or ``*_complete`` status columns with checkbox/timestamps."""
     names = [h.strip() for h in header]
-    if any(n in _SPECIAL for n in names) or sum(n in _LABEL_SPECIAL for n in names) >= 1 and \
-            any(n.endswith("Complete?") for n in names):
+    if any(n in _SPECIAL for n in names) or (
+            any(n.endswith("Complete?") for n in names) and
+            (any("(choice=" in n for n in names) or any(n in _LABEL_SPECIAL for n in names)
+             or "Record ID" in names)):
         return True
     complete = sum(n.endswith("_complete") for n in names)
     if complete == 0:
@@ -207,13 +219,18 @@ def read_redcap(
             frame[position] = column.mask(hits)
             missing_codes[name] = (NOT_COMPLETED,)
             missing_cells[name] = int(hits.sum())
-    questions: Mapping[str, str] = {}
+    questions: Mapping[str, str] | list[str] = {}
     labels: Mapping[str, Mapping[Any, str]] = {}
     fields = None
-    if dictionary is not None:
+    notes: list[str] = []
+    if is_labels_export(names):
+        questions = list(names)
+        notes.append("REDCap labels export: headings are field labels and values are choice "
+                     "labels (export raw data for codes)")
+    elif dictionary is not None:
         meta = read_redcap_dictionary(dictionary)
         named = frame.set_axis(names, axis=1)
         questions, labels, fields = _dictionary_metadata(meta, named)
     return build_export(grid, names, "redcap", path=path, questions=questions,
                         value_labels=labels, missing_codes=missing_codes,
-                        missing_cells=missing_cells, fields=fields)
+                        missing_cells=missing_cells, fields=fields, notes=notes)

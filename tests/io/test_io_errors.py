@@ -126,3 +126,22 @@ def test_no_row_is_ever_lost_in_csv_round_trips(tmp_path_factory: pytest.TempPat
         else:
             assert [None if pd.isna(v) else v for v in got] == \
                 [None if pd.isna(v) else v for v in original]
+
+
+@pytest.mark.filterwarnings("ignore::helpstats.errors.ExportWarning")
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(content=st.binary(max_size=300) | st.text(
+    alphabet=st.sampled_from(list(',;\t|"\n\r x0123456789-+.{}[]<>é\x00')), max_size=300
+).map(lambda t: t.encode("utf-8")) | st.sampled_from(
+    [b"$FL2garbage", b"PK\x03\x04junk", b"<stata_dta>xx", b"\x72\x02\x01\x00abc", b"\xfe\xff",
+     b'a,b\n"1,2\n']))
+def test_any_bytes_give_an_export_or_an_export_error(tmp_path_factory: pytest.TempPathFactory,
+                                                     content: bytes) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "input.csv"
+    path.write_bytes(content)
+    try:
+        exp = hs.read_export(path)
+    except ExportError as error:
+        assert str(path) in str(error)
+    else:
+        assert exp.source.rows_read == len(exp.data)

@@ -184,7 +184,7 @@ def test_exactness_rules(tmp_path: Path) -> None:
     assert d["b"].tolist() == ["+1", "2"]          # a sign is text
     assert d["c"].tolist() == [1.5, 2.0]
     assert d["d"].tolist() == ["inf", "1"]         # not a plain number
-    assert d["e"].tolist() == [" 2", "3"]          # spaces kept
+    assert d["e"].tolist() == [2, 3]               # spaces around a number are formatting
     assert d["f"].tolist() == ["0.1", "12345678901234567"]
     assert d["g"].tolist() == ["True", "False"]
 
@@ -196,3 +196,38 @@ def test_blank_lines_inside_are_rows_trailing_are_not(tmp_path: Path) -> None:
     assert exp.data["a"].tolist()[0] == 1 and np.isnan(exp.data["a"].iloc[1])
     assert len(exp.data) == 3 and exp.source.rows_read == 3
     assert "2 blank line(s)" in exp.source.notes[0]
+
+
+def test_redcap_labels_export(tmp_path: Path) -> None:
+    rows = [["Record ID", "Event Name", "Gender", "Race (choice=White)", "Demographics Complete?"],
+            ["1", "Baseline (Arm 1: Drug A)", "Female", "Checked", "Complete"],
+            ["2", "Baseline (Arm 1: Drug A)", "", "Unchecked", "Incomplete"]]
+    exp = hs.read_export(write_rows(tmp_path / "labels.csv", rows))
+    assert exp.format == "redcap"
+    assert exp.data["Gender"].tolist()[0] == "Female" and exp.data["Record ID"].tolist() == [1, 2]
+    assert exp.questions["Race (choice=White)"] == "Race (choice=White)"
+    assert "labels export" in exp.source.notes[0]
+
+
+def test_qualtrics_xlsx_export(tmp_path: Path) -> None:
+    names = ["ResponseId", "Q1_1", "Q1_2"]
+    sheet = [names, ["Response ID", "Mood - Calm", "Mood - Tense"],
+             ['{"ImportId":"_recordId"}', '{"ImportId":"QID1_1"}', '{"ImportId":"QID1_2"}'],
+             ["R_a", 1, 4], ["R_b", 2, None]]
+    path = tmp_path / "qualtrics.xlsx"
+    pd.DataFrame(sheet).to_excel(path, header=False, index=False, sheet_name="Sheet0")
+    exp = hs.read_export(path)
+    assert exp.format == "qualtrics" and exp.source.sheet == "Sheet0"
+    assert exp.data["ResponseId"].tolist() == ["R_a", "R_b"]
+    assert exp.data["Q1_1"].tolist() == [1, 2] and exp.data["Q1_1"].dtype == "int64"
+    assert exp.data["Q1_2"].iloc[0] == 4.0 and np.isnan(exp.data["Q1_2"].iloc[1])
+    assert exp.questions["Q1_2"] == "Mood - Tense"
+
+
+def test_stata_value_labels(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"pid": [1, 2], "sex": [0, 1]})
+    path = tmp_path / "labels.dta"
+    frame.to_stata(path, write_index=False, value_labels={"sex": {0: "male", 1: "female"}})
+    exp = hs.read_export(path)
+    assert exp.value_labels["sex"] == {0: "male", 1: "female"}
+    assert exp.data["sex"].tolist() == [0, 1]
