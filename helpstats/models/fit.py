@@ -104,6 +104,18 @@ class MixedFit:
         return VarparInference(self._problem, self.theta, self.sigma, self.reml)
 
     @cached_property
+    def _nullspace(self) -> np.ndarray:
+        """Basis of the null space of the full fixed-effects design (estimability)."""
+        X, _, _ = design_matrix(self._frame, self._parsed.fixed, self._coding)
+        if not self.dropped_columns:
+            return np.zeros((X.shape[1], 0))
+        scale = np.linalg.norm(X, axis=0)
+        scale[scale == 0] = 1.0
+        _, sv, vt = np.linalg.svd(X / scale, full_matrices=False)
+        null = vt[sv <= 1e-7 * sv[0]].T / scale[:, None]
+        return np.linalg.qr(null)[0] if null.shape[1] else null
+
+    @cached_property
     def fixed(self) -> pd.DataFrame:
         """Fixed effects: ``term, estimate, se, df, t, p`` (Satterthwaite df, as lmerTest)."""
         beta = self.coef.to_numpy()
