@@ -370,8 +370,15 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True) -> MixedFi
     Raises
     ------
     helpstats.errors.ModelError
-        Unknown columns, a non-numeric outcome, no random term, a grouping
-        factor with a single level.
+        Unknown columns, a non-numeric outcome, infinite values, no random
+        term, a grouping factor with a single level (or one level per row).
+
+    Warns
+    -----
+    UserWarning
+        Rank-deficient fixed effects (the collinear columns are dropped and
+        listed in ``dropped_columns``), a boundary (singular) fit, or a fit
+        that may not have converged -- as lme4's messages.
 
     Examples
     --------
