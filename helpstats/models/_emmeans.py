@@ -106,7 +106,6 @@ def _cells(
     real_spec = [] if overall else spec_vars
     grid = _grid(fit, real_spec + by_vars, at)
     X, _, _ = design_matrix(grid, fit._parsed.fixed, fit._coding)
-    X = X[:, fit._keep]
 
     def crossed(names: list[str]) -> list[tuple[Hashable, ...]]:
         levels = [list(dict.fromkeys(grid[v].tolist())) for v in reversed(names)]
@@ -127,7 +126,14 @@ def _cells(
     return spec_levels, by_levels, funcs
 
 
-def _infer(fit: MixedFit, c: np.ndarray) -> tuple[float, float, float]:
+def _infer(fit: MixedFit, c_full: np.ndarray) -> tuple[float, float, float]:
+    """Estimate, SE and Satterthwaite df of ``c'beta`` (``c`` over all design columns,
+    including any dropped as collinear); NaN when not estimable (e.g. an empty cell),
+    as emmeans reports it."""
+    null = fit._nullspace
+    if null.shape[1] and float(np.sum((c_full @ null) ** 2)) > 1e-8 * float(c_full @ c_full):
+        return np.nan, np.nan, np.nan
+    c = c_full[fit._keep]
     inf = fit._inference
     est = float(c @ fit.coef.to_numpy())
     se = float(np.sqrt(c @ inf.vcov_beta @ c))
@@ -275,7 +281,10 @@ def contrasts(fit: MixedFit, specs: str | Sequence[str], *,
             p = np.array([r["p"] for r in rows])
             tt = np.array([r["t"] for r in rows])
             dfs = np.array([r["df"] for r in rows])
-            for r, pa in zip(rows, _adjust(p, tt, dfs, adjust, len(spec_levels)), strict=True):
+            ok = ~np.isnan(p)  # non-estimable contrasts are left out of the family
+            adjusted = np.full(len(p), np.nan)
+            adjusted[ok] = _adjust(p[ok], tt[ok], dfs[ok], adjust, len(spec_levels))
+            for r, pa in zip(rows, adjusted, strict=True):
                 r["p"] = float(pa)
         out.extend(rows)
     return pd.DataFrame(out, columns=["contrast", *by_vars, "estimate", "se", "df", "t", "p"])

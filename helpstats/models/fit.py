@@ -104,6 +104,18 @@ class MixedFit:
         return VarparInference(self._problem, self.theta, self.sigma, self.reml)
 
     @cached_property
+    def _nullspace(self) -> np.ndarray:
+        """Basis of the null space of the full fixed-effects design (estimability)."""
+        X, _, _ = design_matrix(self._frame, self._parsed.fixed, self._coding)
+        if not self.dropped_columns:
+            return np.zeros((X.shape[1], 0))
+        scale = np.linalg.norm(X, axis=0)
+        scale[scale == 0] = 1.0
+        _, sv, vt = np.linalg.svd(X / scale, full_matrices=False)
+        null = vt[sv <= 1e-7 * sv[0]].T / scale[:, None]
+        return np.linalg.qr(null)[0] if null.shape[1] else null
+
+    @cached_property
     def fixed(self) -> pd.DataFrame:
         """Fixed effects: ``term, estimate, se, df, t, p`` (Satterthwaite df, as lmerTest)."""
         beta = self.coef.to_numpy()
@@ -416,6 +428,22 @@ def _fit(data: pd.DataFrame, formula: str, *, reml: bool, theta: np.ndarray | No
     small = np.max(np.abs(conv["scaled_gradient"]), initial=0.0) < 2e-3
     # nlopt's 'roundoff limited' (-4) means no further progress: judged by the gradient
     converged = bool((opt.status > 0 or opt.status == -4) and (small or singular))
+    if theta is None and singular:
+        warnings.warn(
+            f"boundary (singular) fit for {formula!r}: a random-effect variance is estimated "
+            "as zero or a correlation as +/-1 (fit.singular is True; see fit.varcorr). "
+            "Consider simplifying the random effects.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    if theta is None and not converged:
+        warnings.warn(
+            f"The fit of {formula!r} may not have converged: {opt.message}, max |scaled "
+            f"gradient| {np.max(np.abs(conv['scaled_gradient'])):.2g} (tolerance 0.002). "
+            "Check fit.optimizer; rescaling covariates often helps.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
     npar = len(beta) + problem.ntheta + 1
     loglik = -deviance / 2
     lams = [problem.lam(opt.theta, k) for k in range(len(terms))]

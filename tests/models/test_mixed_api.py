@@ -136,7 +136,8 @@ def test_result_is_frozen_and_consistent() -> None:
 def test_singular_fit_is_reported() -> None:
     rng = np.random.default_rng(5)
     d = pd.DataFrame({"g": np.repeat(np.arange(10), 5), "y": rng.normal(size=50)})
-    fit = hs.fit_mixed(d, "y ~ 1 + (1 | g)")
+    with pytest.warns(UserWarning, match="singular"):
+        fit = hs.fit_mixed(d, "y ~ 1 + (1 | g)")
     # no between-group variance in pure noise -> boundary at theta = 0 for this seed
     assert fit.theta[0] < 1e-4
     assert fit.singular

@@ -67,6 +67,8 @@ FORMULAS = [
     "y ~ wave + (1 | group/person)",
     "y ~ wave + (1 | person) + (wave | rater)",
     "y ~ arm + wave + (wave || person)",
+    "y ~ wave + (1 + wave + arm | person)",  # three random columns: the general block path
+    "y ~ wave + (1 | person) + (wave + arm | group)",  # three columns in the Schur block
 ]
 
 
