@@ -351,13 +351,19 @@ def _fill_observed(table: pd.DataFrame, data: pd.DataFrame, group: str, time: st
 
 
 def _pick(frame: pd.DataFrame, by_col: str, by_value: Any, a: Any, b: Any,
-          what: str) -> tuple[pd.Series, float]:
-    """Row of a pairwise contrast table giving ``a - b`` (sign +1) or ``b - a`` (-1)."""
+          what: str, variable: str) -> tuple[pd.Series, float]:
+    """Row of a pairwise contrast table giving ``a - b`` (sign +1) or ``b - a`` (-1).
+
+    emmeans names numeric-looking levels with their variable (``wave0 - wave3``), so
+    both spellings are accepted.
+    """
     rows = frame[frame[by_col].map(key) == key(by_value)]
-    for label, sign in ((f"{key(a)} - {key(b)}", 1.0), (f"{key(b)} - {key(a)}", -1.0)):
-        hit = rows[rows["contrast"].astype(str) == label]
-        if len(hit):
-            return hit.iloc[0], sign
+    for prefix in ("", variable):
+        first, second = f"{prefix}{key(a)}", f"{prefix}{key(b)}"
+        for label, sign in ((f"{first} - {second}", 1.0), (f"{second} - {first}", -1.0)):
+            hit = rows[rows["contrast"].astype(str) == label]
+            if len(hit):
+                return hit.iloc[0], sign
     raise TableError(f"{what}: no contrast '{key(a)} - {key(b)}' at {by_col} = {by_value!r}; "
                      f"the fit returned {list(rows['contrast'])}. Check the factor levels.")
 
@@ -372,7 +378,7 @@ def _change(fit: FitLike, table: pd.DataFrame, group: str, time: str, base: Any,
     for i, row in table.iterrows():
         if key(row[time]) == key(base):
             continue
-        hit, sign = _pick(con, group, row[group], row[time], base, what)
+        hit, sign = _pick(con, group, row[group], row[time], base, what, time)
         out.loc[i] = [sign * float(hit["estimate"]), hit["se"], hit["df"], hit["p"]]
     out["change_lower"], out["change_upper"] = t_interval(out["change"], out["change_se"],
                                                           out["change_df"], level)
@@ -391,7 +397,7 @@ def _differences(fit: FitLike, table: pd.DataFrame, group: str, time: str, ref: 
         if key(row[group]) == key(ref):
             comparison.append(None)
             continue
-        hit, sign = _pick(con, time, row[time], row[group], ref, what)
+        hit, sign = _pick(con, time, row[time], row[group], ref, what, group)
         out.loc[i] = [sign * float(hit["estimate"]), hit["se"], hit["df"], hit["p"]]
         comparison.append(f"{key(row[group])} - {key(ref)}")
     out["diff_lower"], out["diff_upper"] = t_interval(out["diff"], out["diff_se"],
