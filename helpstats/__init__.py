@@ -18,8 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .instruments import Instrument, list_instruments, load_instrument
+
+# Imported eagerly (they are light): the submodules `reliability` and `validate` have the
+# names of their functions, and once imported a submodule would shadow a lazy attribute.
+from .reliability import item_analysis, reliability
 from .scoring import score
-from .validate import validate  # eager: the module has the function's name
+from .validate import validate
 
 if TYPE_CHECKING:
     from . import datasets
@@ -27,7 +31,6 @@ if TYPE_CHECKING:
     from .io import Export, read_export
     from .models import MixedFit, compare, fit_mixed
     from .plots import plot_items, plot_trajectories
-    from .reliability import item_analysis, reliability
     from .report import analyze
     from .reshape import stack_waves, to_long, to_wide
     from .roles import classify_roles, describe_role_rule, role_cutoffs, roles_from_interactions
@@ -57,8 +60,6 @@ _LAZY = {
     "fit_mixed": ".models",
     "plot_items": ".plots",
     "plot_trajectories": ".plots",
-    "item_analysis": ".reliability",
-    "reliability": ".reliability",
     "analyze": ".report",
     "stack_waves": ".reshape",
     "to_long": ".reshape",

@@ -27,10 +27,11 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
+from typing import Any
 
 import numpy as np
-from scipy import optimize, stats
 
 __all__ = [
     "cronbach_alpha",
@@ -41,6 +42,14 @@ __all__ = [
 ]
 
 _PSI_FLOOR = 0.005
+
+
+@functools.cache
+def _blas() -> Any:
+    """Controller of the BLAS thread pools (created once, on first use)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def cronbach_alpha(cov: np.ndarray) -> float:
@@ -55,7 +64,8 @@ def cronbach_alpha(cov: np.ndarray) -> float:
     cov = np.asarray(cov, dtype=float)
     k = cov.shape[0]
     total = cov.sum()
-    if k < 2 or not total > 0:
+    # A sum score with no variance (up to rounding) has no reliability to estimate.
+    if k < 2 or not total > 1e-10 * max(float(np.trace(cov)), 1.0):
         return math.nan
     return float(k / (k - 1) * (1.0 - np.trace(cov) / total))
 
@@ -69,6 +79,8 @@ def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[f
     >>> round(low, 4), round(high, 4)
     (0.7309, 0.8556)
     """
+    from scipy import stats  # imported on use: `import helpstats` stays fast
+
     if not math.isfinite(alpha) or n < 2 or k < 2:
         return (math.nan, math.nan)
     df1 = n - 1
@@ -136,6 +148,8 @@ def one_factor_ml(corr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> np.round(loadings, 6).tolist()
     [0.8, 0.7, 0.6]
     """
+    from scipy import optimize  # imported on use: `import helpstats` stays fast
+
     corr = np.asarray(corr, dtype=float)
     k = corr.shape[0]
 
@@ -196,7 +210,10 @@ def omega_total(cov: np.ndarray) -> float:
     corr = cov / np.outer(sd, sd)
     if not np.all(np.linalg.eigvalsh(corr) > 1e-10):
         return math.nan
-    loadings, uniquenesses = one_factor_ml(corr)
+    # Hundreds of tiny eigen-decompositions: BLAS threads only contend here (40x slower on
+    # a busy 2-core machine), so the fit runs single-threaded.
+    with _blas().limit(limits=1, user_api="blas"):
+        loadings, uniquenesses = one_factor_ml(corr)
     lam = loadings * sd
     psi = uniquenesses * sd**2
     common = lam.sum() ** 2

@@ -291,6 +291,14 @@ def _demo(args: argparse.Namespace) -> int:
     summary = scored.groupby("wave")[["phq9_total", "gad7_total"]].agg(["count", "mean", "std"])
     print(f"helpstats demo: scored {len(scored)} administrations (PHQ-9 and GAD-7) into {out}/")
     print(summary.round(2).to_string())
+
+    from .datasets import example_study_path
+    from .report import analyze
+
+    study = out / "study"
+    print(f"\nhelpstats demo: analysing the bundled simulated study ({example_study_path().name})")
+    result = analyze(example_study_path(), study, progress=not args.no_progress)
+    print(f"wrote {len(result.files)} files into {study}/; open {study / 'report.html'}")
     return 0
 
 
@@ -367,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the main job on bundled example data")
     demo.add_argument("-o", "--output", default="helpstats-demo", help="output folder")
+    demo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     demo.set_defaults(handler=_demo)
     return parser
 

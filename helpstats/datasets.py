@@ -1,8 +1,8 @@
 """Bundled example data, loaded offline.
 
 ``example_study.csv`` is a small simulated helper-therapy study (120 members
-of 8 support groups, waves at baseline, 1, 3 and 8 months, PHQ-9 and GAD-7
-item answers, helping given and received, 15% attrition), drawn by
+of 8 support groups, waves at baseline, 1, 3 and 8 months, PHQ-9, GAD-7 and
+WHO-5 item answers, helping given and received, 15% attrition), drawn by
 :func:`simulate_example`; ``example_study.toml`` is the study file that
 ``helpstats analyze`` (and ``helpstats demo``) runs on it. Regenerate the CSV
 with ``python -m helpstats.datasets``.
@@ -12,7 +12,7 @@ Examples
 >>> import helpstats as hs
 >>> data = hs.datasets.load_example()
 >>> data.shape
-(451, 24)
+(451, 29)
 >>> sorted(data["wave"].unique().tolist())
 [0, 1, 3, 8]
 """
@@ -59,7 +59,8 @@ def load_example() -> pd.DataFrame:
         One row per member and wave attended: ``participant``, ``group``,
         ``arm``, ``wave``, ``age``, ``gender``, ``helping_given``,
         ``helping_received``, ``phq9_1`` ... ``phq9_9``, ``gad7_1`` ...
-        ``gad7_7`` (response codes; a few skipped items are missing).
+        ``gad7_7``, ``who5_1`` ... ``who5_5`` (response codes; a few skipped
+        items are missing).
 
     Examples
     --------
@@ -84,10 +85,10 @@ def simulate_example() -> pd.DataFrame:
     """
     data = simulate_trial(
         n_participants=120, n_groups=8, waves=(0, 1, 3, 8), attrition=0.15,
-        effects={"arm_time": -0.02}, instruments=["phq9", "gad7"], item_missing=0.01,
+        effects={"arm_time": -0.02}, instruments=["phq9", "gad7", "who5"], item_missing=0.01,
         seed=_SEED,
     )
-    items = [c for c in data.columns if c.startswith(("phq9_", "gad7_"))]
+    items = [c for c in data.columns if c.startswith(("phq9_", "gad7_", "who5_"))]
     # Codes as read back from CSV: whole numbers stored as floats because of the gaps.
     return data.drop(columns=["role", "latent"]).astype({c: "float64" for c in items}) \
         .reset_index(drop=True)

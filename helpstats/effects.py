@@ -57,8 +57,9 @@ def reliable_change(
     Parameters
     ----------
     before, after : array-like or pandas.Series
-        Scale scores of the same people at two occasions, same length. The
-        result keeps the index of ``before`` when it is a Series. Missing
+        Scale scores of the same people at two occasions, same length,
+        paired by position. The result keeps the index of ``before`` when it
+        is a Series. Missing
         scores give missing results for that person (nothing is dropped).
     sd : float, optional
         Standard deviation of the scale in the reference (usually

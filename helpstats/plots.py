@@ -31,12 +31,13 @@ if TYPE_CHECKING:
 __all__ = ["plot_items", "plot_trajectories"]
 
 _RENAME = {"SE": "se", "lower.CL": "lower", "upper.CL": "upper"}
+_ONE = "_helpstats_line"  # group column of a single-line plot
 
 
 def plot_trajectories(
     fit_or_data: Any,
     *,
-    group: str,
+    group: str | None,
     time: str,
     outcome: str | None = None,
     spaghetti: bool = False,
@@ -54,8 +55,11 @@ def plot_trajectories(
         by=time)`` are drawn as lines with their CIs, and the observed means
         as open points when data are available. A long DataFrame: observed
         means with t-based CIs are drawn as lines.
-    group, time : str
-        Group and time columns (factors of the model).
+    group : str or None
+        Group column (a factor of the model); ``None`` (or the time column
+        itself) draws one line, from ``emmeans(time)`` for a fit.
+    time : str
+        Time column (a factor of the model).
     outcome : str, optional
         Outcome column; default: the left-hand side of the fit's formula.
         Required when plotting a DataFrame.
@@ -100,29 +104,35 @@ def plot_trajectories(
             data = getattr(fit_or_data, "data", None)
         if outcome is None:
             outcome = str(fit_or_data.formula).split("~")[0].strip()
+    single = group is None or group == time
+    gcol = _ONE if single else str(group)
     if data is not None:
-        require_columns(data, [group, time, outcome], "plot_trajectories data")
+        require_columns(data, [time, outcome, *([] if single else [gcol])],
+                        "plot_trajectories data")
+        if single:
+            data = data.assign(**{_ONE: str(outcome)})
     if spaghetti:
         if id is None or data is None:
             raise TableError("plot_trajectories: spaghetti=True needs the long data and id= "
                              "(the participant column).")
         require_columns(data, [id], "plot_trajectories data")
 
-    observed = None if data is None else _observed_means(data, group, time, str(outcome), level)
-    if isinstance(fit_or_data, pd.DataFrame):
-        means = _observed_means(fit_or_data, group, time, str(outcome), level)
-        means = means.rename(columns={"mean": "estimate"})
-        groups = levels(fit_or_data[group])
-        times = levels(fit_or_data[time])
+    observed = None if data is None else _observed_means(data, gcol, time, str(outcome), level)
+    if is_frame and data is not None and observed is not None:
+        means = observed.rename(columns={"mean": "estimate"})
+        groups = levels(data[gcol])
+        times = levels(data[time])
     else:
-        em = fit_or_data.emmeans(group, by=time)
+        em = fit_or_data.emmeans(time) if single else fit_or_data.emmeans(gcol, by=time)
         if not isinstance(em, pd.DataFrame):
-            raise TableError("plot_trajectories: fit.emmeans(group, by=time) did not return "
-                             "a DataFrame; pass the result of hs.fit_mixed.")
+            raise TableError("plot_trajectories: fit.emmeans did not return a DataFrame; "
+                             "pass the result of hs.fit_mixed.")
         em = em.rename(columns=_RENAME)
-        require_columns(em, [group, time, "emmean", "lower", "upper"], "fit.emmeans")
+        if single:
+            em = em.assign(**{_ONE: str(outcome)})
+        require_columns(em, [gcol, time, "emmean", "lower", "upper"], "fit.emmeans")
         means = em.rename(columns={"emmean": "estimate"})
-        groups = list(pd.unique(em[group]))
+        groups = list(pd.unique(em[gcol]))
         times = list(pd.unique(em[time]))
 
     import matplotlib.pyplot as plt
@@ -136,13 +146,13 @@ def plot_trajectories(
         colour = colours[j % len(colours)]
         shift = 0.015 * span * (j - (len(groups) - 1) / 2)
         if spaghetti and data is not None and id is not None:
-            mine = data[data[group].map(key) == key(g)]
+            mine = data[data[gcol].map(key) == key(g)]
             for _, person in mine.groupby(id, sort=False):
                 px = np.array([positions.get(key(t), np.nan) for t in person[time]])
                 order = np.argsort(px)
                 ax.plot(px[order], person[outcome].to_numpy(dtype=float)[order],
                         color=colour, alpha=0.2, linewidth=0.6)
-        rows = means[means[group].map(key) == key(g)]
+        rows = means[means[gcol].map(key) == key(g)]
         x = np.array([positions[key(t)] for t in rows[time]]) + shift
         y = rows["estimate"].to_numpy(dtype=float)
         err = np.vstack([y - rows["lower"].to_numpy(dtype=float),
@@ -150,14 +160,15 @@ def plot_trajectories(
         ax.errorbar(x, y, yerr=err, color=colour, marker="o", capsize=3, linewidth=1.8,
                     label=str(g))
         if not is_frame and observed is not None:
-            obs = observed[observed[group].map(key) == key(g)]
+            obs = observed[observed[gcol].map(key) == key(g)]
             ox = np.array([positions.get(key(t), np.nan) for t in obs[time]]) + shift
             ax.plot(ox, obs["mean"].to_numpy(dtype=float), linestyle="none", marker="o",
                     markerfacecolor="white", color=colour)
     ax.set_xticks(list(positions.values()), labels)
     ax.set_xlabel(time)
     ax.set_ylabel(str(outcome) if is_frame else f"{outcome} (marginal mean, 95% CI)")
-    ax.legend(title=group)
+    if not single:
+        ax.legend(title=group)
     return ax
 
 

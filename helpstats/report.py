@@ -19,12 +19,15 @@ folder:
 
 Examples
 --------
->>> import tempfile
+The first step, without the models (``hs.analyze(path, folder)`` runs all):
+
 >>> import helpstats as hs
->>> result = hs.analyze(hs.datasets.example_study_path(), tempfile.mkdtemp(),
-...                     progress=False)  # doctest: +SKIP
->>> sorted(p.name for p in result.files)[:3]  # doctest: +SKIP
-['report.html', 'scored_data.csv', 'tables.md']
+>>> from helpstats.report import build_frame
+>>> frame, validation = build_frame(hs.load_study(hs.datasets.example_study_path()))
+>>> frame[["phq9_total", "gad7_total", "role"]].notna().sum().tolist()
+[451, 420, 451]
+>>> len(validation)
+0
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import HelpstatsError
+from .io import read_export
 from .roles import ROLE_DTYPE, classify_roles, describe_role_rule, role_cutoffs
 from .scoring import find_invalid_cells, score
 from .study import RoleSpec, Study, load_study
@@ -84,20 +88,12 @@ class Analysis:
 _VALIDATION_COLUMNS = ["source", "row", "column", "item", "value", "problem"]
 
 
-def _read_file(path: Path) -> pd.DataFrame:
-    try:
-        from .io import read_export
-    except ImportError:  # helpstats.io lands separately; plain CSV until then
-        return pd.read_csv(path)
-    return read_export(path).data.copy()
-
-
 def _read(study: Study) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Read and stack the exports; a file's ``wave`` fills the wave column."""
     frames = []
     for entry in study.files:
         try:
-            frame = _read_file(entry.path)
+            frame = read_export(entry.path).data.copy()
         except HelpstatsError as exc:
             raise study.error("data.files", str(exc)) from None
         if entry.wave is not None:

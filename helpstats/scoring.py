@@ -317,12 +317,13 @@ def _score_table(item: Item) -> np.ndarray:
 def _item_score_matrix(parsed: _ParsedItems, numbers: Sequence[int]) -> np.ndarray:
     """Item scores as an (items x rows) array; NaN where missing or invalid."""
     inst = parsed.instrument
-    rows = []
-    for number in numbers:
+    n_rows = len(next(iter(parsed.positions.values())))
+    matrix = np.empty((len(numbers), n_rows), dtype=float)
+    for j, number in enumerate(numbers):
         item = inst.item(number)
         table = np.append(_score_table(item), [np.nan, np.nan])  # positions -2, -1 → NaN
-        rows.append(table[parsed.positions[item.id]])
-    return np.vstack(rows)
+        np.take(table, parsed.positions[item.id], out=matrix[j])
+    return matrix
 
 
 def _reverse_within_scale(matrix: np.ndarray, inst: Instrument, scale: Scale) -> np.ndarray:
@@ -359,9 +360,14 @@ def _scale_scores(parsed: _ParsedItems, scale: Scale) -> tuple[np.ndarray, np.nd
         matrix = _item_score_matrix(parsed, scale.items)
         if scale.reverse_items:
             matrix = _reverse_within_scale(matrix, inst, scale)
-        present = ~np.isnan(matrix)
-        answered = present.sum(axis=0)
-        raw = np.where(present, matrix, 0.0).sum(axis=0)
+        raw = matrix.sum(axis=0)  # NaN exactly where some item is missing
+        answered = np.full(raw.shape, k, dtype=np.int64)
+        incomplete = np.flatnonzero(np.isnan(raw))
+        if incomplete.size:
+            partial = matrix[:, incomplete]
+            present = ~np.isnan(partial)
+            answered[incomplete] = present.sum(axis=0)
+            raw[incomplete] = np.where(present, partial, 0.0).sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             prorated = raw / answered * k
     n_missing = k - answered
@@ -402,7 +408,7 @@ def _warn_provisional(inst: Instrument, stacklevel: int) -> None:
     if inst.provisional:
         warnings.warn(
             f"{inst.abbreviation} ({inst.id}) is scored with a provisional key: "
-            + "; ".join(inst.verification.unverified)
+            + "; ".join(part.rstrip(".") for part in inst.verification.unverified)
             + ". Check the scores against the published scoring instructions before reporting.",
             ProvisionalKeyWarning,
             stacklevel=stacklevel,
@@ -597,8 +603,12 @@ def item_scores(data: pd.DataFrame, instrument: InstrumentLike, *, columns: Colu
     >>> data = pd.DataFrame({f"phq9_{n}": ["nearly every day"] for n in range(1, 10)})
     >>> item_scores(data, "phq9").iloc[0].tolist()
     [3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0]
+    >>> import warnings
     >>> answers = pd.DataFrame({f"ismi29_{n}": [4] for n in range(1, 30)})
-    >>> item_scores(answers, "ismi29", scale="total")["ismi29_7"].tolist()
+    >>> with warnings.catch_warnings():  # the ISMI key is provisional
+    ...     warnings.simplefilter("ignore")
+    ...     total = item_scores(answers, "ismi29", scale="total")
+    >>> total["ismi29_7"].tolist()  # stigma-resistance item, reversed in the total
     [1.0]
     """
     _check_on_invalid(on_invalid)

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .errors import ModelError
 from .instruments import Instrument, list_instruments, load_instrument
@@ -85,12 +85,20 @@ def _instrument_list(instruments: Sequence[str | Instrument] | None) -> list[Ins
     return [load_instrument(i) for i in instruments]
 
 
-def _item_codes(instrument: Instrument, trait: np.ndarray, rng: np.random.Generator,
-                missing: float) -> dict[str, np.ndarray]:
+def _direction(instrument: Instrument, number: int) -> float:
+    """+1 when the item's own (smallest) scale has ``higher_is = "worse"``, else -1."""
+    scales = sorted((sc for sc in instrument.scales if number in sc.items),
+                    key=lambda sc: len(sc.items))
+    return -1.0 if scales and scales[0].higher_is == "better" else 1.0
+
+
+def _item_codes(instrument: Instrument, traits: Mapping[str, np.ndarray],
+                rng: np.random.Generator, missing: float) -> dict[str, np.ndarray]:
     """Answer every item: an ordinal cut of ``trait + noise`` mapped to codes by score."""
-    spread = math.sqrt(float(np.var(trait)) + _ITEM_NOISE_SD**2) if len(trait) > 1 else 1.0
     columns: dict[str, np.ndarray] = {}
     for item in instrument.items:
+        trait = traits[item.id]
+        spread = math.sqrt(float(np.var(trait)) + _ITEM_NOISE_SD**2) if len(trait) > 1 else 1.0
         scores = item.score_map() if item.scored else {}
         by_score: dict[float, Any] = {}
         for code, score in sorted(scores.items(), key=lambda kv: kv[1]):
@@ -98,7 +106,7 @@ def _item_codes(instrument: Instrument, trait: np.ndarray, rng: np.random.Genera
         codes = list(by_score.values()) if len(by_score) > 1 else list(item.response_set.codes)
         if len(by_score) > 1:
             k = len(codes)
-            cuts = _ITEM_CENTRE + spread * stats.norm.ppf(np.arange(1, k) / k)
+            cuts = _ITEM_CENTRE + spread * np.array([NormalDist().inv_cdf(j / k) for j in range(1, k)])
             level = np.searchsorted(cuts, trait + rng.normal(0.0, _ITEM_NOISE_SD, len(trait)))
         else:  # unscored or non-numeric item: answers unrelated to the trait
             level = rng.integers(0, len(codes), len(trait))
@@ -142,9 +150,10 @@ def simulate_trial(
     the intervention arm. Every item of each instrument is an ordinal cut of
     ``trait + N(0, 1)`` into as many levels as the item has distinct scores,
     mapped to the response code with that score rank (so reversed items are
-    reversed), where the trait is the latent outcome for instruments whose
-    first scale has ``higher_is = "worse"``, minus it for ``"better"``, and
-    the propensity to give help for the ``helping`` domain.
+    reversed), where the trait is the latent outcome when the item's smallest
+    scale has ``higher_is = "worse"``, minus it for ``"better"``, and
+    for the ``helping`` domain the propensity to receive help (items of a
+    ``receiving`` scale) or to give help (other items), plus N(0, 0.5).
 
     Attrition is monotone and completely at random: a member who misses a
     wave misses all later ones, and a fraction ``attrition`` is gone by the
@@ -261,13 +270,17 @@ def simulate_trial(
         frame["wave"] = frame["wave"].astype("int64")
     items: dict[str, np.ndarray] = {}
     for form in forms:
-        if form.domain == "helping":
-            trait = giving[rows] + rng.normal(0, 0.5, len(rows))
-        elif form.scales and form.scales[0].higher_is == "better":
-            trait = -latent[rows, cols]
+        if form.domain == "helping":  # receiving scales follow receiving, others giving
+            own = {"giving": giving[rows], "receiving": receiving[rows]}
+            traits = {}
+            for item in form.items:
+                scale = next((sc.id for sc in form.scales if item.number in sc.items), "")
+                source = own["receiving" if "receiv" in scale else "giving"]
+                traits[item.id] = source + rng.normal(0, 0.5, len(rows))
         else:
-            trait = latent[rows, cols]
-        items.update(_item_codes(form, trait, rng, item_missing))
+            traits = {item.id: _direction(form, item.number) * latent[rows, cols]
+                      for item in form.items}
+        items.update(_item_codes(form, traits, rng, item_missing))
     frame = pd.concat([frame, pd.DataFrame(items, index=frame.index)], axis=1)
     frame.attrs["simulation"] = {
         "n_participants": n, "n_groups": n_groups, "waves": times, "effects": eff,
@@ -359,22 +372,22 @@ def power(
     Examples
     --------
     >>> import helpstats as hs
-    >>> table = hs.power(0.1, n_participants=60, n_groups=6, nsim=5, seed=3,
-    ...                  progress=False)  # doctest: +SKIP
-    >>> table[["term", "effect", "nsim", "power"]]  # doctest: +SKIP
+    >>> table = hs.power(0.1, n_participants=60, n_groups=6, nsim=3, seed=3,
+    ...                  progress=False)
+    >>> table[["term", "effect", "nsim", "power"]]
                     term  effect  nsim  power
-    0  armintervention:wave     0.1     5    1.0
+    0  armintervention:wave     0.1     3    1.0
     """
-    from tqdm.auto import tqdm
-
-    from .models import fit_mixed
-
     if design not in ("arm", "role"):
         raise ModelError(f"design must be 'arm' or 'role'; found {design!r}.")
     if design == "role" and role not in ROLES[1:]:
         raise ModelError(f"role must be one of helpee, helper, dual; found {role!r}.")
     if nsim < 1 or not 0 < alpha < 1:
         raise ModelError(f"need nsim >= 1 and 0 < alpha < 1; found nsim={nsim}, alpha={alpha}.")
+    from tqdm.auto import tqdm
+
+    from .models import fit_mixed
+
     effect_grid = [float(effect)] if isinstance(effect, int | float) else [float(e) for e in effect]
     n_grid = [n_participants] if isinstance(n_participants, int) else list(n_participants)
     base = _effects(effects)

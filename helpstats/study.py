@@ -259,7 +259,7 @@ def load_study(path: str | Path) -> Study:
     >>> import helpstats as hs
     >>> study = hs.load_study(hs.datasets.example_study_path())
     >>> [spec.instrument.id for spec in study.instruments]
-    ['phq9', 'gad7']
+    ['phq9', 'gad7', 'who5']
     >>> study.roles.method, study.roles.at
     ('median', 'baseline')
     """

@@ -117,3 +117,21 @@ def test_inputs_not_modified() -> None:
     before = BEFORE.copy()
     hs.reliable_change(before, AFTER, instrument=NORMS)
     pd.testing.assert_series_equal(before, BEFORE)
+
+
+def test_cesd_published_values_hand_computed() -> None:
+    # CES-D (Radloff 1977): general-population SD 8.58; test-retest r 0.57 (preferred over
+    # alpha); norms functional 9.25 (SD 8.58), clinical 24.42 (SD 13.51).
+    # S_diff = sqrt(2) * 8.58 * sqrt(1 - 0.57) = 8.58 * sqrt(0.86) = 7.95677
+    # c = (8.58 * 24.42 + 13.51 * 9.25) / (8.58 + 13.51) = 334.4911 / 22.09 = 15.14219
+    out = hs.reliable_change([30.0, 30.0, 20.0], [12.0, 16.0, 14.0], instrument="cesd")
+    assert out.attrs["s_diff"] == pytest.approx(7.95677, abs=1e-5)
+    assert out.attrs["cutoff"] == pytest.approx(15.14219, abs=1e-5)
+    assert out.attrs["reliability_statistic"] == "test_retest"
+    assert out["rci"].to_numpy() == pytest.approx([-18 / 7.95677, -14 / 7.95677, -6 / 7.95677],
+                                                  abs=1e-5)
+    # |RCI| > 1.96 needs a change of more than 15.6 points.
+    assert out["category"].tolist() == [
+        "reliably improved", "no reliable change", "no reliable change"]
+    assert out["clinically_significant"].tolist() == [True, False, True]
+    assert out["recovered"].tolist() == [True, False, False]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from statsmodels.multivariate.factor import Factor
 
 import helpstats as hs
-from helpstats._psychometrics import cronbach_alpha, feldt_interval
+from helpstats._psychometrics import cronbach_alpha, feldt_interval, one_factor_ml
 from helpstats.errors import (
     MiskeyedItemWarning,
     ProvisionalKeyWarning,
@@ -252,7 +252,7 @@ def test_reversal_via_instrument_equals_reversal_by_hand(data: st.DataObject) ->
         assert got <= 1 + 1e-12
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(st.data())
 def test_alpha_invariant_to_column_order(data: st.DataObject) -> None:
     n = data.draw(st.integers(3, 12))
@@ -262,3 +262,114 @@ def test_alpha_invariant_to_column_order(data: st.DataObject) -> None:
     first = hs.reliability(frame, "gad7")
     second = hs.reliability(frame[order], "gad7")
     pd.testing.assert_frame_equal(first, second)
+
+
+# ----------------------------------------------------------------------------- psych extras
+
+@pytest.fixture(scope="module")
+def psych_extra() -> dict:
+    return json.loads((BFI_DIR / "psych_extra.json").read_text())
+
+
+def test_bfi_complete_case_alpha_and_feldt_match_psych(bfi: pd.DataFrame,
+                                                       psych_extra: dict) -> None:
+    table = hs.reliability(bfi, BFI, columns=BFI_COLUMNS).set_index("scale")
+    for scale, ref in psych_extra.items():
+        row = table.loc[scale]
+        assert row["n"] == ref["n_complete"]
+        assert row["alpha"] == pytest.approx(ref["raw_alpha_complete"], abs=1e-12)
+        assert row["alpha_lower"] == pytest.approx(ref["feldt_lower_complete"], abs=1e-9)
+        assert row["alpha_upper"] == pytest.approx(ref["feldt_upper_complete"], abs=1e-9)
+
+
+def test_bfi_ml_loadings_match_psych_fa(bfi: pd.DataFrame, psych_extra: dict) -> None:
+    for scale, ref in psych_extra.items():
+        numbers = BFI.scale(scale).items
+        items = bfi[[BFI_COLUMNS[f"bfi_{n}"] for n in numbers]].astype(float)
+        for n in numbers:
+            if BFI.item(n).reverse:
+                items[BFI_COLUMNS[f"bfi_{n}"]] = 7 - items[BFI_COLUMNS[f"bfi_{n}"]]
+        loadings, psi = one_factor_ml(items.dropna().corr().to_numpy())
+        assert loadings == pytest.approx(ref["ml_loadings"], abs=1e-5)
+        assert psi == pytest.approx(ref["ml_uniquenesses"], abs=1e-5)
+
+
+def test_bfi_omega_near_psych_omega(bfi: pd.DataFrame, psych_extra: dict) -> None:
+    # psych::omega(nfactors = 1) fits by minres on correlations and divides by the observed
+    # variance of the standardised sum; helpstats' omega is the ML model-based reliability of
+    # the raw sum. On these scales the two differ by at most 0.012.
+    table = hs.reliability(bfi, BFI, columns=BFI_COLUMNS).set_index("scale")
+    for scale, ref in psych_extra.items():
+        assert table.loc[scale, "omega"] == pytest.approx(ref["omega_tot_psych"], abs=0.015)
+
+
+# ----------------------------------------------------------------------------- scale methods
+
+METHODS = hs.load_instrument(DATA / "methods_test.toml")
+# Forced choice (count scale, keyed a b a a) and three 0-2 items (item 7 reversed: 2 - code).
+RESPONSES = pd.DataFrame({
+    "methods_1": ["a", "a", "b", "a", "b"],
+    "methods_2": ["b", "a", "a", "b", "b"],
+    "methods_3": ["a", "a", "b", "b", "a"],
+    "methods_4": ["a", "b", "b", "a", "a"],
+    "methods_5": [2, 1, 0, 2, None],
+    "methods_6": [2, 1, 1, 1, 0],
+    "methods_7": [0, 1, 2, 1, 1],
+})
+
+
+def test_count_scale_uses_keyed_indicators() -> None:
+    # Keyed indicators:  i1 1 1 0 1 0 | i2 1 0 0 1 1 | i3 1 1 0 0 1 | i4 1 0 0 1 1
+    # Each item: 3 of 5 keyed, variance 0.3; totals 4 2 0 3 3: mean 2.4, variance 9.2/4 = 2.3.
+    # KR-20 = alpha = 4/3 * (1 - 1.2 / 2.3) = 4.4 / 6.9.
+    row = hs.reliability(RESPONSES, METHODS).set_index("scale").loc["external"]
+    assert row["alpha"] == pytest.approx(4.4 / 6.9, abs=1e-12)
+    assert row["n"] == 5 and row["mean"] == pytest.approx(2.4)
+    assert row["sd"] == pytest.approx(math.sqrt(2.3))
+    items = hs.item_analysis(RESPONSES, METHODS).set_index(["scale", "item"])
+    assert items.loc[("external", "methods_1"), "mean"] == pytest.approx(0.6)
+
+
+def test_scale_mean_and_sd_are_those_of_the_scores() -> None:
+    # Complete cases of items 5-7 are people 1-4; the mean/sd must equal those of hs.score.
+    table = hs.reliability(RESPONSES, METHODS).set_index("scale")
+    scores = hs.score(RESPONSES.iloc[:4], METHODS)
+    for scale in ("converted", "doubled"):
+        assert table.loc[scale, "n"] == 4 and table.loc[scale, "n_incomplete"] == 1
+        assert table.loc[scale, "mean"] == pytest.approx(scores[f"methods_{scale}"].mean())
+        assert table.loc[scale, "sd"] == pytest.approx(scores[f"methods_{scale}"].std())
+    # Raw sums (item 7 reversed to 2 1 0 1): 6, 3, 1, 4 -> lookup 20, 12, 9.5, 14.5;
+    # doubled 12, 6, 2, 8.
+    assert table.loc["converted", "mean"] == pytest.approx((20 + 12 + 9.5 + 14.5) / 4)
+    assert table.loc["doubled", "mean"] == pytest.approx(7.0)
+    # The alpha of a lookup or multiplied scale is the alpha of its raw items.
+    assert table.loc["converted", "alpha"] == pytest.approx(table.loc["doubled", "alpha"])
+
+
+@pytest.mark.parametrize("instrument_id", sorted(hs.list_instruments()["id"]))
+def test_every_bundled_instrument(instrument_id: str) -> None:
+    """Reliability and item analysis run on every bundled definition (random valid answers)."""
+    inst = hs.load_instrument(instrument_id)
+    rng = np.random.default_rng(7)
+    trait = rng.normal(size=30)
+    data = {}
+    for item in inst.items:  # answers driven by one trait, so the one-factor fit is quick
+        codes = np.array(item.response_set.codes, dtype=object)
+        latent = (trait + rng.normal(size=30) + 2.5) / 5 * len(codes)
+        data[item.id] = codes[np.clip(latent.astype(int), 0, len(codes) - 1)]
+    data = pd.DataFrame(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = hs.reliability(data, inst)
+        items = hs.item_analysis(data, inst)
+    assert table["scale"].tolist() == [scale.id for scale in inst.scales]
+    assert (table["n"] == 30).all()
+    assert (table["alpha"].dropna() <= 1 + 1e-12).all()
+    assert len(items) == sum(len(scale.items) for scale in inst.scales)
+
+
+def test_hs_reliability_is_the_function_after_importing_the_submodule() -> None:
+    import helpstats.reliability  # noqa: F401  (the submodule shares the function's name)
+
+    assert callable(hs.reliability) and callable(hs.item_analysis)
+    assert hs.reliability.__module__ == "helpstats.reliability"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
 import warnings
 from html.parser import HTMLParser
 from pathlib import Path
@@ -123,38 +121,39 @@ class _Collect(HTMLParser):
         self.text.append(data)
 
 
-def _pieces_available() -> bool:
-    return all(importlib.util.find_spec(f"helpstats.{m}") is not None
-               for m in ("tables", "models", "plots", "reliability"))
-
-
-@pytest.mark.skipif(not _pieces_available(), reason="needs tables, models, plots, reliability")
-def test_analyze_end_to_end(tmp_path: Path) -> None:
+def test_demo_runs_analyze_end_to_end(tmp_path: Path) -> None:
     import openpyxl
 
-    example = hs.datasets.example_study_path()
-    for name in ("example_study.toml", "example_study.csv"):
-        shutil.copy(example.parent / name, tmp_path / name)
-    result = hs.analyze(tmp_path / "example_study.toml", tmp_path / "out", progress=False)
-    out = tmp_path / "out"
-    names = {p.name for p in result.files}
-    assert names == {"scored_data.csv", "validation.csv", "validation.md", "tables.xlsx",
-                     "tables.md", "trajectory_phq9_total.png", "trajectory_gad7_total.png",
-                     "report.html"}
-    assert all(p.is_file() for p in result.files)
+    from helpstats.cli import main
+
+    assert main(["demo", "-o", str(tmp_path), "--no-progress"]) == 0
+    out = tmp_path / "study"
+    assert {p.name for p in out.iterdir()} == {
+        "scored_data.csv", "validation.csv", "validation.md", "tables.xlsx", "tables.md",
+        "trajectory_phq9_total.png", "trajectory_gad7_total.png", "report.html"}
 
     scored = pd.read_csv(out / "scored_data.csv")
     assert len(scored) == 451
-    assert {"phq9_total", "gad7_total", "role"} <= set(scored.columns)
+    assert scored.groupby("wave")["participant"].nunique().tolist() == [120, 117, 110, 104]
+    base = scored[scored["wave"] == 0]
+    assert (base["helping_given"].median(), base["helping_received"].median()) == (2, 2)
+    by_hand = ((base["helping_given"] > 2) * 2 + (base["helping_received"] > 2)).map(
+        dict(enumerate(["neither", "helpee", "helper", "dual"])))
+    assert base["role"].tolist() == by_hand.tolist()
+    assert base["role"].value_counts().to_dict() == {
+        "neither": 48, "helper": 28, "helpee": 24, "dual": 20}
+    # a member keeps the baseline role at every wave
+    assert (scored.groupby("participant")["role"].nunique() == 1).all()
 
     book = openpyxl.load_workbook(out / "tables.xlsx")
     assert book.sheetnames == ["Table 1", "Role cut-offs", "Attrition", "Reliability",
                                "Outcome phq9_total", "Model phq9_total",
                                "Outcome gad7_total", "Model gad7_total"]
-    attrition = result.tables["Attrition"]
-    overall = attrition[attrition["group"] == "Overall"]
-    assert overall["observed"].tolist() == [120, 117, 110, 104]
-    assert set(result.tables["Reliability"]["scale"]) == {"phq9_total", "gad7_total"}
+    cutoffs = [[c.value for c in row] for row in book["Role cut-offs"].iter_rows(max_row=2)]
+    assert cutoffs == [["method", "giving_cutoff", "receiving_cutoff", "n_classified"],
+                       ["median", 2, 2, 120]]
+    reliability = pd.read_excel(out / "tables.xlsx", sheet_name="Reliability")
+    assert set(reliability["scale"].dropna()) >= {"phq9_total", "gad7_total", "who5_total"}
 
     for png in out.glob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -171,18 +170,27 @@ def test_analyze_end_to_end(tmp_path: Path) -> None:
     assert "Satterthwaite" in text and f"helpstats {hs.__version__}" in text
 
 
-def test_cli_analyze_reports_study_mistake(tmp_path: Path) -> None:
-    import os
-    import subprocess
-    import sys
+def test_cli_analyze_reports_study_mistake(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from helpstats.cli import main
 
     path = write_study(tmp_path, STUDY.replace(
         'receiving = "got"', 'receiving = "got"\nat = "always"'))
-    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    run = subprocess.run([sys.executable, "-m", "helpstats", "analyze", str(path), "-o",
-                          str(tmp_path / "out")], capture_output=True, text=True, env=env,
-                         timeout=120)
-    assert run.returncode == 2
-    assert f"{path}, line 17, key 'roles.at': expected one of baseline, each_wave" in run.stderr
-    assert "Traceback" not in run.stderr
+    assert main(["analyze", str(path), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}, line 17, key 'roles.at': expected one of baseline, each_wave" in err
+    assert "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_build_frame_roles_each_wave(tmp_path: Path) -> None:
+    text = STUDY.replace('receiving = "got"', 'receiving = "got"\nat = "each_wave"')
+    study = hs.load_study(write_study(tmp_path, text))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InvalidCellsWarning)
+        frame, _ = build_frame(study)
+    # month 3 medians: gave (1 2 4 0 3) -> 2; got (3 1 4 2 3) -> 3
+    assert frame["role"].astype(str).tolist()[6:] == [
+        "neither", "neither", "dual", "neither", "helper"]
+    assert [(c["time"], c["giving"], c["receiving"])
+            for c in frame.attrs["role_rule"]["cutoffs"]] == [(0, 2.5, 2.5), (3, 2.0, 3.0)]

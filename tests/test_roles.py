@@ -194,3 +194,18 @@ def test_interaction_errors(log: pd.DataFrame, kwargs: dict[str, object], messag
     with pytest.raises(RoleError, match=message):
         hs.roles_from_interactions(log, giver="giver", receiver="receiver",
                                    **kwargs)  # type: ignore[arg-type]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcde"), st.sampled_from("abcde"),
+                          st.integers(0, 2)), max_size=40))
+def test_interaction_totals(acts: list[tuple[str, str, int]]) -> None:
+    log = pd.DataFrame([a for a in acts if a[0] != a[1]], columns=["giver", "receiver", "wave"])
+    counts = hs.roles_from_interactions(log, giver="giver", receiver="receiver",
+                                        participant_ids=list("abcdef"), per="wave")
+    # every act is counted once as given and once as received; absent members count zero
+    assert counts["n_given"].sum() == counts["n_received"].sum() == len(log)
+    assert len(counts) == 6 * log["wave"].nunique()
+    assert (counts.loc[counts["participant"] == "f", ["n_given", "n_received"]] == 0).all().all()
+    for (who, wave), row in counts.set_index(["participant", "wave"]).iterrows():
+        assert row["n_given"] == ((log["giver"] == who) & (log["wave"] == wave)).sum()

@@ -15,7 +15,7 @@ from helpstats.errors import ProvisionalKeyWarning, ScoringError
 from helpstats.instruments import bundled_instrument_dir
 
 INSTRUMENT_IDS = sorted(p.stem for p in bundled_instrument_dir().glob("*.toml"))
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite

@@ -9,6 +9,7 @@ import pytest
 
 import helpstats as hs
 from helpstats.errors import StudyError
+from helpstats.study import RoleSpec, find_line
 
 GOOD = """\
 [study]
@@ -46,7 +47,7 @@ def test_good_file_and_defaults(tmp_path: Path) -> None:
     assert (study.id, study.wave, study.group, study.baseline) == ("pid", "time", "site", None)
     assert study.instruments[0].instrument.id == "phq9"
     assert study.instruments[0].columns == "Q5_{n}"
-    assert study.roles == hs.study.RoleSpec(giving="gave", receiving="got")
+    assert study.roles == RoleSpec(giving="gave", receiving="got")
     assert study.model.by == "role"
     assert study.formula_for("phq9_total") == \
         "phq9_total ~ role * time + (1 | pid) + (1 | site)"
@@ -116,9 +117,9 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_find_line_handles_dotted_and_quoted_keys() -> None:
     text = '[a]\nx = 1\n[b."c d"]\ny.z = 2\n'
-    assert hs.study.find_line(text, ("b", "c d", "y", "z")) == 4
-    assert hs.study.find_line(text, ("b", "c d")) == 3
-    assert hs.study.find_line(text, ("q",)) is None
+    assert find_line(text, ("b", "c d", "y", "z")) == 4
+    assert find_line(text, ("b", "c d")) == 3
+    assert find_line(text, ("q",)) is None
 
 
 def test_bundled_example_study_loads() -> None:

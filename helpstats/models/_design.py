@@ -168,26 +168,31 @@ def design_matrix(
 def drop_collinear(X: np.ndarray, tol: float = 1e-7) -> list[int]:
     """Indices of columns kept when later collinear columns are dropped (as R's qr).
 
+    A column is dropped when its residual after projection on the columns
+    before it is below ``tol`` times its norm (the diagonal of R in X = QR).
+
     Examples
     --------
     >>> X = np.array([[1.0, 1, 2], [1, 2, 4], [1, 3, 6]])
     >>> drop_collinear(X)
     [0, 1]
     """
-    keep: list[int] = []
-    Q = np.empty((X.shape[0], 0))
-    for j in range(X.shape[1]):
-        v = X[:, j]
-        norm = np.linalg.norm(v)
-        if norm == 0:
-            continue
-        r = v - Q @ (Q.T @ v)
-        r = r - Q @ (Q.T @ r)
-        rn = np.linalg.norm(r)
-        if rn > tol * norm:
-            keep.append(j)
-            Q = np.column_stack([Q, r / rn])
-    return keep
+    if X.shape[1] == 0:
+        return []
+    R = np.asarray(np.linalg.qr(X, mode="r"))
+    norms = np.linalg.norm(X, axis=0)
+    diag = np.abs(np.diag(R)) if R.shape[0] >= X.shape[1] else np.zeros(X.shape[1])
+    if R.shape[0] < X.shape[1]:
+        diag[: R.shape[0]] = np.abs(np.diag(R))
+    return [j for j in range(X.shape[1]) if norms[j] > 0 and diag[j] > tol * norms[j]]
+
+
+def _labels(values: np.ndarray) -> list[str]:
+    if values.dtype.kind in "iu":
+        return values.astype(str).tolist()
+    if values.dtype.kind == "f" and np.all(np.mod(values, 1) == 0):
+        return values.astype(np.int64).astype(str).tolist()
+    return [level_label(v) for v in values.tolist()]
 
 
 def group_codes(frame: pd.DataFrame, factors: Sequence[str]) -> tuple[np.ndarray, list[str]]:
@@ -197,14 +202,23 @@ def group_codes(frame: pd.DataFrame, factors: Sequence[str]) -> tuple[np.ndarray
     for f in factors:
         col = frame[f]
         if isinstance(col.dtype, pd.CategoricalDtype):
-            present = set(col.unique().tolist())
-            lv = [c for c in col.cat.categories.tolist() if c in present]
+            raw = col.cat.codes.to_numpy()
+            used = np.unique(raw)
+            remap = np.full(len(col.cat.categories), -1, dtype=np.int64)
+            remap[used] = np.arange(len(used))
+            per.append(remap[raw])
+            labels.append([level_label(c) for c in col.cat.categories[used].tolist()])
+        elif pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            uniq, inv = np.unique(col.to_numpy(), return_inverse=True)
+            per.append(inv.astype(np.int64))
+            labels.append(_labels(uniq))
         else:
-            lv = r_sort(col.unique().tolist())
-        index = {v: i for i, v in enumerate(lv)}
-        per.append(np.fromiter((index[v] for v in col.to_numpy(dtype=object)), dtype=np.int64,
-                               count=len(col)))
-        labels.append([level_label(v) for v in lv])
+            codes, uniq = pd.factorize(col, sort=False)
+            ordered = r_sort(list(uniq))
+            position = {v: i for i, v in enumerate(ordered)}
+            remap = np.array([position[v] for v in uniq], dtype=np.int64)
+            per.append(remap[codes])
+            labels.append([level_label(v) for v in ordered])
     if len(per) == 1:
         return per[0], labels[0]
     combined = np.zeros(len(frame), dtype=np.int64)

@@ -8,6 +8,7 @@ with equal weights over the factors not named (Lenth's emmeans).
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -101,25 +102,28 @@ def _cells(
         raise ModelError(
             f"specs {spec_vars} and by {by_vars} must name distinct fixed-effect variables."
         )
-    grid = _grid(fit, spec_vars + by_vars, at)
+    overall = spec_vars == ["1"]  # emmeans' "~ 1": one grand mean, labelled "overall"
+    real_spec = [] if overall else spec_vars
+    grid = _grid(fit, real_spec + by_vars, at)
     X, _, _ = design_matrix(grid, fit._parsed.fixed, fit._coding)
     X = X[:, fit._keep]
 
-    def levels_of(v: str) -> list[Hashable]:
-        return list(dict.fromkeys(grid[v].tolist()))
+    def crossed(names: list[str]) -> list[tuple[Hashable, ...]]:
+        levels = [list(dict.fromkeys(grid[v].tolist())) for v in reversed(names)]
+        return [tuple(reversed(c)) for c in itertools.product(*levels)]
 
-    spec_levels = [tuple(reversed(c)) for c in
-                   itertools.product(*(levels_of(v) for v in reversed(spec_vars)))]
-    by_levels = [tuple(reversed(c)) for c in
-                 itertools.product(*(levels_of(v) for v in reversed(by_vars)))]
-    keys = list(zip(*(grid[v].tolist() for v in spec_vars + by_vars), strict=True))
+    spec_levels: list[tuple[Hashable, ...]] = [("overall",)] if overall else crossed(spec_vars)
+    by_levels = crossed(by_vars)
+    keys = list(zip(*(grid[v].tolist() for v in real_spec + by_vars), strict=True))
+    if not keys:
+        keys = [()] * len(grid)
     index: dict[tuple[Hashable, ...], list[int]] = {}
     for i, key in enumerate(keys):
         index.setdefault(key, []).append(i)
     funcs = {}
     for b in by_levels:
         for s in spec_levels:
-            funcs[(s, b)] = X[index[s + b]].mean(axis=0)
+            funcs[(s, b)] = X[index[(() if overall else s) + b]].mean(axis=0)
     return spec_levels, by_levels, funcs
 
 
@@ -148,11 +152,29 @@ def emmeans(fit: MixedFit, specs: str | Sequence[str], *, by: str | Sequence[str
                                        "upper"])
 
 
-def _label(fit: MixedFit, spec_vars: list[str], level: tuple[Hashable, ...]) -> str:
-    parts = []
-    for v, x in zip(spec_vars, level, strict=True):
-        parts.append(level_label(x) if fit._coding.is_factor(v) else f"{v}{level_label(x)}")
-    return " ".join(parts)
+def _numeric_looking(labels: list[str]) -> bool:
+    try:
+        [float(x) for x in labels]
+    except ValueError:
+        return False
+    return True
+
+
+def _labels(spec_vars: list[str], levels: list[tuple[Hashable, ...]]) -> list[str]:
+    """emmeans' contrast labels: a variable whose levels all look numeric (a covariate,
+    or a factor such as wave "0", "1") is prefixed by its name ("wave0"); a label
+    containing - + / * is put in parentheses (emmeans' ``parens`` option)."""
+    columns = []
+    for i, v in enumerate(spec_vars):
+        text = [level_label(lv[i]) for lv in levels]
+        if v != "1" and _numeric_looking(text):
+            text = [f"{v}{t}" for t in text]
+        columns.append(text)
+    out = []
+    for parts in zip(*columns, strict=True):
+        label = " ".join(parts)
+        out.append(f"({label})" if re.search(r"[-+/*]", label) else label)
+    return out
 
 
 def _pairs(k: int, method: str) -> list[tuple[int, int]]:
@@ -195,7 +217,7 @@ def contrasts(fit: MixedFit, specs: str | Sequence[str], *,
         adjust = "sidak"
     spec_vars, by_vars = parse_specs(specs, by)
     spec_levels, by_levels, funcs = _cells(fit, spec_vars, by_vars, at)
-    labels = [_label(fit, spec_vars, s) for s in spec_levels]
+    labels = _labels(spec_vars, spec_levels)
     out = []
     for b in by_levels:
         rows = []

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 import nlopt
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 __all__ = ["Evaluation", "LmmProblem", "OptResult", "ReTerm", "optimize"]
 
@@ -103,8 +105,8 @@ class Evaluation:
     pwrss: float  # penalised weighted residual sum of squares
     sxx: np.ndarray  # X' V~ X (p x p), cov(beta) = sigma^2 inv(sxx)
     sxy: np.ndarray
-    L1: np.ndarray
-    U1: np.ndarray
+    L1: np.ndarray | None  # per-group factors; None when evaluated without blocks
+    U1: np.ndarray | None
     L2: np.ndarray | None
     U2: np.ndarray | None
     W: sp.csr_matrix | None
@@ -139,6 +141,9 @@ class LmmProblem:
             for c in range(self.p1):
                 self.B1[:, a, c] = np.bincount(g1, weights=za * XY[:, c], minlength=l1)
         self.eye1 = np.eye(q1)
+        # contiguous components for the closed forms (q1 <= 2)
+        self.a_comp = [self.A11[:, a, b].copy() for a in range(q1) for b in range(a, q1)]
+        self.bt_comp = [np.ascontiguousarray(self.B1[:, a, :].T) for a in range(q1)]
         # theta bookkeeping
         self.theta_slices: list[slice] = []
         self.tril: list[tuple[np.ndarray, np.ndarray]] = []
@@ -152,30 +157,53 @@ class LmmProblem:
             start += t.ntheta
         self.ntheta = start
         self.lower = np.array(lower)
-        # further terms: sparse Zr (n x Q2)
+        # further terms: a dense Schur complement of size Q2 = sum nl_k q_k
         self.rest = terms[1:]
+        self.rest_offsets: list[int] = []
         if self.rest:
-            blocks = []
-            self.rest_offsets = []
-            off = 0
-            for t in self.rest:
-                rows = np.repeat(np.arange(self.n), t.q)
-                cols = (t.codes[:, None] * t.q + np.arange(t.q)[None, :]).ravel()
-                blocks.append(
-                    sp.csr_matrix((t.Z.ravel(), (rows, cols)), shape=(self.n, t.nl * t.q))
-                )
-                self.rest_offsets.append(off)
-                off += t.nl * t.q
-            self.Q2 = off
-            Zr = sp.hstack(blocks).tocsc()
-            rows1 = np.repeat(np.arange(self.n), q1)
-            cols1 = (g1[:, None] * q1 + np.arange(q1)[None, :]).ravel()
-            Z1 = sp.csr_matrix((t1.Z.ravel(), (rows1, cols1)), shape=(self.n, l1 * q1))
-            self.A22 = (Zr.T @ Zr).toarray()
-            self.A21 = (Zr.T @ Z1).tocsr()
-            self.C2 = Zr.T @ XY
-            self.bsr_indices = np.arange(l1)
-            self.bsr_indptr = np.arange(l1 + 1)
+            self._init_rest(XY, l1, q1)
+
+    def _init_rest(self, XY: np.ndarray, l1: int, q1: int) -> None:
+        """Cross-products with the first term as (level, group) blocks, in a fixed CSR layout."""
+        t1 = self.terms[0]
+        off = 0
+        blocks = []
+        self.pairs: list[tuple[np.ndarray, np.ndarray]] = []
+        self.pair_vals: list[np.ndarray] = []
+        rows_all: list[np.ndarray] = []
+        cols_all: list[np.ndarray] = []
+        for t in self.rest:
+            self.rest_offsets.append(off)
+            key = t.codes.astype(np.int64) * l1 + t1.codes
+            uniq, inv = np.unique(key, return_inverse=True)
+            lev, grp = uniq // l1, uniq % l1
+            vals = np.empty((len(uniq), t.q, q1))
+            for a in range(t.q):
+                for b in range(q1):
+                    vals[:, a, b] = np.bincount(inv, weights=t.Z[:, a] * t1.Z[:, b],
+                                                minlength=len(uniq))
+            self.pairs.append((lev, grp))
+            self.pair_vals.append(vals)
+            r = off + lev[:, None, None] * t.q + np.arange(t.q)[None, :, None]
+            c = grp[:, None, None] * q1 + np.arange(q1)[None, None, :]
+            rows_all.append(np.broadcast_to(r, vals.shape).ravel())
+            cols_all.append(np.broadcast_to(c, vals.shape).ravel())
+            rows = np.repeat(np.arange(self.n), t.q)
+            cols = (t.codes[:, None] * t.q + np.arange(t.q)[None, :]).ravel()
+            blocks.append(sp.csr_matrix((t.Z.ravel(), (rows, cols)), shape=(self.n, t.nl * t.q)))
+            off += t.nl * t.q
+        self.Q2 = off
+        rows_cat = np.concatenate(rows_all)
+        cols_cat = np.concatenate(cols_all)
+        self.w_order = np.lexsort((cols_cat, rows_cat))
+        self.w_indices = cols_cat[self.w_order].astype(np.int32)
+        self.w_indptr = np.concatenate(
+            [[0], np.cumsum(np.bincount(rows_cat, minlength=self.Q2))]
+        ).astype(np.int32)
+        self.w_shape = (self.Q2, l1 * q1)
+        Zr = sp.hstack(blocks).tocsc()
+        self.A22 = (Zr.T @ Zr).toarray()
+        self.C2 = np.asarray(Zr.T @ XY)
 
     # ------------------------------------------------------------------ theta
     def lam(self, theta: np.ndarray, k: int) -> np.ndarray:
@@ -194,39 +222,106 @@ class LmmProblem:
             start[self.theta_slices[k]] = (r == c).astype(float)
         return start
 
-    def lam_rest(self, theta: np.ndarray) -> sp.csr_matrix:
-        """Block-diagonal Lambda of the terms after the first (Q2 x Q2)."""
-        return sp.block_diag(
-            [sp.kron(sp.identity(t.nl), self.lam(theta, k + 1)) for k, t in enumerate(self.rest)],
-            format="csr",
-        )
+    def _rest_left(self, theta: np.ndarray, M: np.ndarray) -> np.ndarray:
+        """Lambda_r' M for the rows of the terms after the first (M has Q2 rows)."""
+        out = np.empty_like(M)
+        for k, t in enumerate(self.rest):
+            off = self.rest_offsets[k]
+            blk = M[off : off + t.nl * t.q].reshape(t.nl, t.q, -1)
+            lam = self.lam(theta, k + 1)
+            out[off : off + t.nl * t.q] = np.einsum("ab,lac->lbc", lam, blk).reshape(
+                t.nl * t.q, -1
+            )
+        return out
+
+    def _rest_right(self, theta: np.ndarray, M: np.ndarray) -> np.ndarray:
+        """M Lambda_r for a matrix with Q2 columns."""
+        return self._rest_left(theta, M.T).T
+
+    def lam_rest_times(self, theta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Lambda_r u for a vector over the terms after the first."""
+        out = np.empty_like(u)
+        for k, t in enumerate(self.rest):
+            off = self.rest_offsets[k]
+            blk = u[off : off + t.nl * t.q].reshape(t.nl, t.q)
+            out[off : off + t.nl * t.q] = (blk @ self.lam(theta, k + 1).T).ravel()
+        return out
 
     # ------------------------------------------------------------- factorise
-    def evaluate(self, theta: np.ndarray) -> Evaluation:
-        """Factorise the penalised system at ``theta``."""
-        theta = np.asarray(theta, dtype=float)
-        lam1 = self.lam(theta, 0)
+    def _first_block(
+        self, lam1: np.ndarray, blocks: bool
+    ) -> tuple[float, np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """Per-group Cholesky factors L1_j of Lambda1' Z1_j' Z1_j Lambda1 + I and
+        U1_j = L1_j^-1 Lambda1' Z1_j' [X y]; returns log det, the updated [X y]
+        cross-product, L1 (l1, q1, q1) and U1 (l1, q1, p1).
+
+        One and two columns (random intercepts, intercept + slope) use closed
+        forms on whole arrays of groups; larger blocks a column loop."""
+        q1 = lam1.shape[0]
+        B = self.B1
+        if q1 == 1:
+            t0 = lam1[0, 0]
+            m = t0 * t0 * self.a_comp[0] + 1.0
+            l00 = np.sqrt(m)
+            u0 = self.bt_comp[0] * (t0 / l00)  # (p1, l1)
+            S = self.xy_cross - u0 @ u0.T
+            if not blocks:
+                return float(np.sum(np.log(m))), S, None, None
+            return float(np.sum(np.log(m))), S, l00[:, None, None], u0.T[:, None, :]
+        if q1 == 2:
+            t0, t1, t2 = lam1[0, 0], lam1[1, 0], lam1[1, 1]
+            a00, a01, a11 = self.a_comp
+            b00 = a00 * t0 + a01 * t1
+            b10 = a01 * t0 + a11 * t1
+            m00 = t0 * b00 + t1 * b10 + 1.0
+            m01 = t2 * (t0 * a01 + t1 * a11)
+            m11 = t2 * t2 * a11 + 1.0
+            l00 = np.sqrt(m00)
+            l10 = m01 / l00
+            l11sq = m11 - l10 * l10
+            l11 = np.sqrt(l11sq)
+            bt0, bt1 = self.bt_comp
+            u0 = (t0 * bt0 + t1 * bt1) / l00  # (p1, l1)
+            u1 = (t2 * bt1 - l10 * u0) / l11
+            S = self.xy_cross - u0 @ u0.T - u1 @ u1.T
+            logdet = float(np.sum(np.log(m00 * l11sq)))
+            if not blocks:
+                return logdet, S, None, None
+            L1 = np.zeros((len(l00), 2, 2))
+            L1[:, 0, 0], L1[:, 1, 0], L1[:, 1, 1] = l00, l10, l11
+            return logdet, S, L1, np.stack([u0.T, u1.T], axis=1)
         M = lam1.T @ self.A11 @ lam1 + self.eye1
         L1 = _batched_cholesky(M)
-        U1 = _batched_forward(L1, lam1.T @ self.B1)  # (l1, q1, p1)
-        U1flat = U1.reshape(-1, self.p1)
-        S = self.xy_cross - U1flat.T @ U1flat
-        logdet = 2.0 * float(np.sum(np.log(np.diagonal(L1, axis1=1, axis2=2))))
+        U1 = _batched_forward(L1, lam1.T @ B)
+        flat = U1.reshape(-1, self.p1)
+        S = self.xy_cross - flat.T @ flat
+        return 2.0 * float(np.sum(np.log(np.diagonal(L1, axis1=1, axis2=2)))), S, L1, U1
+
+    def evaluate(self, theta: np.ndarray, blocks: bool = True) -> Evaluation:
+        """Factorise the penalised system at ``theta``.
+
+        ``blocks=False`` skips keeping the per-group factors when only the
+        deviance is wanted (single grouping factor)."""
+        theta = np.asarray(theta, dtype=float)
+        lam1 = self.lam(theta, 0)
+        logdet, S, L1, U1 = self._first_block(lam1, blocks or bool(self.rest))
         L2 = U2 = W = None
-        if self.rest:
-            lr = self.lam_rest(theta)
-            q1 = L1.shape[1]
+        if self.rest and L1 is not None and U1 is not None:
+            U1flat = U1.reshape(-1, self.p1)
             linv = _batched_forward(L1, np.broadcast_to(self.eye1, L1.shape).copy())
-            D = lam1 @ np.transpose(linv, (0, 2, 1))  # Lambda1 L1^{-T}
-            Dbsr = sp.bsr_matrix(
-                (D, self.bsr_indices, self.bsr_indptr), shape=(D.shape[0] * q1, D.shape[0] * q1)
-            )
-            W = (lr.T @ self.A21 @ Dbsr).tocsr()
-            C22 = (lr.T @ sp.csr_matrix(self.A22) @ lr).toarray() + np.eye(self.Q2)
+            D = lam1 @ np.transpose(linv, (0, 2, 1))  # Lambda1 L1_j^{-T}, per group j
+            parts = []
+            for k, (_lev, grp) in enumerate(self.pairs):
+                lam = self.lam(theta, k + 1)
+                parts.append(np.einsum("ab,pac,pcd->pbd", lam, self.pair_vals[k], D[grp]).ravel())
+            data = np.concatenate(parts)[self.w_order]
+            W = sp.csr_matrix((data, self.w_indices, self.w_indptr), shape=self.w_shape)
+            C22 = self._rest_right(theta, self._rest_left(theta, self.A22))
+            C22[np.diag_indices_from(C22)] += 1.0
             C22 -= (W @ W.T).toarray()
             L2 = np.linalg.cholesky(C22)
-            rhs = lr.T @ self.C2 - W @ U1flat
-            U2 = np.linalg.solve(L2, rhs) if self.Q2 else rhs
+            rhs = self._rest_left(theta, self.C2) - W @ U1flat
+            U2 = scipy.linalg.solve_triangular(L2, rhs, lower=True)
             S = S - U2.T @ U2
             logdet += 2.0 * float(np.sum(np.log(np.diag(L2))))
         p = self.p
@@ -253,7 +348,7 @@ class LmmProblem:
     def objective(self, theta: np.ndarray) -> float:
         """Deviance at ``theta`` (inf where the factorisation fails)."""
         try:
-            ev = self.evaluate(theta)
+            ev = self.evaluate(theta, blocks=False)
         except np.linalg.LinAlgError:
             return np.inf
         val = self.deviance(ev)
@@ -266,20 +361,25 @@ class LmmProblem:
 
     def estimates(self, ev: Evaluation) -> tuple[np.ndarray, list[np.ndarray]]:
         """Fixed effects and conditional modes b (one (nl, q) array per term)."""
+        if ev.L1 is None or ev.U1 is None:
+            ev = self.evaluate(ev.theta, blocks=True)
+        L1, U1 = ev.L1, ev.U1
+        if L1 is None or U1 is None:
+            raise RuntimeError("per-group factors unavailable")
         beta = np.linalg.solve(ev.sxx, ev.sxy) if self.p else np.zeros(0)
-        q1 = ev.L1.shape[1]
-        r1 = ev.U1[:, :, self.p] - ev.U1[:, :, : self.p] @ beta
+        q1 = L1.shape[1]
+        r1 = U1[:, :, self.p] - U1[:, :, : self.p] @ beta
         out: list[np.ndarray] = []
         rest_b: list[np.ndarray] = []
         if self.rest and ev.L2 is not None and ev.U2 is not None and ev.W is not None:
             r2 = ev.U2[:, self.p] - ev.U2[:, : self.p] @ beta
-            u2 = np.linalg.solve(ev.L2.T, r2)
+            u2 = scipy.linalg.solve_triangular(ev.L2, r2, lower=True, trans="T")
             r1 = r1 - (ev.W.T @ u2).reshape(-1, q1)
-            b2 = self.lam_rest(ev.theta) @ u2
+            b2 = self.lam_rest_times(ev.theta, u2)
             for k, t in enumerate(self.rest):
                 off = self.rest_offsets[k]
                 rest_b.append(b2[off : off + t.nl * t.q].reshape(t.nl, t.q))
-        u1 = _batched_backward(ev.L1, r1[:, :, None])[:, :, 0]
+        u1 = _batched_backward(L1, r1[:, :, None])[:, :, 0]
         out.append(u1 @ self.lam(ev.theta, 0).T)
         out.extend(rest_b)
         return beta, out
@@ -303,6 +403,7 @@ _MESSAGES = {
     4: "xtol reached",
     5: "maxeval reached",
     6: "maxtime reached",
+    -4: "roundoff limited (no further progress possible)",
 }
 
 
@@ -332,11 +433,20 @@ def _bobyqa(problem: LmmProblem, start: np.ndarray, step: float, counter: list[i
                      _MESSAGES.get(int(status), f"nlopt status {status}"))
 
 
+def blas_threads(problem: LmmProblem) -> int | None:
+    """BLAS threads for the optimisation: one unless a large dense block needs more.
+
+    The per-evaluation matrices are small (p x p, q x q); threaded BLAS only
+    adds synchronisation cost there, and badly so on a busy machine."""
+    return None if problem.rest and problem.Q2 > 1000 else 1
+
+
 def optimize(problem: LmmProblem, start: np.ndarray | None = None) -> OptResult:
     """Minimise the profiled deviance: BOBYQA, then a restart from its optimum."""
     counter = [0]
     x0 = problem.theta_start() if start is None else start
-    first = _bobyqa(problem, x0, 0.2, counter)
-    second = _bobyqa(problem, first.theta, 0.02, counter)
-    best = second if second.deviance <= first.deviance else first
+    with threadpool_limits(limits=blas_threads(problem), user_api="blas"):
+        first = _bobyqa(problem, x0, 0.2, counter)
+        second = _bobyqa(problem, first.theta, 0.02, counter)
+    best = second if second.deviance < first.deviance else first
     return OptResult(best.theta, best.deviance, counter[0], best.status, best.message)

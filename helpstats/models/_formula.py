@@ -254,8 +254,9 @@ def _group_factors(text: str, formula: str) -> list[tuple[str, tuple[str, ...]]]
                         "a column name, g1/g2 (nested) or g1:g2."
                     )
                 factors.append(_name(v))
-        name = ":".join(reversed(factors)) if len(nest) > 1 else ":".join(factors)
-        out.append((name, tuple(factors)))
+        if len(nest) > 1:  # lme4 names the inner level first: g1/g2 -> g2:g1
+            factors.reverse()
+        out.append((":".join(factors), tuple(factors)))
     return out
 
 
@@ -276,8 +277,8 @@ def parse_formula(text: str) -> Formula:
     Examples
     --------
     >>> f = parse_formula("y ~ x + (x || g) + (1 | a/b)")
-    >>> [(b.group, b.rhs.intercept, b.rhs.terms) for b in f.random]
-    [('g', True, ()), ('g', False, (('x',),)), ('b:a', True, ()), ('a', True, ())]
+    >>> [(b.group, b.factors) for b in f.random]
+    [('g', ('g',)), ('g', ('g',)), ('b:a', ('b', 'a')), ('a', ('a',))]
     """
     if not isinstance(text, str) or text.count("~") != 1:
         raise ModelError(

@@ -54,7 +54,7 @@ class VarparInference:
         key = np.asarray(theta, dtype=float).tobytes()
         hit = self._cache.get(key)
         if hit is None:
-            ev = self.problem.evaluate(theta)
+            ev = self.problem.evaluate(theta, blocks=False)
             inv = np.linalg.inv(ev.sxx) if self.problem.p else np.zeros((0, 0))
             hit = (ev.logdet_l, ev.logdet_rx, ev.pwrss, inv)
             self._cache[key] = hit

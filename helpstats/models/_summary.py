@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 if TYPE_CHECKING:
     from .fit import MixedFit
@@ -32,11 +33,11 @@ def summary_text(fit: MixedFit) -> str:
     vc = fit.varcorr
     last_group = None
     for _, row in vc.iterrows():
-        if row["var2"] is not None and row["group"] != "Residual":
-            continue
+        if not pd.isna(row["var2"]):
+            continue  # correlations are printed beside the variances below
         group = "" if row["group"] == last_group else row["group"]
         last_group = row["group"]
-        name = "" if row["var1"] is None else row["var1"]
+        name = "" if pd.isna(row["var1"]) else row["var1"]
         corr = vc[(vc["group"] == row["group"]) & (vc["var2"] == row["var1"])]["sdcor"]
         corr_txt = " ".join(f"{c:5.2f}" for c in corr)
         lines.append(f" {group:<12} {name:<16} {_fmt(row['vcov'])} {_fmt(row['sdcor'])} "

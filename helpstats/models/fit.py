@@ -54,6 +54,25 @@ class MixedFit:
         ``group, var1, var2, vcov, sdcor`` as lme4's ``as.data.frame(VarCorr(fit))``.
     dropped_columns : tuple of str
         Fixed-effect columns dropped because the model matrix was rank deficient.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import helpstats as hs
+    >>> rng = np.random.default_rng(7)
+    >>> d = pd.DataFrame({"id": np.repeat(np.arange(40), 3), "wave": np.tile([0.0, 1, 2], 40)})
+    >>> d["arm"] = np.where(d["id"] % 2 == 0, "peer", "usual")
+    >>> slope = np.where(d["arm"] == "peer", -1.0, 0.0)
+    >>> d["y"] = rng.normal(0, 2, 40)[d["id"]] + slope * d["wave"] + rng.normal(size=120)
+    >>> fit = hs.fit_mixed(d, "y ~ arm * wave + (1 | id)")
+    >>> fit.anova()["term"].tolist()
+    ['arm', 'wave', 'arm:wave']
+    >>> fit.contrasts("arm", by="wave", at={"wave": [0, 2]})[["contrast", "wave"]].values.tolist()
+    [['peer - usual', 0.0], ['peer - usual', 2.0]]
+    >>> list(fit.emmeans("arm", at={"wave": 2}).columns)
+    ['arm', 'emmean', 'se', 'df', 'lower', 'upper']
+    >>> list(fit.varcorr["group"])
+    ['id', 'Residual']
     """
 
     formula: str
@@ -104,16 +123,19 @@ class MixedFit:
         return pd.DataFrame(self._inference.vcov_beta, index=names, columns=names)
 
     def ranef(self) -> dict[str, pd.DataFrame]:
-        """Conditional modes (BLUPs) of the random effects, one frame per term.
+        """Conditional modes (BLUPs) of the random effects, one frame per grouping factor.
 
-        Keys are lme4's group names (made unique with ``.1`` suffixes when a
-        grouping factor has several terms, as for ``(x || g)``).
+        As lme4's ``ranef()``: keys are the group names (``b:a`` for the inner
+        level of ``a/b``); terms on the same factor, as from ``(x || g)``, share
+        one frame with a column per random effect.
         """
         out: dict[str, pd.DataFrame] = {}
-        for name, term, b in zip(_unique_names(self._problem.terms), self._problem.terms,
-                                 self._blups, strict=True):
-            out[name] = pd.DataFrame(b, index=pd.Index(term.levels, name=term.group),
-                                     columns=list(term.cnames))
+        for term, b in zip(self._problem.terms, self._blups, strict=True):
+            frame = pd.DataFrame(b, index=pd.Index(term.levels, name=term.group),
+                                 columns=list(term.cnames))
+            if term.group in out:
+                frame = pd.concat([out[term.group], frame], axis=1)
+            out[term.group] = frame
         return out
 
     def fitted(self) -> pd.Series:
@@ -273,6 +295,14 @@ def _check_frame(data: pd.DataFrame, parsed: Formula) -> tuple[pd.DataFrame, int
         raise ModelError(
             f"No complete rows: every row misses at least one of {used}. Check the data."
         )
+    infinite = [c for c in used if pd.api.types.is_numeric_dtype(frame[c])
+                and not pd.api.types.is_bool_dtype(frame[c])
+                and np.isinf(frame[c].to_numpy(dtype=float)).any()]
+    if infinite:
+        raise ModelError(
+            f"Column(s) {infinite} contain infinite values; expected finite numbers. "
+            "Replace them (e.g. with NaN, which drops the row) before fitting."
+        )
     y = frame[parsed.response]
     if pd.api.types.is_bool_dtype(y) or not pd.api.types.is_numeric_dtype(y):
         raise ModelError(
@@ -384,7 +414,8 @@ def _fit(data: pd.DataFrame, formula: str, *, reml: bool, theta: np.ndarray | No
     singular = bool(np.any(opt.theta[problem.lower == 0] < _SINGULAR_TOL))
     conv = _convergence(problem, opt.theta, deviance)
     small = np.max(np.abs(conv["scaled_gradient"]), initial=0.0) < 2e-3
-    converged = bool(opt.status > 0 and (small or singular))
+    # nlopt's 'roundoff limited' (-4) means no further progress: judged by the gradient
+    converged = bool((opt.status > 0 or opt.status == -4) and (small or singular))
     npar = len(beta) + problem.ntheta + 1
     loglik = -deviance / 2
     lams = [problem.lam(opt.theta, k) for k in range(len(terms))]

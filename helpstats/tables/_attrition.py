@@ -115,6 +115,8 @@ def attrition_table(
         f"Enrolled: participants with any row ({len(set(frame[id]))}); observed: "
         + ("a row at the wave" if outcome is None else f"non-missing {outcome} at the wave")
         + "; lost: observed at the previous wave but not this one."
+        + (f" {n_duplicates} repeated participant x wave row(s) counted once."
+           if n_duplicates else "")
     )
     return finish(
         table,
@@ -122,5 +124,7 @@ def attrition_table(
         n=len(set(frame[id])),
         n_duplicates=n_duplicates,
         by=by,
+        wave=wave,
+        label_columns=["group", "wave"] if by is not None else ["wave"],
         notes=notes,
     )

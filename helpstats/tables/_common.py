@@ -79,7 +79,11 @@ def key(value: object) -> str:
 
 
 def finish(table: pd.DataFrame, kind: str, **attrs: Any) -> pd.DataFrame:
-    """Attach ``kind`` and metadata to ``table.attrs`` and return it with a fresh index."""
+    """Attach ``kind`` and metadata to ``table.attrs`` and return it with a fresh index.
+
+    ``attrs["label_columns"]`` names columns holding factor levels (group, wave):
+    the formatters show them as labels (``3``, not ``3.00``).
+    """
     out = table.reset_index(drop=True)
     out.attrs = {"kind": kind, **attrs}
     return out

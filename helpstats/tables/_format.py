@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import TableError
+from ._common import key
 
 __all__ = ["format_p", "format_table"]
 
@@ -21,7 +22,7 @@ def column_role(name: str) -> str:
     ``"bounded"`` (cannot exceed 1: no leading zero) or ``"number"``."""
     if name == "p" or name.endswith("_p"):
         return "p"
-    if name in COUNT_COLUMNS:
+    if name in COUNT_COLUMNS or name.startswith("n_"):
         return "count"
     if name == "pct" or name.startswith("pct_") or name.endswith("_pct"):
         return "pct"
@@ -58,7 +59,7 @@ def format_p(p: float, style: str = "apa") -> str:
 
 def format_number(x: Any, role: str, decimals: int, p_style: str) -> str:
     """Format one cell by its column role; missing values become ``""``."""
-    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+    if _missing(x):
         return ""
     if isinstance(x, bool) or not isinstance(x, int | float):
         return str(x)
@@ -98,7 +99,10 @@ def format_table(table: pd.DataFrame, *, decimals: int = 2, p_style: str = "apa"
         Strings (missing values as ``""``), same columns as ``table`` except for
         Table 1, which becomes ``variable, level``, one column per group,
         ``Overall`` (and ``test``, ``p``): "mean (SD)", "median [Q1, Q3]",
-        "n (%)", and a ``missing`` row under variables with missing values.
+        "n (%)", and a ``missing`` row under variables with missing values;
+        and the outcome table, which becomes ``<group>, <time>, n, mean (SD),
+        EMM [95% CI], change [95% CI], difference vs <reference> [95% CI], p,
+        d [95% CI]`` (p of the difference, its adjustment named in the header).
         ``attrs`` are kept, with ``formatted=True``.
 
     Examples
@@ -121,9 +125,15 @@ def format_table(table: pd.DataFrame, *, decimals: int = 2, p_style: str = "apa"
         return table.copy()
     if table.attrs.get("kind") == "table_one":
         out = _format_table_one(table, decimals, p_style)
+    elif table.attrs.get("kind") == "outcome":
+        out = _format_outcome(table, decimals, p_style)
     else:
         out = pd.DataFrame(index=table.index)
+        labels = label_columns(table)
         for col in table.columns:
+            if col in labels:
+                out[col] = ["" if _missing(v) else key(_py(v)) for v in table[col]]
+                continue
             role = column_role(str(col))
             out[col] = [format_number(_py(v), role, decimals, p_style) for v in table[col]]
         if table.attrs.get("kind") == "model":
@@ -135,6 +145,18 @@ def format_table(table: pd.DataFrame, *, decimals: int = 2, p_style: str = "apa"
         out = out.reset_index(drop=True)
     out.attrs = {**table.attrs, "formatted": True}
     return out
+
+
+def label_columns(table: pd.DataFrame) -> list[Any]:
+    """Columns shown as factor labels: those named in ``attrs["label_columns"]`` and
+    categorical columns."""
+    named = [c for c in table.attrs.get("label_columns") or [] if c in table.columns]
+    return [c for c in table.columns
+            if c in named or isinstance(table[c].dtype, pd.CategoricalDtype)]
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def _py(value: Any) -> Any:
@@ -187,3 +209,40 @@ def _format_table_one(table: pd.DataFrame, decimals: int, p_style: str) -> pd.Da
                          **{g: str(int(missing[g])) for g in groups}})
     columns = ["variable", "level", *groups, *(["test", "p"] if has_p else [])]
     return pd.DataFrame(rows).reindex(columns=columns).fillna("")
+
+
+def _format_outcome(table: pd.DataFrame, decimals: int, p_style: str) -> pd.DataFrame:
+    attrs = table.attrs
+    group, time = attrs["group"], attrs["time"]
+    pct = f"{100 * attrs.get('level', 0.95):g}%"
+
+    def num(x: Any) -> str:
+        return format_number(_py(x), "number", decimals, p_style)
+
+    def with_ci(est: Any, lower: Any, upper: Any) -> str:
+        if _missing(_py(est)):
+            return ""
+        if _missing(_py(lower)) or _missing(_py(upper)):
+            return num(est)
+        return f"{num(est)} [{num(lower)}, {num(upper)}]"
+
+    adjust = attrs.get("adjust", "none")
+    p_name = "p" if adjust == "none" else f"p ({adjust})"
+    out = pd.DataFrame({
+        group: [key(_py(v)) for v in table[group]],
+        time: [key(_py(v)) for v in table[time]],
+        "n": [format_number(_py(v), "count", decimals, p_style) for v in table["n"]],
+        "mean (SD)": ["" if _missing(_py(m)) else f"{num(m)} ({'NA' if _missing(_py(s)) else num(s)})"
+                      for m, s in zip(table["mean"], table["sd"], strict=True)],
+        f"EMM [{pct} CI]": [with_ci(*r) for r in zip(table["emmean"], table["lower"],
+                                                     table["upper"], strict=True)],
+        f"change [{pct} CI]": [with_ci(*r) for r in zip(table["change"], table["change_lower"],
+                                                        table["change_upper"], strict=True)],
+        f"difference vs {key(attrs.get('reference'))} [{pct} CI]": [
+            with_ci(*r) for r in zip(table["diff"], table["diff_lower"], table["diff_upper"],
+                                     strict=True)],
+        p_name: [format_number(_py(v), "p", decimals, p_style) for v in table["diff_p"]],
+        f"d [{pct} CI]": [with_ci(*r) for r in zip(table["d"], table["d_lower"], table["d_upper"],
+                                                   strict=True)],
+    })
+    return out

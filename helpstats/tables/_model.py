@@ -285,8 +285,9 @@ def outcome_table(
         f"{time}, p adjusted: {adjust} (CIs unadjusted). d = difference / {sd_name} "
         f"({sd_value:.3g}); its CI divides the difference's CI by that SD."
     )
-    return finish(table, "outcome", group=group, time=time, outcome=outcome, baseline=base,
-                  reference=ref, standardiser=sd_name, standardiser_sd=sd_value, adjust=adjust,
+    return finish(table, "outcome", label_columns=[group, time], group=group, time=time,
+                  outcome=outcome, baseline=base, reference=ref, standardiser=sd_name,
+                  standardiser_sd=sd_value, adjust=adjust,
                   formula=fit.formula, nobs=int(fit.nobs), level=level, notes=notes)
 
 

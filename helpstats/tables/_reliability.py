@@ -79,7 +79,7 @@ def reliability_table(
         table = table[[*first, *_COLUMNS, *extra]]
     notes = ("Cronbach's alpha with its confidence interval (alpha_lower, alpha_upper), "
              "McDonald's omega, scale mean and SD; n: complete responses used.")
-    return finish(table, "reliability", by=by, notes=notes)
+    return finish(table, "reliability", by=by, label_columns=first, notes=notes)
 
 
 def _check(frame: object, what: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import TableError
-from ._format import column_role, format_table
+from ._format import column_role, format_table, label_columns
 
 __all__ = ["write_tables"]
 
@@ -223,7 +223,10 @@ def _write_xlsx(tables: Mapping[str, pd.DataFrame], path: Path, decimals: int,
             cell = sheet.cell(row=1, column=j)
             _set_text(cell, str(col))
             cell.font, cell.fill, cell.border = header_font, header_fill, header_border
-        formats = [_number_format(column_role(str(c)), decimals, p_style) for c in shown.columns]
+        labels = label_columns(shown)
+        formats = ["General" if c in labels else _number_format(column_role(str(c)), decimals,
+                                                                 p_style)
+                   for c in shown.columns]
         for i, row in enumerate(shown.itertuples(index=False), start=2):
             for j, value in enumerate(row, start=1):
                 value = value.item() if hasattr(value, "item") and not isinstance(value, str) \

@@ -51,3 +51,13 @@ def test_provenance_is_plain():
     assert [s.id for s in inst.scales] == ["giving", "receiving"]
     with pytest.warns(ProvisionalKeyWarning, match="no validation study"):
         hs.score(pd.DataFrame({f"helping_{n}": [1] for n in range(1, 5)}), "helping")
+
+
+def test_scales_feed_role_classification():
+    # giving: 7, 0, 6, 1 ; receiving: 1, 8, 7, 0 (hand sums of the item codes below)
+    scores = score([4, 3, 0, 1], [0, 0, 4, 4], [3, 3, 3, 4], [1, 0, 0, 0])
+    assert scores["helping_giving"].tolist() == [7.0, 0.0, 6.0, 1.0]
+    assert scores["helping_receiving"].tolist() == [1.0, 8.0, 7.0, 0.0]
+    # medians: giving (1 + 6) / 2 = 3.5, receiving (1 + 7) / 2 = 4; "high" = strictly above
+    roles = hs.classify_roles(scores, giving="helping_giving", receiving="helping_receiving")
+    assert roles.astype(str).tolist() == ["helper", "helpee", "dual", "neither"]

@@ -303,3 +303,18 @@ def test_cli_show_states_scale_level_reversal(capsys):
     shown = capsys.readouterr().out
     assert "(reversed in this scale: 7, 14, 24, 26, 27)" in shown
     assert "ismi29_stigma_resistance: mean of items 7, 14, 24, 26, 27; range" in shown
+
+
+def test_reliability_of_the_total_reverses_stigma_resistance_items():
+    # Every respondent gives the same code b to all 29 items (b = 1, 2, 2, 3, 3, 4; variance v).
+    # In the total the 5 SR items become 5 - b, so each item has variance v and the total is
+    # 24 b + 5 (5 - b) = 19 b + 25 with variance 361 v:
+    #   alpha = 29/28 * (1 - 29 v / 361 v) = 29/28 * 332/361 = 0.95252...
+    # Without the reversal every item would equal b: 29/28 * (1 - 29/841) = 1.
+    # The SR subscale keeps its items as coded: five identical columns, alpha = 5/4 * (1 - 5/25) = 1.
+    data = frame("ismi29", *[[b] * 29 for b in (1, 2, 2, 3, 3, 4)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProvisionalKeyWarning)
+        table = hs.reliability(data, "ismi29").set_index("scale")
+    assert table.loc["total", "alpha"] == pytest.approx(29 / 28 * 332 / 361)
+    assert table.loc["stigma_resistance", "alpha"] == pytest.approx(1.0)

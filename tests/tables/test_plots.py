@@ -86,3 +86,16 @@ def test_plot_items(tmp_path: Path) -> None:
     assert widths["Nearly every day"][1] == pytest.approx(100 / 3)
     assert any(t.get_text() == "n = 3, missing 1" for t in ax.texts)
     save_png(ax, tmp_path / "items.png")
+
+
+def test_single_line_without_group(tmp_path: Path, btheb_fit: Any) -> None:
+    long = pd.DataFrame({"pid": [1, 1, 2, 2], "wave": [0, 1, 0, 1], "y": [10, 8, 12, 9]})
+    before = long.copy()
+    ax = hs.plot_trajectories(long, group=None, time="wave", outcome="y")
+    pd.testing.assert_frame_equal(long, before)
+    assert ax.get_legend() is None
+    line = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-"][0]
+    assert line.get_ydata().tolist() == [11.0, 8.5]
+    save_png(ax, tmp_path / "one.png")
+    with pytest.raises(LookupError):  # the stand-in fit has emmeans(~ treatment | wave) only
+        hs.plot_trajectories(btheb_fit, group="wave", time="wave")

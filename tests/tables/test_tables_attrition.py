@@ -60,7 +60,7 @@ def test_categorical_wave_order() -> None:
     assert t["observed"].tolist() == [4, 3, 3]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 8), st.integers(0, 3), st.sampled_from("ab")),
                 min_size=1, max_size=40))
 def test_bookkeeping_identities(rows: list[tuple[int, int, str]]) -> None:
@@ -76,3 +76,11 @@ def test_bookkeeping_identities(rows: list[tuple[int, int, str]]) -> None:
     assert overall["enrolled"].iloc[0] == long["pid"].nunique()
     per_group = t[t["group"] != "Overall"].drop_duplicates("group")["enrolled"].sum()
     assert per_group == long["pid"].nunique()
+
+
+def test_duplicate_rows_counted_once_and_reported() -> None:
+    doubled = pd.concat([LONG, LONG.iloc[[0, 3]]], ignore_index=True)
+    t = hs.attrition_table(doubled, id="pid", wave="wave")
+    assert t["observed"].tolist() == [4, 3, 3]
+    assert t.attrs["n_duplicates"] == 2
+    assert "2 repeated participant x wave row(s) counted once" in t.attrs["notes"]

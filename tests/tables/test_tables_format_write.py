@@ -186,3 +186,36 @@ def test_unknown_format(tmp_path: Path) -> None:
         hs.write_tables({"T": pd.DataFrame({"x": [1]})}, tmp_path / "t.docx")
     with pytest.raises(TableError, match="non-empty mapping"):
         hs.write_tables({}, tmp_path / "t.md")
+
+
+def test_factor_columns_shown_as_labels(tmp_path: Path) -> None:
+    long = pd.DataFrame({"pid": [1, 1, 2], "wave": [0.0, 3.0, 0.0], "arm": ["a", "a", "b"]})
+    att = hs.attrition_table(long, id="pid", wave="wave", by="arm")
+    shown = hs.format_table(att)
+    assert shown["wave"].tolist()[:2] == ["0", "3"]
+    assert shown["enrolled"].tolist()[:2] == ["1", "1"]
+    cat = pd.DataFrame({"wave": pd.Categorical([1.0, 2.0]), "n_items": [9.0, 9.0]})
+    assert hs.format_table(cat).to_dict("list") == {"wave": ["1", "2"], "n_items": ["9", "9"]}
+    book = load_workbook(hs.write_tables({"Attrition": att}, tmp_path / "a.xlsx"))
+    assert book["Attrition"]["B3"].value == 3 and book["Attrition"]["B3"].number_format == \
+        "General"
+
+
+def test_format_outcome_compact(btheb_fit: Any, btheb_data: pd.DataFrame) -> None:
+    t = hs.outcome_table(btheb_fit, group="treatment", time="wave", data=btheb_data,
+                         adjust="holm")
+    shown = hs.format_table(t)
+    assert list(shown.columns) == ["treatment", "wave", "n", "mean (SD)", "EMM [95% CI]",
+                                   "change [95% CI]", "difference vs TAU [95% CI]",
+                                   "p (holm)", "d [95% CI]"]
+    tau3 = shown.iloc[1]
+    # R: emmean 17.328 [14.549, 20.108]; change = wave3 coefficient -1.595, p .173
+    assert tau3["EMM [95% CI]"] == "17.33 [14.55, 20.11]"
+    assert tau3["change [95% CI]"].startswith("-1.59 [")
+    assert tau3["difference vs TAU [95% CI]"] == "" and tau3["p (holm)"] == ""
+    btheb2 = shown.iloc[4]
+    assert btheb2["wave"] == "2" and btheb2["n"] == "52"
+    assert btheb2["difference vs TAU [95% CI]"].startswith("-3.94 [")
+    assert btheb2["p (holm)"] == ".031"
+    assert btheb2["change [95% CI]"] == ""  # baseline row
+    assert shown.iloc[5]["change [95% CI]"] == "-1.27"  # stand-in has no SE for it: no CI

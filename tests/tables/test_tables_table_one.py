@@ -135,7 +135,7 @@ def test_errors(kwargs: dict[str, object], message: str) -> None:
         hs.table_one(DATA, **kwargs)  # type: ignore[arg-type]
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["a", "b", None]), st.sampled_from(["x", "y", None]),
                           st.one_of(st.none(), st.floats(-100, 100))), min_size=1, max_size=30))
 def test_counts_add_up(rows: list[tuple[str | None, str | None, float | None]]) -> None:
