@@ -248,6 +248,12 @@ def outcome_table(
                 [group, time, "emmean", "se", "df", "lower", "upper"])
     groups = list(pd.unique(em[group]))
     times = list(pd.unique(em[time]))
+    if data is not None and time in data.columns and len(times) == 1 and data[time].nunique() > 1:
+        raise TableError(
+            f"outcome_table: the fit treats {time!r} as a numeric covariate, so its marginal "
+            f"means exist only at {time} = {times[0]:g} (the mean), not at each wave. Make "
+            f"{time!r} categorical (e.g. data[{time!r}].astype('category')) and refit."
+        )
     base = times[0] if baseline is None else _find_level(baseline, times, time)
     ref = groups[0]
 

@@ -100,3 +100,10 @@ def test_contrast_label_names_the_fits_contrasts(fitted: tuple[Any, pd.DataFrame
     assert arms == ["TAU - BtheB"]
     with pytest.raises(hs.errors.ModelError, match="not among the levels"):
         contrast_label("wave", ["2", "3"], "2", "9")
+
+
+def test_outcome_table_refuses_a_numeric_time(btheb_data: pd.DataFrame) -> None:
+    data = btheb_data.assign(wave=btheb_data["wave"].astype(float))
+    fit = hs.fit_mixed(data, "bdi ~ bdi_pre + treatment * wave + (1 | subject)")
+    with pytest.raises(hs.errors.TableError, match="numeric covariate.*categorical"):
+        hs.outcome_table(fit, group="treatment", time="wave", data=data)
