@@ -23,5 +23,7 @@ with tempfile.TemporaryDirectory() as folder:
     for path in result.files:
         print(f"{path.name:32} {path.stat().st_size:>8} bytes")
     print(result.tables["Role cut-offs"].to_string(index=False))
-    print(hs.format_table(result.tables["Outcome phq9_total"])[
-        ["role", "wave", "emmean", "lower", "upper", "diff", "diff_p"]].to_string(index=False))
+    outcomes = result.tables["Outcome phq9_total"]
+    print(outcomes[["role", "wave", "emmean", "lower", "upper", "diff", "diff_p"]].round(3)
+          .to_string(index=False))
+    print(hs.format_table(outcomes).to_string(index=False))  # as in tables.md

@@ -28,7 +28,7 @@ print(fit.fixed.round(3).to_string(index=False))
 print(fit.anova().round(3).to_string(index=False))
 
 outcomes = hs.outcome_table(fit, group="role", time="wave", data=frame, outcome="phq9_total")
-print(hs.format_table(outcomes)[["role", "wave", "emmean", "change", "diff", "d"]])
+print(outcomes[["role", "wave", "emmean", "change", "diff", "d"]].round(2).to_string(index=False))
 
 with tempfile.TemporaryDirectory() as folder:
     path = hs.write_tables({"Outcomes": outcomes, "Model": hs.model_table(fit)},

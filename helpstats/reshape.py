@@ -160,8 +160,9 @@ def to_wide(
     id, wave : str
         Participant and wave columns.
     columns : list of str, optional
-        Columns that vary by wave (default: every column that is not constant
-        within participants). Other columns are kept once.
+        Columns to spread by wave (default: every column that is not constant
+        within participants). The other columns must be constant within
+        participants and are kept once.
 
     Returns
     -------
@@ -172,7 +173,8 @@ def to_wide(
     Raises
     ------
     helpstats.errors.ExportError
-        When a participant has two rows for the same wave (they are listed).
+        When a participant has two rows for the same wave (they are listed), or
+        a column left out of ``columns`` differs between a participant's waves.
     """
     _check_id(data, id)
     if wave not in data.columns:
@@ -183,12 +185,17 @@ def to_wide(
         raise ExportError(f"to_wide: {int(dup.sum())} rows share a participant and wave, e.g. "
                           f"{pairs}; make {id!r} x {wave!r} unique first.")
     others = [c for c in data.columns if c not in (id, wave)]
+    groups = data.groupby(id, sort=False, observed=True, dropna=False)
+    changing = [c for c in others if (groups[c].nunique(dropna=False) > 1).any()]
     if columns is None:
-        varying = [c for c in others
-                   if (data.groupby(id, sort=False, observed=True)[c].nunique(dropna=False) > 1)
-                   .any()]
+        varying = changing
     else:
         varying = list(columns)
+        lost = [c for c in changing if c not in varying]
+        if lost:
+            raise ExportError(f"to_wide: column(s) {lost} differ between waves of the same "
+                              "participant but are not in columns=; add them to columns= (or "
+                              "drop them first) so that no value is lost.")
     constant = [c for c in others if c not in varying]
     wave_values = data[wave]
     order: list[Any] = (list(wave_values.cat.categories) if isinstance(wave_values.dtype,

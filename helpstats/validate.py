@@ -33,6 +33,7 @@ import pandas as pd
 
 from .errors import ExportError
 from .instruments import Instrument
+from .io import Export
 from .scoring import (
     _as_instruments,
     _columns_per_instrument,
@@ -75,7 +76,7 @@ def _duplicates(data: pd.DataFrame, id: str | None, wave: str | None) -> pd.Data
 
 
 def validate(
-    data: pd.DataFrame,
+    data: pd.DataFrame | Export,
     instruments: str | Instrument | Sequence[str | Instrument],
     *,
     columns: Any = None,
@@ -86,8 +87,9 @@ def validate(
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per administration (e.g. ``Export.data``).
+    data : pandas.DataFrame or Export
+        One row per administration (an :class:`~helpstats.io.Export` is read
+        through its ``.data``).
     instruments : str, Instrument, or a list of them
         As for :func:`helpstats.score`.
     columns : dict, str or None
@@ -110,8 +112,10 @@ def validate(
         rows_with_invalid, blank_cells, complete_rows, ok`` (``complete_rows``:
         every item answered with a valid response).
     """
+    if isinstance(data, Export):
+        data = data.data
     if not isinstance(data, pd.DataFrame):
-        raise ExportError(f"validate: data must be a DataFrame (e.g. Export.data), found "
+        raise ExportError(f"validate: data must be a DataFrame or an Export, found "
                           f"{type(data).__name__}.")
     insts = _as_instruments(instruments)
     specs = _columns_per_instrument(insts, columns)

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyreadstat
-
 from ._export import Export
 from ._readstat import read_readstat
 
@@ -35,4 +33,6 @@ __all__ = ["read_spss"]
 
 def read_spss(path: str | Path) -> Export:
     """Read an SPSS ``.sav`` or compressed ``.zsav`` file; ``format`` is ``"spss"``."""
+    import pyreadstat  # imported on first use: it is slow to import
+
     return read_readstat(path, pyreadstat.read_sav, "an SPSS .sav/.zsav file", "spss")

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyreadstat
-
 from ._export import Export
 from ._readstat import read_readstat
 
@@ -30,4 +28,6 @@ __all__ = ["read_stata"]
 
 def read_stata(path: str | Path) -> Export:
     """Read a Stata ``.dta`` file; ``format`` is ``"stata"``."""
+    import pyreadstat  # imported on first use: it is slow to import
+
     return read_readstat(path, pyreadstat.read_dta, "a Stata .dta file", "stata")

@@ -6,6 +6,7 @@ tests), :func:`compare` runs likelihood-ratio tests.
 """
 
 from ._compare import compare
+from ._emmeans import contrast_label
 from .fit import MixedFit, fit_mixed
 
-__all__ = ["MixedFit", "compare", "fit_mixed"]
+__all__ = ["MixedFit", "compare", "contrast_label", "fit_mixed"]

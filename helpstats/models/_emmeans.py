@@ -23,7 +23,7 @@ from ._design import design_matrix, level_label
 if TYPE_CHECKING:
     from .fit import MixedFit
 
-__all__ = ["contrasts", "emmeans", "parse_specs"]
+__all__ = ["contrast_label", "contrasts", "emmeans", "parse_specs"]
 
 _METHODS = ("pairwise", "revpairwise", "trt.vs.ctrl")
 _ADJUST = ("none", "holm", "bonferroni", "sidak", "tukey")
@@ -183,6 +183,48 @@ def _labels(spec_vars: list[str], levels: list[tuple[Hashable, ...]]) -> list[st
     return out
 
 
+def _pair_label(first: str, second: str) -> str:
+    return f"{first} - {second}"
+
+
+def contrast_label(variable: str, levels: Sequence[Hashable], first: Hashable,
+                   second: Hashable) -> str:
+    """The label :meth:`MixedFit.contrasts` gives the contrast ``first - second``.
+
+    The labels follow R's emmeans, so a caller can find a comparison by its
+    levels without re-deriving that convention. They depend on all the levels
+    compared: when every level of ``variable`` looks numeric, each is prefixed
+    by the variable's name (``"wave1 - wave0"``).
+
+    Parameters
+    ----------
+    variable : str
+        The variable the contrasts are over (the ``specs`` of ``contrasts``).
+    levels : sequence
+        All its levels in the contrast table, as in the ``emmeans`` table.
+    first, second : level
+        The two levels compared (matched to ``levels`` by their text).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> contrast_label("wave", [0, 1, 3], 1, 0)
+    'wave1 - wave0'
+    >>> contrast_label("arm", ["usual", "peer"], "peer", "usual")
+    'peer - usual'
+    """
+    texts = [level_label(x) for x in levels]
+    labels = dict(zip(texts, _labels([variable], [(x,) for x in levels]), strict=True))
+    missing = [x for x in (first, second) if level_label(x) not in labels]
+    if missing:
+        raise ModelError(f"{missing} are not among the levels {texts} of {variable!r}; "
+                         "pass levels from the emmeans table.")
+    return _pair_label(labels[level_label(first)], labels[level_label(second)])
+
+
 def _pairs(k: int, method: str) -> list[tuple[int, int]]:
     if method == "pairwise":
         return [(i, j) for i in range(k) for j in range(i + 1, k)]
@@ -231,7 +273,7 @@ def contrasts(fit: MixedFit, specs: str | Sequence[str], *,
             c = funcs[(spec_levels[i], b)] - funcs[(spec_levels[j], b)]
             est, se, df = _infer(fit, c)
             t = est / se if se > 0 else np.nan
-            row: dict[str, Any] = {"contrast": f"{labels[i]} - {labels[j]}"}
+            row: dict[str, Any] = {"contrast": _pair_label(labels[i], labels[j])}
             row.update(dict(zip(by_vars, b, strict=True)))
             row.update(estimate=est, se=se, df=df, t=t, p=2 * stats.t.sf(abs(t), df))
             rows.append(row)

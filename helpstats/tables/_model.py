@@ -217,7 +217,9 @@ def outcome_table(
     Examples
     --------
     ``fit`` would come from ``hs.fit_mixed``; here a hand-made stand-in with its
-    methods shows the arithmetic (R's emmeans labels contrasts ``"c - t"``):
+    methods shows the arithmetic. Contrasts are labelled as R's emmeans does
+    (``"c - t"``; ``"wave0 - wave1"`` for numeric-looking levels), see
+    ``helpstats.models.contrast_label``:
 
     >>> import pandas as pd
     >>> import helpstats as hs
@@ -227,7 +229,7 @@ def outcome_table(
     >>> em["lower"], em["upper"] = em["emmean"] - 1.01, em["emmean"] + 1.01
     >>> def contrasts(specs, by=None, at=None, method="pairwise", adjust="none"):
     ...     if specs == "wave":
-    ...         return pd.DataFrame({"contrast": "0 - 1", "arm": ["c", "t"], "se": 0.6,
+    ...         return pd.DataFrame({"contrast": "wave0 - wave1", "arm": ["c", "t"], "se": 0.6,
     ...                              "estimate": [1.0, 3.2], "df": 40.0, "p": [0.1, 1e-5]})
     ...     return pd.DataFrame({"contrast": "c - t", "wave": [0, 1], "se": 0.7,
     ...                          "estimate": [-0.2, 2.0], "df": 40.0, "p": [0.78, 0.007]})
@@ -246,6 +248,12 @@ def outcome_table(
                 [group, time, "emmean", "se", "df", "lower", "upper"])
     groups = list(pd.unique(em[group]))
     times = list(pd.unique(em[time]))
+    if data is not None and time in data.columns and len(times) == 1 and data[time].nunique() > 1:
+        raise TableError(
+            f"outcome_table: the fit treats {time!r} as a numeric covariate, so its marginal "
+            f"means exist only at {time} = {times[0]:g} (the mean), not at each wave. Make "
+            f"{time!r} categorical (e.g. data[{time!r}].astype('category')) and refit."
+        )
     base = times[0] if baseline is None else _find_level(baseline, times, time)
     ref = groups[0]
 
@@ -350,21 +358,25 @@ def _fill_observed(table: pd.DataFrame, data: pd.DataFrame, group: str, time: st
             table.loc[i, "n"] = 0
 
 
-def _pick(frame: pd.DataFrame, by_col: str, by_value: Any, a: Any, b: Any,
-          what: str, name: str = "") -> tuple[pd.Series, float]:
+def _pick(frame: pd.DataFrame, by_col: str, by_value: Any, spec: str, levels_: list[Any],
+          a: Any, b: Any, what: str) -> tuple[pd.Series, float]:
     """Row of a pairwise contrast table giving ``a - b`` (sign +1) or ``b - a`` (-1).
 
-    emmeans (and helpstats) prefix numeric-looking levels with the variable
-    ``name`` ("wave0 - wave1"); both forms are accepted."""
+    The fit labels contrasts as R's emmeans does; ``contrast_label`` gives that label
+    for a pair of levels of ``spec`` (``levels_``: all its levels), so the convention
+    (e.g. ``"wave1 - wave0"`` for numeric-looking levels) lives in one place.
+    """
+    from ..models import contrast_label
+
     rows = frame[frame[by_col].map(key) == key(by_value)]
-    for pre in dict.fromkeys(["", name]):
-        ka, kb = f"{pre}{key(a)}", f"{pre}{key(b)}"
-        for label, sign in ((f"{ka} - {kb}", 1.0), (f"{kb} - {ka}", -1.0)):
-            hit = rows[rows["contrast"].astype(str) == label]
-            if len(hit):
-                return hit.iloc[0], sign
-    raise TableError(f"{what}: no contrast '{key(a)} - {key(b)}' at {by_col} = {by_value!r}; "
-                     f"the fit returned {list(rows['contrast'])}. Check the factor levels.")
+    forward = contrast_label(spec, levels_, a, b)
+    for label, sign in ((forward, 1.0), (contrast_label(spec, levels_, b, a), -1.0)):
+        hit = rows[rows["contrast"].astype(str) == label]
+        if len(hit):
+            return hit.iloc[0], sign
+    raise TableError(f"{what}: no contrast '{forward}' (or its reverse) at {by_col} = "
+                     f"{by_value!r}; the fit returned {list(rows['contrast'])}. Check the "
+                     "factor levels.")
 
 
 def _change(fit: FitLike, table: pd.DataFrame, group: str, time: str, base: Any,
@@ -372,12 +384,13 @@ def _change(fit: FitLike, table: pd.DataFrame, group: str, time: str, base: Any,
     what = "fit.contrasts(time, by=group)"
     con = _frame(fit.contrasts(time, by=group, method="pairwise", adjust="none"), what,
                  ["contrast", group, "estimate", "se", "df", "p"])
+    times = list(pd.unique(table[time]))
     out = pd.DataFrame(index=table.index,
                        columns=["change", "change_se", "change_df", "change_p"], dtype=float)
     for i, row in table.iterrows():
         if key(row[time]) == key(base):
             continue
-        hit, sign = _pick(con, group, row[group], row[time], base, what, time)
+        hit, sign = _pick(con, group, row[group], time, times, row[time], base, what)
         out.loc[i] = [sign * float(hit["estimate"]), hit["se"], hit["df"], hit["p"]]
     out["change_lower"], out["change_upper"] = t_interval(out["change"], out["change_se"],
                                                           out["change_df"], level)
@@ -389,6 +402,7 @@ def _differences(fit: FitLike, table: pd.DataFrame, group: str, time: str, ref: 
     what = "fit.contrasts(group, by=time)"
     con = _frame(fit.contrasts(group, by=time, method="pairwise", adjust=adjust), what,
                  ["contrast", time, "estimate", "se", "df", "p"])
+    groups = list(pd.unique(table[group]))
     out = pd.DataFrame(index=table.index,
                        columns=["diff", "diff_se", "diff_df", "diff_p"], dtype=float)
     comparison: list[str | None] = []
@@ -396,7 +410,7 @@ def _differences(fit: FitLike, table: pd.DataFrame, group: str, time: str, ref: 
         if key(row[group]) == key(ref):
             comparison.append(None)
             continue
-        hit, sign = _pick(con, time, row[time], row[group], ref, what, group)
+        hit, sign = _pick(con, time, row[time], group, groups, row[group], ref, what)
         out.loc[i] = [sign * float(hit["estimate"]), hit["se"], hit["df"], hit["p"]]
         comparison.append(f"{key(row[group])} - {key(ref)}")
     out["diff_lower"], out["diff_upper"] = t_interval(out["diff"], out["diff_se"],

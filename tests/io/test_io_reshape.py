@@ -67,6 +67,8 @@ def test_stack_waves_from_exports_and_frames(tmp_path: Path) -> None:
         == [[2, 0]]
     with pytest.raises(ExportError, match="share a participant and wave"):
         hs.to_wide(pd.concat([stacked, stacked]), id="pid")
+    with pytest.raises(ExportError, match=r"\['extra'\] differ between waves"):
+        hs.to_wide(stacked, id="pid", columns=["phq9_1"])
 
 
 @settings(max_examples=40, deadline=None)

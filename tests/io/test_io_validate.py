@@ -57,9 +57,10 @@ def test_clean_data_gives_an_empty_report() -> None:
 
 
 def test_nhanes_codes_7_and_9_are_reported() -> None:
-    data = hs.read_export(NHANES).data
+    export = hs.read_export(NHANES)
+    data = export.data
     columns = {f"phq9_{k}": f"DPQ0{k}0" for k in range(1, 10)}
-    report = hs.validate(data, "phq9", columns=columns, id="SEQN")
+    report = hs.validate(export, "phq9", columns=columns, id="SEQN")
     items = data[list(columns.values())]
     assert len(report) == int(items.isin([7, 9]).sum().sum())
     assert set(report["problem"]) == {"out of range"}
@@ -69,6 +70,8 @@ def test_nhanes_codes_7_and_9_are_reported() -> None:
 
 
 def test_usage_errors() -> None:
+    with pytest.raises(ExportError, match="DataFrame or an Export"):
+        hs.validate([[1]], "gad7")  # type: ignore[arg-type]
     with pytest.raises(ExportError, match="needs id"):
         hs.validate(pd.DataFrame({"gad7_1": [1]}), "gad7", wave="w")
     report = hs.validate(pd.DataFrame({f"gad7_{n}": [1] for n in range(1, 8)}), "gad7",

@@ -55,20 +55,22 @@ class StandInFit:
 
 
 def _time_pairs(fixed: pd.DataFrame, em: pd.DataFrame) -> pd.DataFrame:
-    """Pairwise wave contrasts against wave 2, as emmeans labels them ("2 - 3").
+    """Pairwise wave contrasts against wave 2, as emmeans labels them: the levels look
+    numeric, so they carry the factor's name ("wave2 - wave3").
 
-    For TAU (the reference arm) "2 - t" is minus the ``wave<t>`` coefficient, so R's
-    estimate, SE, df and p of that coefficient apply. For BtheB the estimate is the
+    For TAU (the reference arm) "wave2 - wave<t>" is minus the ``wave<t>`` coefficient,
+    so R's estimate, SE, df and p of that coefficient apply. For BtheB the estimate is the
     difference of R's marginal means; its SE and df are not in the R output (NaN).
     """
     coef = fixed.set_index("term")
     rows = []
     for w in ["3", "5", "8"]:
         c = coef.loc[f"wave{w}"]
-        rows.append({"contrast": f"2 - {w}", "treatment": "TAU", "estimate": -c["estimate"],
-                     "se": c["se"], "df": c["df"], "t": -c["t"], "p": c["p"]})
+        rows.append({"contrast": f"wave2 - wave{w}", "treatment": "TAU",
+                     "estimate": -c["estimate"], "se": c["se"], "df": c["df"], "t": -c["t"],
+                     "p": c["p"]})
         mean = em.set_index(["treatment", "wave"])["emmean"]
-        rows.append({"contrast": f"2 - {w}", "treatment": "BtheB",
+        rows.append({"contrast": f"wave2 - wave{w}", "treatment": "BtheB",
                      "estimate": mean[("BtheB", "2")] - mean[("BtheB", w)],
                      "se": np.nan, "df": np.nan, "t": np.nan, "p": np.nan})
     return pd.DataFrame(rows)

@@ -157,7 +157,7 @@ class ThreeArms:
     def contrasts(self, specs: Any, by: Any = None, at: Any = None, method: str = "pairwise",
                   adjust: str = "none") -> pd.DataFrame:
         if specs == "time":
-            return pd.DataFrame({"contrast": ["0 - 1", "1 - 0", "0 - 1"],
+            return pd.DataFrame({"contrast": ["time0 - time1", "time1 - time0", "time0 - time1"],
                                  "arm": ["c", "t1", "t2"], "estimate": [1.0, -3.5, 1.5],
                                  "se": 0.5, "df": 40.0, "t": 0.0, "p": [0.1, 0.2, 0.3]})
         p_scale = 3.0 if adjust == "bonferroni" else 1.0

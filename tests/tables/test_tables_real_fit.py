@@ -84,3 +84,26 @@ def test_single_line_from_fit(fitted: tuple[Any, pd.DataFrame]) -> None:
     expected = fit.emmeans("wave")["emmean"].tolist()
     assert model_line.get_ydata().tolist() == pytest.approx(expected)
     assert ax.get_legend() is None
+
+
+def test_contrast_label_names_the_fits_contrasts(fitted: tuple[Any, pd.DataFrame]) -> None:
+    # the tables find comparisons by contrast_label; it must spell the engine's labels
+    from helpstats.models import contrast_label
+
+    fit, _ = fitted
+    waves = fit.contrasts("wave", by="treatment")["contrast"].unique().tolist()
+    assert waves[:3] == [contrast_label("wave", ["2", "3", "5", "8"], "2", w)
+                         for w in ["3", "5", "8"]] == ["wave2 - wave3", "wave2 - wave5",
+                                                       "wave2 - wave8"]
+    arms = fit.contrasts("treatment", by="wave")["contrast"].unique().tolist()
+    assert arms == [contrast_label("treatment", ["TAU", "BtheB"], "TAU", "BtheB")]
+    assert arms == ["TAU - BtheB"]
+    with pytest.raises(hs.errors.ModelError, match="not among the levels"):
+        contrast_label("wave", ["2", "3"], "2", "9")
+
+
+def test_outcome_table_refuses_a_numeric_time(btheb_data: pd.DataFrame) -> None:
+    data = btheb_data.assign(wave=btheb_data["wave"].astype(float))
+    fit = hs.fit_mixed(data, "bdi ~ bdi_pre + treatment * wave + (1 | subject)")
+    with pytest.raises(hs.errors.TableError, match="numeric covariate.*categorical"):
+        hs.outcome_table(fit, group="treatment", time="wave", data=data)
