@@ -15,6 +15,9 @@ question texts, value labels (radio, dropdown, yesno, truefalse, checkbox,
 ``*_complete``) and ``Export.fields`` (one row per column: field, form, type,
 checkbox choice, validation).
 
+Unchecked boxes stay 0 as exported; :func:`unchecked_as_missing` is the opt-in
+rule that reads a checkbox group with nothing ticked as not answered.
+
 Examples
 --------
 >>> from helpstats.io.redcap import parse_choices
@@ -38,12 +41,14 @@ from ._text import read_delimited
 
 __all__ = [
     "NOT_COMPLETED",
+    "checkbox_groups",
     "checkbox_column",
     "is_labels_export",
     "looks_like_redcap",
     "parse_choices",
     "read_redcap",
     "read_redcap_dictionary",
+    "unchecked_as_missing",
 ]
 
 NOT_COMPLETED = "[not completed]"
@@ -234,3 +239,54 @@ def read_redcap(
     return build_export(grid, names, "redcap", path=path, questions=questions,
                         value_labels=labels, missing_codes=missing_codes,
                         missing_cells=missing_cells, fields=fields, notes=notes)
+
+
+def checkbox_groups(export: Export) -> dict[str, list[str]]:
+    """Checkbox fields of a REDCap export and their columns: ``{"race": ["race___1", ...]}``.
+
+    From ``Export.fields`` when the data dictionary was given, else from the
+    ``field___code`` column names.
+    """
+    if export.fields is not None:
+        boxes = export.fields[export.fields["field_type"] == "checkbox"]
+        return {f: list(g["column"]) for f, g in boxes.groupby("field", sort=False)}
+    groups: dict[str, list[str]] = {}
+    for column in export.data.columns:
+        if _CHECKBOX.fullmatch(str(column)):
+            groups.setdefault(str(column).split("___")[0], []).append(str(column))
+    return groups
+
+
+def unchecked_as_missing(export: Export) -> pd.DataFrame:
+    """A copy of ``export.data`` where a checkbox group with no box ticked is missing.
+
+    REDCap exports 0 for every unchecked box, also when the question was never
+    shown or answered, so "none ticked" cannot be told from "not answered". This
+    opt-in rule (REDCapR's) reads a group whose boxes are all 0 in a row as not
+    answered: those cells become missing. ``read_export`` itself never does
+    this; the number of cells changed per group is in ``result.attrs["unchecked"]``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import helpstats as hs
+    >>> from helpstats.io.redcap import unchecked_as_missing
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "r.csv"
+    >>> _ = p.write_text("record_id,c___1,c___2,form_complete\\n1,1,0,2\\n2,0,0,0\\n")
+    >>> data = unchecked_as_missing(hs.read_export(p))
+    >>> data["c___1"].tolist(), data.attrs["unchecked"]
+    ([1.0, nan], {'c': 2})
+    """
+    data = export.data.copy()
+    changed: dict[str, int] = {}
+    for field, columns in checkbox_groups(export).items():
+        present = [c for c in columns if c in data.columns]
+        if not present:
+            continue
+        boxes = data[present].apply(pd.to_numeric, errors="coerce")
+        none_ticked = (boxes == 0).all(axis=1)
+        for column in present:
+            data[column] = boxes[column].mask(none_ticked)
+        changed[field] = int(none_ticked.sum()) * len(present)
+    data.attrs["unchecked"] = changed
+    return data

@@ -145,3 +145,35 @@ def test_any_bytes_give_an_export_or_an_export_error(tmp_path_factory: pytest.Te
         assert str(path) in str(error)
     else:
         assert exp.source.rows_read == len(exp.data)
+
+
+@pytest.mark.filterwarnings("ignore::helpstats.errors.ExportWarning")
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ids=st.lists(st.sampled_from(["00123", "7", "A-1", "11400000001", ""]), min_size=1,
+                    max_size=10),
+       data=st.data())
+def test_no_row_is_lost_in_xlsx_and_sav_round_trips(tmp_path_factory: pytest.TempPathFactory,
+                                                    ids: list[str], data: st.DataObject) -> None:
+    import pyreadstat
+
+    n = len(ids)
+    scores = data.draw(st.lists(st.one_of(st.none(), st.integers(0, 3)), min_size=n, max_size=n))
+    if not ids[-1] and scores[-1] is None:
+        scores[-1] = 0  # a blank last row has no cells in an .xlsx file: nothing to read
+    table = pd.DataFrame({"id": [i or None for i in ids],
+                          "q": [float("nan") if s is None else float(s) for s in scores]})
+    folder = tmp_path_factory.mktemp("rt2")
+    table.to_excel(folder / "t.xlsx", index=False)
+    xlsx = hs.read_export(folder / "t.xlsx")
+    assert len(xlsx.data) == n and xlsx.source.rows_read == n
+    got_ids = [None if pd.isna(v) else str(v) for v in xlsx.data["id"]]
+    if xlsx.data["id"].dtype.kind == "O":  # text column: every ID exactly as written
+        assert got_ids == [i or None for i in ids]
+    else:  # only plain small integers were written
+        assert all(i in ("7", "") for i in ids)
+    assert xlsx.data["q"].astype(float).tolist() == pytest.approx(table["q"].tolist(),
+                                                                   nan_ok=True)
+    pyreadstat.write_sav(table.fillna({"id": ""}), str(folder / "t.sav"))
+    sav = hs.read_export(folder / "t.sav")
+    assert len(sav.data) == n
+    assert sav.data["q"].astype(float).tolist() == pytest.approx(table["q"].tolist(), nan_ok=True)

@@ -211,3 +211,23 @@ def test_scorify_excel_and_csv_are_the_same_table() -> None:
     assert xlsx.data["foo_d"].tolist()[:2] == ["skipped", "3"]
     assert xlsx.data["bar_c"].tolist() == [3, 6, 4]
     assert read("scorify/003_data.xlsx", sheet="Sheet2").source.sheet == "Sheet2"
+
+
+def test_redcap_unchecked_groups_as_missing_match_redcapr_desired_result() -> None:
+    from helpstats.io.redcap import checkbox_groups, unchecked_as_missing
+
+    exp = read("redcap/checkboxes-1/data.csv", dictionary=D / "redcap/checkboxes-1/dictionary.csv")
+    assert checkbox_groups(exp) == {"check_one": [f"check_one___{k}" for k in range(1, 5)],
+                                    "check_two": [f"check_two___{k}" for k in "abcde"]}
+    data = unchecked_as_missing(exp)
+    one = data[[f"check_one___{k}" for k in range(1, 5)]]
+    two = data[[f"check_two___{k}" for k in "abcde"]]
+    # the fixture's desired_result column: record 1 keeps both groups, record 2 has check_one
+    # NA, record 3 has check_two NA (record 4 ticked nothing at all)
+    assert one.isna().all(axis=1).tolist() == [False, True, False, True]
+    assert two.isna().all(axis=1).tolist() == [False, False, True, True]
+    assert one.iloc[0].tolist() == [1, 0, 0, 0] and two.iloc[1].tolist() == [0, 1, 0, 1, 0]
+    assert data.attrs["unchecked"] == {"check_one": 8, "check_two": 10}
+    assert exp.data["check_one___1"].tolist() == [1, 0, 1, 0]  # the export is not modified
+    # without a dictionary the groups come from the x___code names
+    assert checkbox_groups(read("redcap/checkboxes-1/data.csv")) == checkbox_groups(exp)
