@@ -24,19 +24,19 @@ from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
 from .errors import HelpstatsError
 from .instruments import list_instruments, load_instrument
-from .scoring import score
+from .scoring import score, show_value
 from .validate import validate
 
 __all__ = ["main"]
 
 EXIT_USAGE = 2
 MAX_PRINTED = 20  # problems printed by `helpstats validate` (all go to -o)
-FIRST_DATA_ROW = 2  # spreadsheet row number of the first data row (row 1 is the header)
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -48,32 +48,6 @@ class CommandError(HelpstatsError):
 # ----------------------------------------------------------------------------- files
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV/TSV/XLSX file as text, indexed by spreadsheet row number.
-
-    Every cell is kept as the exported text (IDs such as ``00123`` stay exact);
-    the index is the row number a spreadsheet shows (header = row 1), so error
-    messages point at the right row.
-    """
-    if not path.is_file():
-        raise CommandError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".csv", ".tsv", ".txt"):
-            data = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python",
-                               encoding="utf-8-sig")
-        elif suffix in (".xlsx", ".xlsm"):
-            data = pd.read_excel(path, dtype=str, keep_default_na=False)
-        else:
-            raise CommandError(f"{path}: unsupported file type {suffix!r}; use .csv, .tsv or .xlsx")
-    except (ValueError, OSError, UnicodeDecodeError) as error:
-        if isinstance(error, HelpstatsError):
-            raise
-        raise CommandError(f"{path}: could not be read as a table: {error}") from None
-    data.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(data), name="row")
-    return data
-
-
 OUTPUT_TYPES = (".csv", ".xlsx")
 
 
@@ -83,9 +57,27 @@ def check_output(path: Path) -> None:
         raise CommandError(f"{path}: unsupported output type {path.suffix!r}; use .csv or .xlsx")
 
 
+def _whole_numbers_as_integers(data: pd.DataFrame) -> pd.DataFrame:
+    """Float columns holding only whole numbers (codes with blanks, sums) as nullable integers.
+
+    A code exported as ``2`` in a column with skipped items is read as the float 2.0;
+    writing it back as ``2`` keeps the file as the user knows it.
+    """
+    converted = {}
+    for name in data.columns:
+        column = data[name]
+        if column.dtype == "float64":
+            values = column.to_numpy()
+            finite = values[np.isfinite(values)]
+            if np.array_equal(finite, np.round(finite)) and (np.abs(finite) < 2**53).all():
+                converted[name] = column.astype("Int64")
+    return data.assign(**converted) if converted else data
+
+
 def write_table(data: pd.DataFrame, path: Path) -> None:
     """Write a table as CSV or XLSX, chosen by the file's extension."""
     check_output(path)
+    data = _whole_numbers_as_integers(data)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".csv":
         data.to_csv(path, index=False)
@@ -156,7 +148,8 @@ def _parse_column_specs(specs: Sequence[str], ids: Sequence[str]) -> dict[str, s
 def _score(args: argparse.Namespace) -> int:
     source = Path(args.input)
     check_output(Path(args.output))
-    data = read_table(source)
+    data, _ = read_export_table(source, format=args.format, dictionary=args.dictionary,
+                                sheet=args.sheet)
     ids = [load_instrument(i).id for i in args.instrument]
     columns = _parse_column_specs(args.columns, ids)
     with warnings.catch_warnings(record=True) as caught:
@@ -164,13 +157,13 @@ def _score(args: argparse.Namespace) -> int:
         try:
             scores = score(data, ids, columns=columns or None, on_invalid=args.on_invalid)
         except HelpstatsError as error:
-            raise CommandError(f"{source}: {error}\n(rows are spreadsheet rows; row 1 is the header)") \
+            raise CommandError(f"{source}: {error}\n(rows are numbered as a spreadsheet shows them)") \
                 from None
     for warning in caught:
         print(f"helpstats: warning: {source}: {warning.message}", file=sys.stderr)
     for cell in scores.attrs.get("invalid_cells", []):
-        print(f"  scored as missing: row {cell['row']}, column {cell['column']!r}, "
-              f"value {cell['value']!r}: {cell['problem']}", file=sys.stderr)
+        print(f"  scored as missing: row {show_value(cell['row'])}, column {cell['column']!r}, "
+              f"value {show_value(cell['value'])}: {cell['problem']}", file=sys.stderr)
     clashes = [c for c in scores.columns if c in data.columns]
     if clashes:
         raise CommandError(f"{source}: already has column(s) {clashes}; rename them before scoring")
@@ -186,7 +179,8 @@ def _reliability(args: argparse.Namespace) -> int:
     check_output(Path(args.output))
     if args.items:
         check_output(Path(args.items))
-    data = read_table(source)
+    data, _ = read_export_table(source, format=args.format, dictionary=args.dictionary,
+                                sheet=args.sheet)
     inst = load_instrument(args.instrument)
     columns = _parse_column_specs(args.columns, [inst.id]).get(inst.id)
     with warnings.catch_warnings(record=True) as caught:
@@ -197,7 +191,7 @@ def _reliability(args: argparse.Namespace) -> int:
             items = item_analysis(data, inst, columns, use=args.use,
                                   on_invalid=args.on_invalid) if args.items else None
         except HelpstatsError as error:
-            raise CommandError(f"{source}: {error}\n(rows are spreadsheet rows; row 1 is the header)") \
+            raise CommandError(f"{source}: {error}\n(rows are numbered as a spreadsheet shows them)") \
                 from None
     for message in dict.fromkeys(str(w.message) for w in caught):
         print(f"helpstats: warning: {source}: {message}", file=sys.stderr)
@@ -282,7 +276,7 @@ def _demo(args: argparse.Namespace) -> int:
     out = Path(args.output)
     bundled = resources.files("helpstats").joinpath("data/demo_responses.csv")
     with resources.as_file(bundled) as path:
-        data = read_table(Path(path))
+        data, _ = read_export_table(Path(path))
     scores = score(data, ["phq9", "gad7"], columns={"phq9": "Q1_{n}", "gad7": "Q2_{n}"})
     scored = pd.concat([data, scores], axis=1)
     out.mkdir(parents=True, exist_ok=True)
@@ -305,6 +299,16 @@ def _demo(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------- parser
 
 
+EXPORT_HELP = ("any export read_export reads: Qualtrics, REDCap, SurveyMonkey, LimeSurvey, "
+               "Google Forms, SPSS, Stata, Excel, CSV/TSV; one row per administration")
+
+
+def _add_export_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", default="auto", help="export format (default: detect)")
+    parser.add_argument("--dictionary", help="REDCap data dictionary .csv")
+    parser.add_argument("--sheet", help="Excel sheet name or 0-based number")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``helpstats`` command."""
     parser = argparse.ArgumentParser(
@@ -321,8 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id")
     show.set_defaults(handler=_instruments_show)
 
-    scorer = commands.add_parser("score", help="score instruments in a CSV/XLSX file")
-    scorer.add_argument("input", help="input .csv, .tsv or .xlsx, one row per administration")
+    scorer = commands.add_parser("score", help="score instruments in a survey export")
+    scorer.add_argument("input", help=EXPORT_HELP)
+    _add_export_options(scorer)
     scorer.add_argument("-i", "--instrument", action="append", required=True,
                         help="instrument id (repeat for several)")
     scorer.add_argument("--columns", action="append", default=[], metavar="ID=PATTERN",
@@ -334,7 +339,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     rel = commands.add_parser("reliability",
                               help="alpha (Feldt CI), omega and item analysis of an instrument")
-    rel.add_argument("input", help="input .csv, .tsv or .xlsx, one row per administration")
+    rel.add_argument("input", help=EXPORT_HELP)
+    _add_export_options(rel)
     rel.add_argument("-i", "--instrument", required=True,
                      help="instrument id, or the path of your own .toml definition")
     rel.add_argument("--columns", action="append", default=[], metavar="ID=PATTERN",
@@ -352,17 +358,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     checker = commands.add_parser(
         "validate", help="check a survey export against instruments before scoring")
-    checker.add_argument("input", help="any export read_export reads: Qualtrics, REDCap, "
-                         "SurveyMonkey, LimeSurvey, Google Forms, SPSS, Stata, Excel, CSV/TSV")
+    checker.add_argument("input", help=EXPORT_HELP)
     checker.add_argument("-i", "--instrument", action="append", required=True,
                          help="instrument id (repeat for several)")
     checker.add_argument("--columns", action="append", default=[], metavar="ID=PATTERN",
                          help="where an instrument's items are, e.g. phq9=Q5_{n}")
     checker.add_argument("--id", help="participant column (report duplicated participants)")
     checker.add_argument("--wave", help="wave column (report duplicated participant x wave)")
-    checker.add_argument("--format", default="auto", help="export format (default: detect)")
-    checker.add_argument("--dictionary", help="REDCap data dictionary .csv")
-    checker.add_argument("--sheet", help="Excel sheet name or 0-based number")
+    _add_export_options(checker)
     checker.add_argument("-o", "--output", help="write every problem to this .csv or .xlsx")
     checker.set_defaults(handler=_validate)
 

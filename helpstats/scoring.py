@@ -415,10 +415,18 @@ def _warn_provisional(inst: Instrument, stacklevel: int) -> None:
         )
 
 
+def show_value(value: Any) -> str:
+    """A cell value as a message shows it: text quoted, numbers plain (``'often'``, ``9``)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
 def _raise_problems(problems: list[dict[str, Any]], label: str) -> None:
     table = pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
     lines = [
-        f"  row {p['row']!r}, column {p['column']!r}, value {p['value']!r}: {p['problem']} "
+        f"  row {show_value(p['row'])}, column {p['column']!r}, value {show_value(p['value'])}: "
+        f"{p['problem']} "
         f"(allowed: {p['allowed']})"
         for p in problems[:MAX_LISTED]
     ]
