@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from statistics import NormalDist
 from typing import Any
@@ -361,7 +362,9 @@ def power(
     pandas.DataFrame
         One row per combination: ``design``, ``term``, ``effect``,
         ``n_participants``, ``n_groups``, ``nsim``, ``n_failed`` (fits that
-        raised an error, left out), ``power``, ``mcse`` (Monte Carlo standard
+        raised an error, left out), ``n_singular`` (boundary fits, e.g. a
+        group variance of zero; kept, their warnings silenced), ``power``,
+        ``mcse`` (Monte Carlo standard
         error ``sqrt(power * (1 - power) / (nsim - n_failed))``), ``alpha``.
 
     Raises
@@ -407,7 +410,7 @@ def power(
             else:
                 override["role_time"] = {**base["role_time"], role: size}
             for n in n_grid:
-                hits = failed = 0
+                hits = failed = singular = 0
                 for _ in range(nsim):
                     data = simulate_trial(
                         n_participants=n, n_groups=n_groups, waves=waves, effects=override,
@@ -418,8 +421,11 @@ def power(
                         data["role"] = data["role"].cat.remove_unused_categories() \
                             .cat.as_unordered()
                     try:
-                        fit = fit_mixed(data, formula)
+                        with warnings.catch_warnings():  # counted in n_singular instead
+                            warnings.simplefilter("ignore", UserWarning)
+                            fit = fit_mixed(data, formula)
                         hits += _interaction_p(fit.fixed, factor, level, "wave") < alpha
+                        singular += bool(fit.singular)
                     except ModelError:
                         failed += 1
                     bar.update()
@@ -427,7 +433,8 @@ def power(
                 share = hits / done if done else math.nan
                 rows.append({
                     "design": design, "term": term, "effect": size, "n_participants": n,
-                    "n_groups": n_groups, "nsim": nsim, "n_failed": failed, "power": share,
+                    "n_groups": n_groups, "nsim": nsim, "n_failed": failed,
+                    "n_singular": singular, "power": share,
                     "mcse": math.sqrt(share * (1 - share) / done) if done else math.nan,
                     "alpha": alpha,
                 })

@@ -124,7 +124,8 @@ def test_power_reproducible_and_sensible() -> None:
               "progress": False}
     first = hs.power([0.0, 0.5], nsim=2, **kwargs)  # type: ignore[arg-type]
     assert first.columns.tolist() == ["design", "term", "effect", "n_participants", "n_groups",
-                                      "nsim", "n_failed", "power", "mcse", "alpha"]
+                                      "nsim", "n_failed", "n_singular", "power", "mcse",
+                                      "alpha"]
     assert first["term"].tolist() == ["armintervention:wave"] * 2
     assert first["power"].iloc[1] == 1.0  # 1.5 SD more improvement by month 3
     assert first["power"].iloc[0] <= 0.5
