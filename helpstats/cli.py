@@ -134,6 +134,12 @@ def _instruments_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_error(source: Path, error: Exception) -> CommandError:
+    """A library error about the data, worded for the command line."""
+    text = str(error).replace("pass on_invalid='missing'", "pass --on-invalid missing")
+    return CommandError(f"{source}: {text}\n(rows are numbered as a spreadsheet shows them)")
+
+
 def _parse_column_specs(specs: Sequence[str], ids: Sequence[str]) -> dict[str, str]:
     patterns = {}
     for spec in specs:
@@ -157,8 +163,7 @@ def _score(args: argparse.Namespace) -> int:
         try:
             scores = score(data, ids, columns=columns or None, on_invalid=args.on_invalid)
         except HelpstatsError as error:
-            raise CommandError(f"{source}: {error}\n(rows are numbered as a spreadsheet shows them)") \
-                from None
+            raise _data_error(source, error) from None
     for warning in caught:
         print(f"helpstats: warning: {source}: {warning.message}", file=sys.stderr)
     for cell in scores.attrs.get("invalid_cells", []):
@@ -191,8 +196,7 @@ def _reliability(args: argparse.Namespace) -> int:
             items = item_analysis(data, inst, columns, use=args.use,
                                   on_invalid=args.on_invalid) if args.items else None
         except HelpstatsError as error:
-            raise CommandError(f"{source}: {error}\n(rows are numbered as a spreadsheet shows them)") \
-                from None
+            raise _data_error(source, error) from None
     for message in dict.fromkeys(str(w.message) for w in caught):
         print(f"helpstats: warning: {source}: {message}", file=sys.stderr)
     write_table(table, Path(args.output))
@@ -249,7 +253,7 @@ def _validate(args: argparse.Namespace) -> int:
               f"{report.attrs['duplicated_rows']}")
     for problem in report.head(MAX_PRINTED).itertuples(index=False):
         where = "" if pd.isna(problem.row) else f"row {problem.row}, "
-        value = "" if problem.value is None else f", value {problem.value!r}"
+        value = "" if problem.value is None else f", value {show_value(problem.value)}"
         print(f"  {where}column {problem.column!r}{value}: {problem.problem}")
     if len(report) > MAX_PRINTED:
         print(f"  ... and {len(report) - MAX_PRINTED} more")

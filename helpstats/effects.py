@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from .instruments import Instrument, Scale, load_instrument
 __all__ = ["reliable_change"]
 
 CATEGORIES = ("reliably improved", "no reliable change", "reliably deteriorated")
+UNDIRECTED = ("reliable increase", "no reliable change", "reliable decrease")
 RELIABILITY_STATISTICS = ("test_retest", "alpha")
 
 
@@ -75,8 +77,11 @@ def reliable_change(
         Scale id within ``instrument`` (default ``"total"``).
     higher_is : {"worse", "better"}, optional
         Direction of the scale. Defaults to the instrument scale's
-        ``higher_is``; required when no instrument is given, because the
-        category of a change depends on it.
+        ``higher_is``. Without a direction (no instrument, no ``higher_is``)
+        the categories say only which way the score moved (``reliable
+        increase``, ``no reliable change``, ``reliable decrease``) and a
+        warning asks for the direction; helpstats never guesses which way is
+        better.
     reliability_from : sequence of str
         Which published reliability to use, in order of preference. The
         default ``("test_retest", "alpha")`` follows Jacobson & Truax, who
@@ -95,7 +100,8 @@ def reliable_change(
         ``before, after, change, rci, category`` where ``change = after -
         before`` and ``category`` is ``reliably improved``, ``no reliable
         change`` or ``reliably deteriorated`` (ordered categorical; missing
-        when a score is missing). With a cutoff also
+        when a score is missing; the undirected labels above when the
+        direction is unknown). With a cutoff also
         ``clinically_significant`` (moved from the clinical to the functional
         side of c: strictly beyond c afterwards, not beyond it before) and
         ``recovered`` (clinically significant and reliably improved;
@@ -136,27 +142,39 @@ def reliable_change(
 
     scale_def = _scale(instrument, scale) if instrument is not None else None
     direction = higher_is or (scale_def.higher_is if scale_def is not None else None)
-    if direction not in ("worse", "better"):
+    if direction not in ("worse", "better", None):
         raise ReliabilityError(
-            f"the direction of the scale is unknown (higher_is={direction!r}); pass "
-            "higher_is='worse' (e.g. depression) or 'better' (e.g. empowerment), or an "
-            "instrument whose scale defines it."
+            f"higher_is must be 'worse' (e.g. depression) or 'better' (e.g. empowerment); "
+            f"found {direction!r}."
         )
     sd_value = _sd(sd, scale_def, scale)
     r_value, r_statistic = _reliability(reliability, scale_def, scale, reliability_from)
     c_value = cutoff if cutoff is not None else _criterion_c(scale_def)
+    if direction is None:
+        if c_value is not None:
+            raise ReliabilityError(
+                "a cutoff for clinically significant change needs the scale's direction; pass "
+                "higher_is='worse' or 'better', or an instrument whose scale defines it."
+            )
+        warnings.warn(
+            "the direction of the scale is unknown, so changes are labelled 'reliable increase'"
+            " / 'reliable decrease'; pass higher_is='worse' (e.g. depression) or 'better' "
+            "(e.g. empowerment), or instrument=, to label them improved / deteriorated.",
+            UserWarning, stacklevel=2,
+        )
 
     sem = sd_value * math.sqrt(1.0 - r_value)
     s_diff = math.sqrt(2.0) * sem
     change = after_s - before_s
     rci = change / s_diff
     improving = -1.0 if direction == "worse" else 1.0
+    names = CATEGORIES if direction is not None else UNDIRECTED
     signed = rci * improving
-    labels = np.where(signed > critical, CATEGORIES[0],
-                      np.where(signed < -critical, CATEGORIES[2], CATEGORIES[1]))
+    labels = np.where(signed > critical, names[0],
+                      np.where(signed < -critical, names[2], names[1]))
     category = pd.Categorical(
         pd.Series(labels, index=rci.index).where(rci.notna()),
-        categories=list(CATEGORIES), ordered=True,
+        categories=list(names), ordered=True,
     )
     out = pd.DataFrame(
         {"before": before_s, "after": after_s, "change": change, "rci": rci,

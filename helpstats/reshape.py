@@ -173,12 +173,19 @@ def to_wide(
     Raises
     ------
     helpstats.errors.ExportError
-        When a participant has two rows for the same wave (they are listed), or
-        a column left out of ``columns`` differs between a participant's waves.
+        When a row has no wave, when a participant has two rows for the same wave
+        (they are listed), or when a column left out of ``columns`` differs between
+        a participant's waves.
     """
     _check_id(data, id)
     if wave not in data.columns:
         raise ExportError(f"wave={wave!r} is not a column of the data.")
+    no_wave = data[wave].isna()
+    if no_wave.any():
+        rows = list(data.index[no_wave][:10])
+        raise ExportError(f"to_wide: {int(no_wave.sum())} row(s) have no {wave!r} value (rows "
+                          f"{rows}); a wide table has no column for them. Fill in the wave or "
+                          "drop those rows first.")
     dup = data.duplicated([id, wave], keep=False)
     if dup.any():
         pairs = data.loc[dup, [id, wave]].drop_duplicates().head(10).to_dict("records")

@@ -90,7 +90,7 @@ def classify_roles(
     *,
     giving: str,
     receiving: str,
-    method: str = "median",
+    method: str | Mapping[str, float] = "median",
     thresholds: Mapping[str, float] | None = None,
     by: str | Sequence[str] | None = None,
 ) -> pd.Series:
@@ -113,7 +113,8 @@ def classify_roles(
         ``"median"``: the cut-offs are the medians of giving and of receiving
         over the rows classified (rows with both values present, within each
         ``by`` group), as in Maton (1988). ``"thresholds"``: fixed cut-offs
-        given in ``thresholds``.
+        given in ``thresholds``. A dict of cut-offs may also be passed as
+        ``method`` itself (``method={"giving": 2, "receiving": 2}``).
     thresholds : dict, optional
         ``{"giving": x, "receiving": y}`` for ``method="thresholds"``; high
         means ``value > x`` (strictly above, as for the median rule).
@@ -163,6 +164,11 @@ def classify_roles(
     """
     if not isinstance(data, pd.DataFrame):
         raise RoleError(f"data must be a pandas DataFrame; found {type(data).__name__}.")
+    if isinstance(method, Mapping):  # method={"giving": x, "receiving": y}: fixed cut-offs
+        if thresholds is not None:
+            raise RoleError("give the cut-offs once: method={...} or thresholds={...}, not both.")
+        thresholds = dict(method)
+        method = "thresholds"
     if method not in _METHODS:
         raise RoleError(f"method must be 'median' or 'thresholds'; found {method!r}.")
     if method == "median" and thresholds is not None:

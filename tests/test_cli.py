@@ -76,6 +76,7 @@ def test_invalid_data_exit_2_naming_file_row_column_value(tmp_path: Path) -> Non
     assert str(source) in run.stderr
     assert "row 3, column 'Q_2', value 9: out of range" in run.stderr
     assert "row 3, column 'Q_3', value 'often': unknown label" in run.stderr
+    assert "pass --on-invalid missing" in run.stderr  # the CLI's option, not the Python argument
     assert not (tmp_path / "out.csv").exists()
 
 

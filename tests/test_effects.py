@@ -33,6 +33,16 @@ def test_rci_hand_computed_higher_is_worse() -> None:
     assert "clinically_significant" not in out
 
 
+def test_rci_without_a_direction_names_only_the_way_the_score_moved() -> None:
+    with pytest.warns(UserWarning, match="direction of the scale is unknown"):
+        out = hs.reliable_change(BEFORE, AFTER, sd=10.0, reliability=0.82)
+    assert out["rci"].to_numpy() == pytest.approx([-2.0, -5 / 6, 2.0, 0.0], abs=1e-12)
+    assert out["category"].tolist() == [
+        "reliable decrease", "no reliable change", "reliable increase", "no reliable change",
+    ]
+    assert out.attrs["higher_is"] is None
+
+
 def test_rci_direction_better_flips_categories() -> None:
     out = hs.reliable_change(BEFORE, AFTER, sd=10.0, reliability=0.82, higher_is="better")
     assert out["category"].tolist()[:3] == [
@@ -101,8 +111,10 @@ def test_no_published_values_raise() -> None:
 
 
 def test_errors() -> None:
-    with pytest.raises(ReliabilityError, match="direction"):
-        hs.reliable_change(BEFORE, AFTER, sd=10.0, reliability=0.8)
+    with pytest.raises(ReliabilityError, match="needs the scale's direction"):
+        hs.reliable_change(BEFORE, AFTER, sd=10.0, reliability=0.8, cutoff=20.0)
+    with pytest.raises(ReliabilityError, match="'worse'.*'better'"):
+        hs.reliable_change(BEFORE, AFTER, sd=10.0, reliability=0.8, higher_is="up")
     with pytest.raises(ReliabilityError, match="same people"):
         hs.reliable_change(BEFORE, AFTER[:2], sd=10.0, reliability=0.8, higher_is="worse")
     with pytest.raises(ReliabilityError, match=r"\[0, 1\)"):

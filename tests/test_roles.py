@@ -209,3 +209,15 @@ def test_interaction_totals(acts: list[tuple[str, str, int]]) -> None:
     assert (counts.loc[counts["participant"] == "f", ["n_given", "n_received"]] == 0).all().all()
     for (who, wave), row in counts.set_index(["participant", "wave"]).iterrows():
         assert row["n_given"] == ((log["giver"] == who) & (log["wave"] == wave)).sum()
+
+
+def test_thresholds_may_be_given_as_the_method() -> None:
+    data = pd.DataFrame({"given": [0, 2, 3, 1, 5], "received": [2, 0, 1, 1, 4]})
+    as_method = hs.classify_roles(data, giving="given", receiving="received",
+                                  method={"giving": 1, "receiving": 1})
+    # given > 1 and received > 1: row 0 helpee, 1 helper, 2 helper, 3 neither, 4 dual
+    assert as_method.tolist() == ["helpee", "helper", "helper", "neither", "dual"]
+    with pytest.raises(hs.errors.RoleError, match="not both"):
+        hs.classify_roles(data, giving="given", receiving="received",
+                          method={"giving": 1, "receiving": 1}, thresholds={"giving": 1,
+                                                                            "receiving": 1})

@@ -93,7 +93,7 @@ def write_tables(
     fmt = format or _SUFFIXES.get(path.suffix.lower())
     if fmt not in FORMATS:
         raise TableError(f"write_tables: cannot tell the format of {str(path)!r}; use a .xlsx, "
-                         ".md or .html file, a folder for CSV, or format= one of {FORMATS}.")
+                         f".md or .html file, a folder for CSV, or format= one of {FORMATS}.")
     if fmt == "xlsx":
         _write_xlsx(tables, path, decimals, p_style)
     elif fmt == "csv":

@@ -84,3 +84,10 @@ def test_long_wide_round_trip_keeps_every_value(n: int, n_waves: int, seed: int)
     assert len(long) == n * n_waves
     back = hs.to_wide(long, id="pid", columns=["q"])
     pd.testing.assert_frame_equal(back, wide, check_dtype=False)
+
+
+def test_to_wide_refuses_rows_without_a_wave() -> None:
+    data = pd.DataFrame({"pid": [1, 1, 2, 2, 3], "wave": ["t0", "t1", "t0", None, "t0"],
+                         "y": [1, 2, 3, 4, 5]})
+    with pytest.raises(ExportError, match=r"1 row\(s\) have no 'wave' value \(rows \[3\]\)"):
+        hs.to_wide(data, id="pid", wave="wave")
