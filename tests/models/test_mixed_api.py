@@ -87,6 +87,25 @@ def test_missing_rows_are_counted_and_data_untouched() -> None:
     assert list(fit.fitted().index) == list(d.dropna(subset=["y", "arm"]).index)
 
 
+def test_data_is_a_copy_of_the_model_frame() -> None:
+    d = panel()
+    d["arm"] = pd.Categorical(d["arm"], categories=["usual", "peer"])
+    d.loc[[3, 7], "y"] = np.nan
+    fit = hs.fit_mixed(d, "y ~ arm * wave + (1 | pid)")
+    frame = fit.data
+    assert len(frame) == fit.nobs == len(d) - 2
+    assert list(frame.index) == list(d.index.drop([3, 7]))
+    assert sorted(frame.columns) == ["arm", "pid", "wave", "y"]
+    for col in frame.columns:  # original names and types, values of the rows used
+        assert frame[col].dtype == d[col].dtype
+        pd.testing.assert_series_equal(frame[col], d[col].drop([3, 7]))
+    assert frame is not d and frame is not fit.data  # a new object on every access
+    frame.loc[frame.index[0], "y"] = 1e6
+    assert fit.data["y"].max() < 1e6  # changing the copy does not change the fit
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fit.data = d  # type: ignore[misc]
+
+
 def test_categorical_order_sets_reference_level() -> None:
     d = panel()
     default = hs.fit_mixed(d, "y ~ arm + (1 | pid)")
