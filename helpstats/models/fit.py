@@ -383,7 +383,8 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True) -> MixedFi
     formula : str
         lme4 syntax, e.g. ``"phq9_total ~ arm * wave + (1 | participant)"``.
         Factors use treatment contrasts with the first level as reference
-        (categorical dtype order, otherwise sorted values).
+        (categorical dtype order, otherwise sorted values). Ordered categoricals
+        are coded the same way, not with R's polynomial contrasts (``contr.poly``).
     reml : bool, default True
         REML (as lme4's default) or maximum likelihood.
 

@@ -106,6 +106,21 @@ def test_data_is_a_copy_of_the_model_frame() -> None:
         fit.data = d  # type: ignore[misc]
 
 
+def test_ordered_factors_use_treatment_contrasts() -> None:
+    d = panel()
+    d["wave"] = pd.Categorical(d["wave"], categories=[0.0, 1.0, 2.0, 3.0])
+    plain = hs.fit_mixed(d, "y ~ arm * wave + (1 | pid)")
+    d["wave"] = d["wave"].cat.as_ordered()
+    ordered = hs.fit_mixed(d, "y ~ arm * wave + (1 | pid)")
+    # the same columns as the unordered factor (R would use contr.poly: wave.L, wave.Q, ...)
+    assert list(ordered.fixed["term"]) == list(plain.fixed["term"])
+    assert "wave1" in list(ordered.fixed["term"])
+    pd.testing.assert_frame_equal(ordered.fixed, plain.fixed, rtol=1e-10)
+    assert ordered.loglik == pytest.approx(plain.loglik, abs=1e-10)
+    assert "Ordered factor(s) wave: treatment contrasts" in ordered.summary()
+    assert "Ordered factor" not in plain.summary()
+
+
 def test_categorical_order_sets_reference_level() -> None:
     d = panel()
     default = hs.fit_mixed(d, "y ~ arm + (1 | pid)")
