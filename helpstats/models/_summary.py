@@ -51,6 +51,11 @@ def summary_text(fit: MixedFit) -> str:
     for _, r in fit.fixed.iterrows():
         lines.append(f" {r['term']:<22} {_fmt(r['estimate'])} {_fmt(r['se'])} "
                      f"{r['df']:8.2f} {r['t']:8.3f} {r['p']:.3g}")
+    ordered = [v for v in fit._coding.levels
+               if isinstance(fit._frame[v].dtype, pd.CategoricalDtype) and fit._frame[v].cat.ordered]
+    if ordered:
+        lines.append(f"Ordered factor(s) {', '.join(ordered)}: treatment contrasts, first level as "
+                     "reference (R would use polynomial contrasts, contr.poly)")
     if fit.dropped_columns:
         lines.append(f"Dropped (rank deficient): {', '.join(fit.dropped_columns)}")
     if fit.singular:

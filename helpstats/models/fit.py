@@ -54,6 +54,8 @@ class MixedFit:
         ``group, var1, var2, vcov, sdcor`` as lme4's ``as.data.frame(VarCorr(fit))``.
     dropped_columns : tuple of str
         Fixed-effect columns dropped because the model matrix was rank deficient.
+    data : pandas.DataFrame
+        The model frame used (read-only property; a new copy on each access).
 
     Examples
     --------
@@ -97,6 +99,28 @@ class MixedFit:
     _frame: pd.DataFrame = field(repr=False)
     _keep: list[int] = field(repr=False)
     _blups: list[np.ndarray] = field(repr=False)
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The rows and columns the model was fitted to, as a new DataFrame.
+
+        The columns the formula uses, with their original names, dtypes and
+        index, restricted to the rows kept after dropping missing values
+        (``len(fit.data) == fit.nobs``). Each access returns a fresh copy, so
+        changing it changes neither the fit nor the caller's data.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> import helpstats as hs
+        >>> d = pd.DataFrame({"id": np.repeat(np.arange(10), 3), "x": np.tile([0.0, 1, 2], 10)})
+        >>> d["y"] = np.random.default_rng(3).normal(size=30) + d["id"] % 3
+        >>> d.loc[4, "y"] = np.nan
+        >>> fit = hs.fit_mixed(d, "y ~ x + (1 | id)")
+        >>> fit.data.shape, fit.n_dropped, 4 in fit.data.index
+        ((29, 3), 1, False)
+        """
+        return self._frame.copy()
 
     # ------------------------------------------------------------ inference
     @cached_property
@@ -359,7 +383,8 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True) -> MixedFi
     formula : str
         lme4 syntax, e.g. ``"phq9_total ~ arm * wave + (1 | participant)"``.
         Factors use treatment contrasts with the first level as reference
-        (categorical dtype order, otherwise sorted values).
+        (categorical dtype order, otherwise sorted values). Ordered categoricals
+        are coded the same way, not with R's polynomial contrasts (``contr.poly``).
     reml : bool, default True
         REML (as lme4's default) or maximum likelihood.
 

@@ -87,6 +87,40 @@ def test_missing_rows_are_counted_and_data_untouched() -> None:
     assert list(fit.fitted().index) == list(d.dropna(subset=["y", "arm"]).index)
 
 
+def test_data_is_a_copy_of_the_model_frame() -> None:
+    d = panel()
+    d["arm"] = pd.Categorical(d["arm"], categories=["usual", "peer"])
+    d.loc[[3, 7], "y"] = np.nan
+    fit = hs.fit_mixed(d, "y ~ arm * wave + (1 | pid)")
+    frame = fit.data
+    assert len(frame) == fit.nobs == len(d) - 2
+    assert list(frame.index) == list(d.index.drop([3, 7]))
+    assert sorted(frame.columns) == ["arm", "pid", "wave", "y"]
+    for col in frame.columns:  # original names and types, values of the rows used
+        assert frame[col].dtype == d[col].dtype
+        pd.testing.assert_series_equal(frame[col], d[col].drop([3, 7]))
+    assert frame is not d and frame is not fit.data  # a new object on every access
+    frame.loc[frame.index[0], "y"] = 1e6
+    assert fit.data["y"].max() < 1e6  # changing the copy does not change the fit
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fit.data = d  # type: ignore[misc]
+
+
+def test_ordered_factors_use_treatment_contrasts() -> None:
+    d = panel()
+    d["wave"] = pd.Categorical(d["wave"], categories=[0.0, 1.0, 2.0, 3.0])
+    plain = hs.fit_mixed(d, "y ~ arm * wave + (1 | pid)")
+    d["wave"] = d["wave"].cat.as_ordered()
+    ordered = hs.fit_mixed(d, "y ~ arm * wave + (1 | pid)")
+    # the same columns as the unordered factor (R would use contr.poly: wave.L, wave.Q, ...)
+    assert list(ordered.fixed["term"]) == list(plain.fixed["term"])
+    assert "wave1" in list(ordered.fixed["term"])
+    pd.testing.assert_frame_equal(ordered.fixed, plain.fixed, rtol=1e-10)
+    assert ordered.loglik == pytest.approx(plain.loglik, abs=1e-10)
+    assert "Ordered factor(s) wave: treatment contrasts" in ordered.summary()
+    assert "Ordered factor" not in plain.summary()
+
+
 def test_categorical_order_sets_reference_level() -> None:
     d = panel()
     default = hs.fit_mixed(d, "y ~ arm + (1 | pid)")

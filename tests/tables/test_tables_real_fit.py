@@ -107,3 +107,25 @@ def test_outcome_table_refuses_a_numeric_time(btheb_data: pd.DataFrame) -> None:
     fit = hs.fit_mixed(data, "bdi ~ bdi_pre + treatment * wave + (1 | subject)")
     with pytest.raises(hs.errors.TableError, match="numeric covariate.*categorical"):
         hs.outcome_table(fit, group="treatment", time="wave", data=data)
+
+
+def test_outcome_table_takes_observed_columns_from_the_fit(fitted: tuple[Any, pd.DataFrame]) -> None:
+    """DESIGN.md's call ``hs.outcome_table(fit, group=..., time=...)`` (no data=) works:
+    the observed n, mean and SD come from ``fit.data``, the rows the model used."""
+    _, data = fitted
+    # five extra rows with a missing outcome: the fit drops them, so must the observed columns
+    extra = data.iloc[:5].assign(bdi=float("nan"))
+    with_missing = pd.concat([data, extra], ignore_index=True)
+    fit = hs.fit_mixed(with_missing, "bdi ~ bdi_pre + treatment * wave + (1 | subject)")
+    assert fit.n_dropped == 5 and len(fit.data) == fit.nobs == 280
+    t = hs.outcome_table(fit, group="treatment", time="wave")
+    hand = fit.data.groupby(["treatment", "wave"], observed=True)["bdi"].agg(["count", "mean", "std"])
+    assert len(t) == len(hand) == 8
+    for _, row in t.iterrows():
+        n, mean, sd = hand.loc[(row["treatment"], row["wave"])]
+        assert (row["n"], row["mean"], row["sd"]) == pytest.approx((n, mean, sd), rel=1e-12)
+    assert t["n"].sum() == 280
+    # a hand-picked cell: TAU at wave 2
+    tau2 = data[(data["treatment"] == "TAU") & (data["wave"] == "2")]["bdi"]
+    row = t[(t["treatment"] == "TAU") & (t["wave"] == "2")].iloc[0]
+    assert (row["n"], row["mean"]) == (len(tau2), pytest.approx(tau2.mean(), rel=1e-12))
