@@ -93,16 +93,17 @@ def _read(study: Study) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     frames = []
     for entry in study.files:
         try:
-            frame = read_export(entry.path).data.copy()
+            export = read_export(entry.path)
         except HelpstatsError as exc:
             raise study.error("data.files", str(exc)) from None
+        frame = export.data.copy()
         if entry.wave is not None:
             if study.wave in frame.columns:
                 raise study.error("data.files", f"{entry.path.name} has a {study.wave!r} column "
                                   f"and a wave = {entry.wave!r} in the study file; keep one.")
             frame[study.wave] = entry.wave
         frame.insert(0, "source", entry.path.name)
-        frame.insert(1, "source_row", range(2, len(frame) + 2))
+        frame.insert(1, "source_row", export.file_rows())
         frames.append(frame)
     data = pd.concat(frames, ignore_index=True)
     for key, column in (("data.id", study.id), ("data.wave", study.wave),

@@ -194,3 +194,32 @@ def test_build_frame_roles_each_wave(tmp_path: Path) -> None:
         "neither", "neither", "dual", "neither", "helper"]
     assert [(c["time"], c["giving"], c["receiving"])
             for c in frame.attrs["role_rule"]["cutoffs"]] == [(0, 2.5, 2.5), (3, 2.0, 3.0)]
+
+
+def _write_qualtrics(path: Path, rows: list[list[str]]) -> None:
+    import csv
+
+    names = ["ResponseId", "wave"] + [f"Q5_{n}" for n in range(1, 8)]
+    texts = ["Response ID", "Wave"] + [f"Over the last 2 weeks - item {n}" for n in range(1, 8)]
+    ids = ['{"ImportId":"_recordId"}', '{"ImportId":"wave"}'] + [
+        f'{{"ImportId":"QID5_{n}"}}' for n in range(1, 8)]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+        writer.writerows([names, texts, ids, *rows])
+
+
+def test_validation_rows_count_qualtrics_header_rows(tmp_path: Path) -> None:
+    _write_qualtrics(tmp_path / "q.csv", [
+        ["R_1", "0", "1", "1", "1", "1", "1", "1", "1"],
+        ["R_2", "0", "2", "9", "2", "2", "2", "2", "2"],  # file row 5: Q5_2 = 9 is out of range
+    ])
+    path = tmp_path / "study.toml"
+    path.write_text('[data]\nfiles = ["q.csv"]\nid = "ResponseId"\nwave = "wave"\n'
+                    '[instruments.gad7]\ncolumns = "Q5_{n}"\n[model]\noutcomes = ["gad7_total"]\n',
+                    encoding="utf-8")
+    assert hs.read_export(tmp_path / "q.csv").format == "qualtrics"
+    with pytest.warns(InvalidCellsWarning):
+        frame, validation = build_frame(hs.load_study(path))
+    assert frame["source_row"].tolist() == [4, 5]
+    assert validation[["source", "row", "column", "value"]].to_dict("records") == [
+        {"source": "q.csv", "row": 5, "column": "Q5_2", "value": 9}]
