@@ -224,8 +224,7 @@ def read_export_table(path: Path, *, format: str = "auto", dictionary: str | Non
         export = read_export(path, format=format, dictionary=dictionary, sheet=chosen_sheet)
     for message in dict.fromkeys(str(w.message) for w in caught):
         print(f"helpstats: warning: {message}", file=sys.stderr)
-    first = export.source.header_rows + 1
-    data = export.data.set_axis(pd.RangeIndex(first, first + len(export.data), name="row"))
+    data = export.data.set_axis(export.file_rows())
     return data, export.format
 
 

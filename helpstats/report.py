@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import html
+import numbers
 import platform
 import re
 import warnings
@@ -93,16 +94,17 @@ def _read(study: Study) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     frames = []
     for entry in study.files:
         try:
-            frame = read_export(entry.path).data.copy()
+            export = read_export(entry.path)
         except HelpstatsError as exc:
             raise study.error("data.files", str(exc)) from None
+        frame = export.data.copy()
         if entry.wave is not None:
             if study.wave in frame.columns:
                 raise study.error("data.files", f"{entry.path.name} has a {study.wave!r} column "
                                   f"and a wave = {entry.wave!r} in the study file; keep one.")
             frame[study.wave] = entry.wave
         frame.insert(0, "source", entry.path.name)
-        frame.insert(1, "source_row", range(2, len(frame) + 2))
+        frame.insert(1, "source_row", export.file_rows())
         frames.append(frame)
     data = pd.concat(frames, ignore_index=True)
     for key, column in (("data.id", study.id), ("data.wave", study.wave),
@@ -135,13 +137,36 @@ def _read(study: Study) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
 
 
 def _waves(study: Study, data: pd.DataFrame) -> list[Any]:
+    """The waves in study order; the first is the baseline (see :func:`_wave_order`)."""
     if study.waves is not None:
         return list(study.waves)
+    # _read stacks the files in study-file order, so this is file order, then row order
     values = data[study.wave].dropna().unique().tolist()
-    try:
-        return sorted(values)
-    except TypeError:
-        return sorted(values, key=str)
+    if _numeric(values):
+        values = sorted(values)
+    if study.baseline is not None and study.baseline in values:
+        values.remove(study.baseline)
+        values.insert(0, study.baseline)
+    return values
+
+
+def _numeric(values: list[Any]) -> bool:
+    return all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values)
+
+
+def _wave_order(study: Study, waves: list[Any]) -> str:
+    """How the wave order (and so the baseline) was chosen, for the methods text."""
+    if study.waves is not None:
+        how = "as listed in the study file's data.waves"
+    elif study.baseline is not None:
+        how = "set by the study file's data.baseline"
+    elif _numeric(waves):
+        how = "the lowest wave number"
+    elif all(entry.wave is not None for entry in study.files):
+        how = "the wave of the first file listed in the study file's data.files"
+    else:
+        how = "the wave that appears first in the data (order of first appearance)"
+    return f"The baseline (reference) wave is {waves[0]} ({how})."
 
 
 def build_frame(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -155,10 +180,11 @@ def build_frame(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
     -------
     data : pandas.DataFrame
         The exports' columns (plus ``source`` and ``source_row``: file and
-        spreadsheet row), the scale scores of every instrument and, with a
-        ``[roles]`` section, ``role`` (and the rule in
-        ``attrs["role_rule"]``). The wave column is an ordered categorical in
-        the study's wave order.
+        row number in that file, after its header rows), the scale scores of
+        every instrument and, with a ``[roles]`` section, ``role`` (and the
+        rule in ``attrs["role_rule"]``). The wave column is an ordered
+        categorical in the study's wave order (see :mod:`helpstats.study`);
+        its first category is the baseline.
     validation : pandas.DataFrame
         Columns ``source, row, column, item, value, problem``: invalid cells
         (scored as missing), absent item columns and rows left out.
@@ -256,7 +282,8 @@ def methods_text(study: Study, data: pd.DataFrame) -> list[str]:
                           f"{inst.version}; scoring key {status}): {scales}. {inst.citation}")
     if "role_rule" in data.attrs:
         paragraphs.append(describe_role_rule(data.attrs["role_rule"]))
-    waves = ", ".join(map(str, data[study.wave].cat.categories))
+    categories = list(data[study.wave].cat.categories)
+    waves = ", ".join(map(str, categories))
     paragraphs.append(
         f"Each outcome was analysed with a linear mixed model fitted by restricted maximum "
         f"likelihood (helpstats.fit_mixed, the profiled deviance of Bates et al. 2015): "
@@ -266,7 +293,8 @@ def methods_text(study: Study, data: pd.DataFrame) -> list[str]:
         + f", the wave ({waves}) entering as a factor. Tests use Satterthwaite degrees of "
           "freedom (Kuznetsova et al. 2017); marginal means and contrasts follow emmeans "
           "(equal weights over factors, covariates at their means). Participants missing "
-          "later waves contribute the waves they attended (missing at random)."
+          "later waves contribute the waves they attended (missing at random). "
+        + _wave_order(study, categories)
     )
     paragraphs.append("Software: " + ", ".join(f"{k} {v}" for k, v in
                                                  software_versions().items()) + ".")

@@ -16,7 +16,7 @@ A complete file (``[roles]``, ``[table_one]`` and most keys are optional)::
     id = "participant"                      # one member
     wave = "wave"                           # time of measurement
     group = "group"                         # support group (cluster); optional
-    baseline = 0                            # optional: default the first wave
+    baseline = 0                            # optional: default the first wave (below)
     waves = [0, 1, 3, 8]                    # optional: order of the waves
 
     [instruments.phq9]                      # a bundled id, or ...
@@ -39,6 +39,15 @@ A complete file (``[roles]``, ``[table_one]`` and most keys are optional)::
 
     [table_one]                             # optional
     variables = ["age", "gender", "phq9_total"]
+
+Without ``waves``, numeric waves are in numeric order; text waves are in
+the order in which ``files`` lists them (``[{ path = "pre.csv", wave =
+"pre" }, { path = "post.csv", wave = "post" }]`` makes "pre" the first
+wave) or, when a wave column inside the export(s) holds them, in order of
+first appearance. A ``baseline`` moves that wave to the front. The first
+wave is the baseline: the wave of Table 1, of baseline roles and the
+reference level of the wave in the model; the report's methods text names
+it.
 
 The default formula is ``{outcome} ~ <by> * <wave> + (1 | <id>)``, plus
 ``(1 | <group>)`` when a group column is given; the wave enters the model as

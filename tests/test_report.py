@@ -194,3 +194,130 @@ def test_build_frame_roles_each_wave(tmp_path: Path) -> None:
         "neither", "neither", "dual", "neither", "helper"]
     assert [(c["time"], c["giving"], c["receiving"])
             for c in frame.attrs["role_rule"]["cutoffs"]] == [(0, 2.5, 2.5), (3, 2.0, 3.0)]
+
+
+TWO_FILES = """\
+[data]
+files = [{{ path = "{first}.csv", wave = {first_wave} }}, {{ path = "{second}.csv", wave = {second_wave} }}]
+id = "pid"
+wave = "time"
+{extra}
+[instruments.gad7]
+columns = "Q{{n}}"
+
+[roles]
+giving = "gave"
+receiving = "got"
+
+[model]
+outcomes = ["gad7_total"]
+"""
+
+
+def write_two_files(folder: Path, *, first: str, first_wave: str, second: str, second_wave: str,
+                    extra: str = "") -> Path:
+    """The six baseline rows in ``first``.csv and the five month-3 rows in ``second``.csv."""
+    table = pd.DataFrame(ROWS, columns=COLUMNS).drop(columns="time")
+    table.loc[8, "Q2"] = 2  # no invalid cell: this is about waves
+    table.iloc[:6].to_csv(folder / f"{first}.csv", index=False)
+    table.iloc[6:].to_csv(folder / f"{second}.csv", index=False)
+    path = folder / "study.toml"
+    path.write_text(TWO_FILES.format(first=first, first_wave=first_wave, second=second,
+                                     second_wave=second_wave, extra=extra), encoding="utf-8")
+    return path
+
+
+# baseline (first six rows) medians 2.5/2.5; month 3 (last five) medians 2/3
+BASELINE_ROLES = ["helpee", "helper", "dual", "neither", "helpee", "helper"]
+MONTH3_ROLES = ["neither", "neither", "dual", "neither", "helper"]
+
+
+def test_text_waves_follow_study_file_order(tmp_path: Path) -> None:
+    path = write_two_files(tmp_path, first="pre", first_wave='"pre"', second="post",
+                           second_wave='"post"')
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InvalidCellsWarning)
+        analysis = hs.analyze(path, tmp_path / "out", progress=False)
+    frame = analysis.data
+    # "pre" is listed first, so it is the baseline, although "post" < "pre" alphabetically
+    assert list(frame["time"].cat.categories) == ["pre", "post"]
+    assert frame["role"].astype(str).tolist() == BASELINE_ROLES + BASELINE_ROLES[:5]
+    terms = analysis.fits["gad7_total"].fixed["term"].tolist()
+    assert any("post" in t for t in terms) and not any("pre" in t for t in terms)
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "baseline (reference) wave is pre" in report
+
+
+def test_text_waves_listed_post_first_make_post_the_baseline(tmp_path: Path) -> None:
+    path = write_two_files(tmp_path, first="post", first_wave='"post"', second="pre",
+                           second_wave='"pre"')
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InvalidCellsWarning)
+        frame, _ = build_frame(hs.load_study(path))
+    assert list(frame["time"].cat.categories) == ["post", "pre"]
+
+
+def test_numeric_waves_sort_numerically(tmp_path: Path) -> None:
+    # listed month 10 first: numbers still sort as numbers (2 before 10), not as text or file order
+    path = write_two_files(tmp_path, first="m10", first_wave="10", second="m2", second_wave="2")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InvalidCellsWarning)
+        frame, _ = build_frame(hs.load_study(path))
+    assert list(frame["time"].cat.categories) == [2, 10]
+    # roles come from month 2 (the file listed second); member 6 has no month-2 row
+    roles = frame["role"].astype("string").fillna("none").tolist()
+    assert roles == MONTH3_ROLES + ["none"] + MONTH3_ROLES
+
+
+def test_study_baseline_key_wins_over_file_order(tmp_path: Path) -> None:
+    path = write_two_files(tmp_path, first="pre", first_wave='"pre"', second="post",
+                           second_wave='"post"', extra='baseline = "post"')
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InvalidCellsWarning)
+        frame, _ = build_frame(hs.load_study(path))
+    assert list(frame["time"].cat.categories) == ["post", "pre"]
+    assert frame["role"].astype(str).tolist()[6:] == MONTH3_ROLES
+
+
+def test_text_waves_in_one_column_keep_first_appearance(tmp_path: Path) -> None:
+    path = write_study(tmp_path, STUDY.replace("waves = [0, 3]\n", ""))
+    data = pd.read_csv(tmp_path / "export.csv")
+    data["time"] = data["time"].map({0: "week 6", 3: "intake"})
+    data.to_csv(tmp_path / "export.csv", index=False)
+    study = hs.load_study(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InvalidCellsWarning)
+        frame, _ = build_frame(study)
+    assert list(frame["time"].cat.categories) == ["week 6", "intake"]
+    methods = " ".join(hs.report.methods_text(study, frame))
+    assert "baseline (reference) wave is week 6" in methods
+    assert "first appearance" in methods
+
+
+def _write_qualtrics(path: Path, rows: list[list[str]]) -> None:
+    import csv
+
+    names = ["ResponseId", "wave"] + [f"Q5_{n}" for n in range(1, 8)]
+    texts = ["Response ID", "Wave"] + [f"Over the last 2 weeks - item {n}" for n in range(1, 8)]
+    ids = ['{"ImportId":"_recordId"}', '{"ImportId":"wave"}'] + [
+        f'{{"ImportId":"QID5_{n}"}}' for n in range(1, 8)]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+        writer.writerows([names, texts, ids, *rows])
+
+
+def test_validation_rows_count_qualtrics_header_rows(tmp_path: Path) -> None:
+    _write_qualtrics(tmp_path / "q.csv", [
+        ["R_1", "0", "1", "1", "1", "1", "1", "1", "1"],
+        ["R_2", "0", "2", "9", "2", "2", "2", "2", "2"],  # file row 5: Q5_2 = 9 is out of range
+    ])
+    path = tmp_path / "study.toml"
+    path.write_text('[data]\nfiles = ["q.csv"]\nid = "ResponseId"\nwave = "wave"\n'
+                    '[instruments.gad7]\ncolumns = "Q5_{n}"\n[model]\noutcomes = ["gad7_total"]\n',
+                    encoding="utf-8")
+    assert hs.read_export(tmp_path / "q.csv").format == "qualtrics"
+    with pytest.warns(InvalidCellsWarning):
+        frame, validation = build_frame(hs.load_study(path))
+    assert frame["source_row"].tolist() == [4, 5]
+    assert validation[["source", "row", "column", "value"]].to_dict("records") == [
+        {"source": "q.csv", "row": 5, "column": "Q5_2", "value": 9}]

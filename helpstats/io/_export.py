@@ -107,3 +107,28 @@ class Export:
     value_labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
     missing_codes: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     fields: pd.DataFrame | None = None
+
+    def file_rows(self) -> pd.RangeIndex:
+        """The row number of each data row as the file shows it (its header rows come first).
+
+        For a spreadsheet or text export this is the row a spreadsheet program shows
+        (a Qualtrics export's three header rows make the first data row row 4); for
+        SPSS/Stata files, which have no header rows, it is the case number.
+
+        Returns
+        -------
+        pandas.RangeIndex
+            Named ``row``, one number per row of ``data``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from helpstats.io import Export, Source
+        >>> src = Source(path="q.csv", sheet=None, encoding="utf-8", delimiter=",",
+        ...              rows_read=2, header_rows=3)
+        >>> Export(data=pd.DataFrame({"q1": [1, 2]}), format="qualtrics",
+        ...        source=src).file_rows().tolist()
+        [4, 5]
+        """
+        first = self.source.header_rows + 1
+        return pd.RangeIndex(first, first + len(self.data), name="row")
