@@ -46,7 +46,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import HelpstatsError
+from .errors import HelpstatsError, InvalidCellsWarning
 from .io import read_export
 from .roles import ROLE_DTYPE, classify_roles, describe_role_rule, role_cutoffs
 from .scoring import find_invalid_cells, score
@@ -486,7 +486,10 @@ def analyze(
         tables["Attrition"] = attrition_table(data, id=study.id, wave=wave, by=by)
         per_wave = []
         for spec in study.instruments:
-            result = reliability(data, spec.instrument, columns=spec.columns, by=wave)
+            with warnings.catch_warnings():  # invalid cells are already in the validation report
+                warnings.simplefilter("ignore", InvalidCellsWarning)
+                result = reliability(data, spec.instrument, columns=spec.columns, by=wave,
+                                     on_invalid="missing")
             per_wave.append(result.assign(scale=f"{spec.instrument.id}_" + result["scale"]))
         tables["Reliability"] = reliability_table(pd.concat(per_wave, ignore_index=True),
                                                   by=wave)

@@ -321,3 +321,13 @@ def test_validation_rows_count_qualtrics_header_rows(tmp_path: Path) -> None:
     assert frame["source_row"].tolist() == [4, 5]
     assert validation[["source", "row", "column", "value"]].to_dict("records") == [
         {"source": "q.csv", "row": 5, "column": "Q5_2", "value": 9}]
+
+
+def test_analyze_with_an_invalid_cell_scores_and_reports_it(tmp_path: Path) -> None:
+    # ROWS hold one invalid GAD-7 answer (Q2 = 7 for member 3 at month 3): analyze must not
+    # stop at the reliability step; the cell is missing everywhere and listed in validation.
+    study = write_study(tmp_path)
+    result = hs.analyze(study, tmp_path / "out", progress=False)
+    assert len(result.validation) == 1
+    reliability = pd.read_excel(tmp_path / "out" / "tables.xlsx", sheet_name="Reliability")
+    assert not reliability.empty
