@@ -328,6 +328,7 @@ def test_analyze_with_an_invalid_cell_scores_and_reports_it(tmp_path: Path) -> N
     # stop at the reliability step; the cell is missing everywhere and listed in validation.
     study = write_study(tmp_path)
     result = hs.analyze(study, tmp_path / "out", progress=False)
-    assert len(result.validation) == 1
+    invalid = result.validation[result.validation["problem"].str.startswith("out of range")]
+    assert invalid[["source", "row", "column"]].values.tolist() == [["export.csv", 10, "Q2"]]
     reliability = pd.read_excel(tmp_path / "out" / "tables.xlsx", sheet_name="Reliability")
     assert not reliability.empty
