@@ -48,9 +48,9 @@ import numpy as np
 import pandas as pd
 
 from ._psychometrics import cronbach_alpha, feldt_interval, item_rest, omega_total
-from .errors import InvalidCellsWarning, MiskeyedItemWarning, ReliabilityError
+from .errors import MiskeyedItemWarning, ReliabilityError
 from .instruments import Instrument, Scale, load_instrument
-from .scoring import ColumnSpec, InstrumentLike, _parse, _raise_problems, _warn_provisional
+from .scoring import ColumnSpec, InstrumentLike, _parse, _report_problems, _warn_provisional
 from .scoring import item_scores as _item_scores
 
 __all__ = ["item_analysis", "reliability"]
@@ -258,11 +258,7 @@ def _scale_item_scores(data: pd.DataFrame, inst: Instrument, columns: ColumnSpec
     positions: dict[str, np.ndarray] = {}
     if counted:
         parsed = _parse(data, inst, columns, counted)
-        if parsed.problems and on_invalid == "raise":
-            _raise_problems(parsed.problems, inst.id)
-        if parsed.problems:
-            warnings.warn(f"{len(parsed.problems)} invalid cell(s) scored as missing",
-                          InvalidCellsWarning, stacklevel=4)
+        _report_problems(parsed.problems, inst.id, on_invalid, stacklevel=4)
         positions = parsed.positions
     matrices = {}
     for scale in inst.scales:

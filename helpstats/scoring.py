@@ -438,6 +438,17 @@ def _raise_problems(problems: list[dict[str, Any]], label: str) -> None:
     )
 
 
+def _report_problems(problems: list[dict[str, Any]], label: str, on_invalid: str,
+                     stacklevel: int, where: str = "") -> None:
+    """Raise every invalid cell at once (``"raise"``), or warn that they count as missing."""
+    if not problems:
+        return
+    if on_invalid == "raise":
+        _raise_problems(problems, label)
+    warnings.warn(f"{len(problems)} invalid cell(s) scored as missing{where}",
+                  InvalidCellsWarning, stacklevel=stacklevel + 1)
+
+
 def _check_on_invalid(on_invalid: str) -> None:
     if on_invalid not in ("raise", "missing"):
         raise ScoringError(f"on_invalid must be 'raise' or 'missing', found {on_invalid!r}")
@@ -537,13 +548,8 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
         parsed = _parse(data, inst, specs[inst.id], items)
         parsed_all.append(parsed)
         problems.extend(parsed.problems)
-    if problems and on_invalid == "raise":
-        _raise_problems(problems, ", ".join(i.id for i in instruments))
-    if problems:
-        warnings.warn(
-            f"{len(problems)} invalid cell(s) scored as missing; see result.attrs['invalid_cells']",
-            InvalidCellsWarning, stacklevel=2,
-        )
+    _report_problems(problems, ", ".join(i.id for i in instruments), on_invalid, stacklevel=2,
+                     where="; see result.attrs['invalid_cells']")
     output: dict[str, Any] = {}
     for parsed in parsed_all:
         inst = parsed.instrument
@@ -625,11 +631,7 @@ def item_scores(data: pd.DataFrame, instrument: InstrumentLike, *, columns: Colu
     items = [item for item in inst.items if item.scored and item.score_map()
              and (chosen is None or item.number in chosen.items)]
     parsed = _parse(data, inst, columns, items)
-    if parsed.problems and on_invalid == "raise":
-        _raise_problems(parsed.problems, inst.id)
-    if parsed.problems:
-        warnings.warn(f"{len(parsed.problems)} invalid cell(s) scored as missing",
-                      InvalidCellsWarning, stacklevel=2)
+    _report_problems(parsed.problems, inst.id, on_invalid, stacklevel=2)
     _warn_provisional(inst, stacklevel=3)
     if chosen is not None:
         items = [inst.item(number) for number in chosen.items]
