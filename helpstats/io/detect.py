@@ -101,6 +101,13 @@ def detect_format(path: str | Path, *, sheet: str | int | None = None,
                               "survey export. Unpack it and read the export inside.")
         fmt = detect_from_rows(_xlsx_rows(path, sheet))
         return fmt if fmt in ("qualtrics", "surveymonkey") else "excel"
+    binary_suffixes = {".xlsx": "an Excel workbook", ".xlsm": "an Excel workbook",
+                       ".sav": "an SPSS file", ".zsav": "an SPSS file", ".dta": "a Stata file"}
+    suffix = Path(path).suffix.lower()
+    if suffix in binary_suffixes:
+        raise ExportError(f"{path}: is named {suffix} but is not {binary_suffixes[suffix]} (its "
+                          "first bytes are not that format's signature). Export it again, or "
+                          "give it the extension of what it holds (e.g. .csv).")
     text, _ = decode(path, data, encoding)
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith(("{", "[", "<")):

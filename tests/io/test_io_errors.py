@@ -45,6 +45,14 @@ def test_binary_and_non_export_files(tmp_path: Path) -> None:
     expect(tmp_path / "a.zip", "not an .xlsx")
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".sav", ".zsav", ".dta"])
+def test_text_named_as_a_binary_format_is_not_an_export(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"notes{suffix}"
+    path.write_text("hello\n", encoding="utf-8")
+    with pytest.raises(ExportError, match=rf"named \{suffix} but is not"):
+        hs.read_export(path)
+
+
 def test_unreadable_bytes_and_wrong_encoding(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_bytes(b"a,b\n1,\x81\x8d\x8f\x90\x9d\n")  # undefined in cp1252, invalid UTF-8
