@@ -61,13 +61,19 @@ class Grid:
         return (row + [""] * self.n_columns)[: self.n_columns]
 
 
-def load_bytes(path: str | Path) -> bytes:
-    """Read a whole file, raising :class:`ExportError` for missing or empty files."""
+def _existing_file(path: str | Path) -> Path:
+    """``path`` as a Path, or an :class:`ExportError` if it is missing or a folder."""
     p = Path(path)
     if not p.exists():
         raise ExportError(f"{p}: no such file. Check the path.")
     if p.is_dir():
         raise ExportError(f"{p}: is a folder, not an export file. Give the path of the file.")
+    return p
+
+
+def load_bytes(path: str | Path) -> bytes:
+    """Read a whole file, raising :class:`ExportError` for missing or empty files."""
+    p = _existing_file(path)
     try:
         data = p.read_bytes()
     except OSError as exc:
@@ -80,11 +86,7 @@ def load_bytes(path: str | Path) -> bytes:
 def load_head(path: str | Path, size: int) -> bytes:
     """The first ``size`` bytes of a file (cut after the last line break when the file is
     longer), with the same errors as :func:`load_bytes`."""
-    p = Path(path)
-    if not p.exists():
-        raise ExportError(f"{p}: no such file. Check the path.")
-    if p.is_dir():
-        raise ExportError(f"{p}: is a folder, not an export file. Give the path of the file.")
+    p = _existing_file(path)
     try:
         with open(p, "rb") as handle:
             head = handle.read(size + 1)
