@@ -27,6 +27,7 @@ __all__ = [
     "MiskeyedItemWarning",
     "TableError",
     "ProvisionalKeyWarning",
+    "AmbiguousCodingWarning",
     "InvalidCellsWarning",
     "ExportWarning",
     "RoleMissingWarning",
@@ -82,6 +83,10 @@ class TableError(HelpstatsError, ValueError):
 
 class ProvisionalKeyWarning(UserWarning):
     """A scoring key that is not verified against a primary source was used."""
+
+
+class AmbiguousCodingWarning(UserWarning):
+    """Responses fit more than one coding of an instrument and none was declared."""
 
 
 class InvalidCellsWarning(UserWarning):

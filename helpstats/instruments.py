@@ -41,11 +41,15 @@ __all__ = [
     "Scale",
     "Verification",
     "bundled_instrument_dir",
+    "coding_variant",
     "list_instruments",
     "load_instrument",
 ]
 
-DOMAINS = ("empowerment", "self-stigma", "depression/anxiety", "psychosocial adjustment", "helping")
+DOMAINS = (
+    "empowerment", "self-stigma", "depression/anxiety", "psychosocial adjustment",
+    "recovery/hope", "self-efficacy", "quality of life", "social functioning/support", "helping",
+)
 LICENSE_STATUSES = ("public_domain", "free_with_attribution", "license_required", "unknown")
 VERIFICATION_STATUSES = ("verified", "provisional")
 METHODS = ("sum", "mean", "count", "lookup")
@@ -58,11 +62,17 @@ Code = int | str
 
 @dataclass(frozen=True)
 class ResponseSet:
-    """Ordered response options: codes with their labels."""
+    """Ordered response options: codes with their labels.
+
+    ``aliases`` maps further accepted labels to codes (a published form and a
+    common reproduction word the same option differently, e.g. QPR "Disagree
+    strongly" / "Strongly disagree").
+    """
 
     id: str
     codes: tuple[Code, ...]
     labels: tuple[str, ...]
+    aliases: Mapping[str, Code] = field(default_factory=dict)
 
     @property
     def numeric(self) -> bool:
@@ -147,7 +157,12 @@ class Scale:
     ``reverse_items`` are reversed within this scale only (their item score
     ``s`` becomes ``lowest + highest - s`` over the item's possible scores),
     for instruments such as the ISMI whose stigma-resistance items are
-    reversed in the total but not in their own subscale.
+    reversed in the total but not in their own subscale. A ``sum`` or
+    ``mean`` score is ``raw x multiplier + offset`` (the WHOQOL-BREF 0-100
+    transform is a mean x 25 - 25). ``missing_verification`` records how
+    the missing-item rule (``max_missing``, ``prorate``) was verified,
+    separately from the key: a key can be verified while its prorating rule
+    rests on one secondary source.
     """
 
     id: str
@@ -166,6 +181,8 @@ class Scale:
     reference_values: tuple[ReferenceValue, ...] = ()
     norms: tuple[Norm, ...] = ()
     score_range: tuple[float, float] = (math.nan, math.nan)
+    offset: float = 0.0
+    missing_verification: Verification | None = None
 
     def reference(self, statistic: str) -> ReferenceValue | None:
         """Return the first published value of ``statistic`` for this scale, if any."""
@@ -216,6 +233,8 @@ class Instrument:
     variant_of: str | None = None
     variant_note: str = ""
     path: str = ""
+    coding: str = ""
+    coding_required: bool = False
 
     @property
     def n_items(self) -> int:
@@ -264,14 +283,27 @@ def _bundled_paths() -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.toml"))}
 
 
-def list_instruments() -> pd.DataFrame:
+def list_instruments(domain: str | None = None) -> pd.DataFrame:
     """List the bundled instruments.
+
+    Parameters
+    ----------
+    domain : str, optional
+        Only the instruments of this domain (one of ``DOMAINS``, e.g.
+        ``"recovery/hope"``).
 
     Returns
     -------
     pandas.DataFrame
         One row per instrument: ``id, name, abbreviation, domain, n_items,
-        scales, license_status, verification, version, variant_of``.
+        scales, license_status, verification, version, variant_of, coding``
+        (``coding`` names the response coding the definition expects, where
+        the instrument exists in several codings).
+
+    Raises
+    ------
+    helpstats.errors.InstrumentError
+        ``domain`` is not one of the known domains.
 
     Examples
     --------
@@ -280,10 +312,16 @@ def list_instruments() -> pd.DataFrame:
     >>> row = table.set_index("id").loc["phq9"]
     >>> row["domain"], int(row["n_items"]), row["verification"]
     ('depression/anxiety', 9, 'verified')
+    >>> "qpr15" in set(hs.list_instruments(domain="recovery/hope")["id"])
+    True
     """
+    if domain is not None and domain not in DOMAINS:
+        raise InstrumentError(f"unknown domain {domain!r}; the domains are: {', '.join(DOMAINS)}")
     rows = []
     for instrument_id in _bundled_paths():
         inst = load_instrument(instrument_id)
+        if domain is not None and inst.domain != domain:
+            continue
         rows.append(
             {
                 "id": inst.id,
@@ -296,13 +334,75 @@ def list_instruments() -> pd.DataFrame:
                 "verification": inst.verification.status,
                 "version": inst.version,
                 "variant_of": inst.variant_of or "",
+                "coding": inst.coding,
             }
         )
     columns = [
         "id", "name", "abbreviation", "domain", "n_items", "scales",
-        "license_status", "verification", "version", "variant_of",
+        "license_status", "verification", "version", "variant_of", "coding",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def coding_variant(instrument: str | Path | Instrument, coding: str) -> Instrument:
+    """The definition of an instrument's family that expects responses coded as ``coding``.
+
+    Some instruments reach users in several codings (HADS as printed option
+    positions 1-4, as positions 0-3, or as item scores 0-3). Each coding is
+    its own bundled definition, a variant of the base; this picks the one
+    declared, so the coding is never guessed from the data.
+
+    Parameters
+    ----------
+    instrument : str, path or Instrument
+        Any member of the family (the base id or a variant).
+    coding : str
+        A coding id, as listed in the ``coding`` column of
+        :func:`list_instruments`.
+
+    Returns
+    -------
+    Instrument
+
+    Raises
+    ------
+    helpstats.errors.InstrumentError
+        No member of the family has that coding (the message lists those that exist).
+
+    Examples
+    --------
+    >>> coding_variant("hads", "score_0to3").id
+    'hads_scored'
+    """
+    inst = load_instrument(instrument)
+    if inst.coding == coding:
+        return inst
+    family = _family(inst)
+    for member in family:
+        if member.coding == coding:
+            return member
+    known = ", ".join(f"{m.coding!r} ({m.id})" for m in family if m.coding) or "none"
+    raise InstrumentError(
+        f"{inst.id}: no definition for responses coded {coding!r}; the codings of this "
+        f"instrument are: {known}. Recode the data to one of them, or write a definition file "
+        "for your coding."
+    )
+
+
+def _family(inst: Instrument) -> list[Instrument]:
+    """Bundled definitions sharing ``inst``'s base (itself and its coding variants)."""
+    root = inst.variant_of or inst.id
+    members = []
+    for instrument_id in _bundled_paths():
+        member = load_instrument(instrument_id)
+        if (member.variant_of or member.id) == root:
+            members.append(member)
+    return members
+
+
+def family_codings(inst: Instrument) -> list[Instrument]:
+    """Other bundled members of ``inst``'s family that declare a coding (not ``inst`` itself)."""
+    return [m for m in _family(inst) if m.coding and m.id != inst.id]
 
 
 def load_instrument(instrument: str | Path | Instrument) -> Instrument:
@@ -421,7 +521,7 @@ class _Parser:
             required={"schema", "id", "name", "version", "domain", "citation", "license_status",
                       "license_note", "verification", "response_sets", "items", "scales"},
             optional={"abbreviation", "recall_period", "item_text", "flags", "variant_of",
-                      "variant_note"},
+                      "variant_note", "coding", "coding_required"},
         )
         if raw["schema"] != 1:
             raise self.fail("schema", f"expected 1 (the only format version), found {raw['schema']!r}")
@@ -452,22 +552,36 @@ class _Parser:
             variant_of=raw.get("variant_of"),
             variant_note=self.text(raw, "variant_note", "", default=""),
             path=self.path,
+            coding=self.coding_id(raw),
+            coding_required=self.flag(raw, "coding_required", "", False),
         )
 
-    def verification(self, raw: Any) -> Verification:
+    def coding_id(self, raw: Mapping[str, Any]) -> str:
+        coding = self.text(raw, "coding", "", default="")
+        if coding and not coding.replace("_", "").isalnum():
+            raise self.fail("coding", f"expected letters, digits and '_' (e.g. 'position_1to4'), "
+                                      f"found {coding!r}")
+        if raw.get("coding_required") and not coding:
+            raise self.fail("coding_required", "a definition whose coding must be declared needs "
+                                               "coding = '<its coding id>'")
+        return coding
+
+    def verification(self, raw: Any, where: str = "verification") -> Verification:
         if not isinstance(raw, dict):
-            raise self.fail("verification", "expected a table with status and sources")
-        self.check_keys(raw, "verification", {"status", "sources"}, {"unverified"})
-        status = self.text(raw, "status", "verification.", choices=VERIFICATION_STATUSES)
-        sources = self.array(raw, "sources", "verification.")
-        unverified = self.array(raw, "unverified", "verification.")
+            raise self.fail(where, "expected a table with status and sources")
+        self.check_keys(raw, where, {"status", "sources"}, {"unverified"})
+        status = self.text(raw, "status", f"{where}.", choices=VERIFICATION_STATUSES)
+        sources = self.array(raw, "sources", f"{where}.")
+        unverified = self.array(raw, "unverified", f"{where}.")
         if not sources or not all(isinstance(s, str) and s.strip() for s in sources):
-            raise self.fail("verification.sources", "expected at least one non-empty string")
-        if status == "provisional" and not unverified:
-            raise self.fail("verification.unverified",
+            raise self.fail(f"{where}.sources", "expected at least one non-empty string")
+        if status == "provisional" and (
+            not unverified or not all(isinstance(u, str) and u.strip() for u in unverified)
+        ):
+            raise self.fail(f"{where}.unverified",
                             "a provisional key must say what is unverified (a list of strings)")
         if status == "verified" and unverified:
-            raise self.fail("verification.unverified",
+            raise self.fail(f"{where}.unverified",
                             "a verified key cannot list unverified parts; use status = 'provisional'")
         return Verification(status, tuple(sources), tuple(str(u) for u in unverified))
 
@@ -479,7 +593,7 @@ class _Parser:
             where = f"response_sets.{set_id}"
             if not isinstance(table, dict):
                 raise self.fail(where, "expected a table with codes and labels")
-            self.check_keys(table, where, {"codes", "labels"}, set())
+            self.check_keys(table, where, {"codes", "labels"}, {"aliases"})
             codes, labels = table["codes"], table["labels"]
             if not isinstance(codes, list) or not codes or not all(
                 isinstance(c, int | str) and not isinstance(c, bool) for c in codes
@@ -495,7 +609,18 @@ class _Parser:
             normalised = [" ".join(lab.lower().split()) for lab in labels]
             if len(set(normalised)) != len(normalised):
                 raise self.fail(f"{where}.labels", "labels must differ ignoring case and spaces")
-            sets[set_id] = ResponseSet(set_id, tuple(codes), tuple(labels))
+            aliases = table.get("aliases", {})
+            if not isinstance(aliases, dict):
+                raise self.fail(f"{where}.aliases", "expected a table { \"label\" = code, ... }")
+            for alias, code in aliases.items():
+                if code not in codes or isinstance(code, bool):
+                    raise self.fail(f"{where}.aliases.{alias}",
+                                    f"{code!r} is not one of the codes {codes!r}")
+                key = " ".join(alias.lower().split())
+                if not key or key in normalised:
+                    raise self.fail(f"{where}.aliases.{alias}",
+                                    "an alias must be non-empty and differ from every label")
+            sets[set_id] = ResponseSet(set_id, tuple(codes), tuple(labels), dict(aliases))
         return sets
 
     def items(self, raw: Any, inst_id: str, sets: Mapping[str, ResponseSet],
@@ -566,7 +691,8 @@ class _Parser:
             self.check_keys(
                 table, where, {"id", "items", "method"},
                 {"name", "multiplier", "max_missing", "prorate", "prorate_rounding", "higher_is",
-                 "keyed", "lookup", "reverse_items", "bands", "reference_values", "norms"},
+                 "keyed", "lookup", "reverse_items", "bands", "reference_values", "norms",
+                 "offset", "missing_verification"},
             )
             scale_id = self.text(table, "id", f"{where}.")
             where = f"scales.{scale_id}"
@@ -591,6 +717,17 @@ class _Parser:
                 raise self.fail(f"{where}.max_missing",
                                 f"expected fewer than the scale's {len(numbers)} items, found {max_missing}")
             prorate = self.flag(table, "prorate", f"{where}.", False)
+            offset = self.number(table, "offset", f"{where}.", default=0.0)
+            if offset and method not in ("sum", "mean"):
+                raise self.fail(f"{where}.offset", "only a 'sum' or 'mean' score takes an offset")
+            missing_verification = None
+            if "missing_verification" in table:
+                if not max_missing:
+                    raise self.fail(f"{where}.missing_verification",
+                                    "a scale that allows no missing item has no missing-item rule "
+                                    "to verify")
+                missing_verification = self.verification(table["missing_verification"],
+                                                         f"{where}.missing_verification")
             keyed = self.keyed(table.get("keyed"), where, method, numbers, by_number)
             lookup = self.lookup(table.get("lookup"), where, method)
             scale_items = [by_number[n] for n in numbers]
@@ -607,6 +744,7 @@ class _Parser:
                     raise self.fail(f"{where}.max_missing",
                                     "a lookup table applies to complete responses only")
             score_range = self.score_range(method, scale_items, multiplier, keyed, lookup)
+            score_range = (score_range[0] + offset, score_range[1] + offset)
             if method == "lookup":
                 low = int(sum(min(i.score_map().values()) for i in scale_items))
                 high = int(sum(max(i.score_map().values()) for i in scale_items))
@@ -635,6 +773,8 @@ class _Parser:
                 reference_values=self.reference_values(table.get("reference_values", []), where),
                 norms=self.norms(table.get("norms", []), where),
                 score_range=score_range,
+                offset=offset,
+                missing_verification=missing_verification,
             ))
         return tuple(scales)
 

@@ -29,8 +29,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InvalidCellsWarning, ProvisionalKeyWarning, ScoringError
-from .instruments import Instrument, Item, ResponseSet, Scale, load_instrument
+from .errors import AmbiguousCodingWarning, InvalidCellsWarning, ProvisionalKeyWarning, ScoringError
+from .instruments import (
+    Instrument,
+    Item,
+    ResponseSet,
+    Scale,
+    coding_variant,
+    family_codings,
+    load_instrument,
+)
 
 __all__ = ["find_invalid_cells", "item_scores", "resolve_columns", "score"]
 
@@ -125,6 +133,8 @@ class _Options:
             by_text[_normalise(str(code))] = position
             if isinstance(code, int):
                 numeric.append((float(code), position))
+        for alias, code in response_set.aliases.items():
+            by_text[_normalise(alias)] = response_set.codes.index(code)
         numeric.sort()
         return cls(
             response_set,
@@ -390,7 +400,7 @@ def _scale_scores(parsed: _ParsedItems, scale: Scale) -> tuple[np.ndarray, np.nd
             score = raw
     score = np.where((n_missing <= scale.max_missing) & (answered > 0), score, np.nan)
     if scale.method != "lookup":
-        score = score * scale.multiplier
+        score = score * scale.multiplier + scale.offset
     return score, answered
 
 
@@ -413,6 +423,86 @@ def _warn_provisional(inst: Instrument, stacklevel: int) -> None:
             ProvisionalKeyWarning,
             stacklevel=stacklevel,
         )
+
+
+def _warn_missing_rule(inst: Instrument, scale: Scale, value: np.ndarray, answered: np.ndarray,
+                       stacklevel: int) -> None:
+    """Warn when scores used a missing-item rule that is not verified (separately from the key)."""
+    rule = scale.missing_verification
+    if rule is None or rule.status == "verified":
+        return
+    used = int(np.sum((answered < len(scale.items)) & ~np.isnan(value)))
+    if not used:
+        return
+    how = "prorated" if scale.prorate else "from the answered items"
+    warnings.warn(
+        f"{inst.id}_{scale.id}: {used} score(s) have missing items, scored {how} under a "
+        f"missing-item rule (up to {scale.max_missing} missing) that is provisional: "
+        + "; ".join(part.rstrip(".") for part in rule.unverified)
+        + ". The key itself is " + inst.verification.status + "; report the rule, or require "
+        "complete responses.",
+        ProvisionalKeyWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def _observed_codes(parsed: _ParsedItems) -> set[int | str]:
+    """Response codes that occur in the parsed items (what the data's coding must explain)."""
+    seen: set[int | str] = set()
+    inst = parsed.instrument
+    for item_id, pos in parsed.positions.items():
+        codes = next(i for i in inst.items if i.id == item_id).response_set.codes
+        for position in np.unique(pos[pos >= 0]):
+            seen.add(codes[int(position)])
+    return seen
+
+
+def _warn_ambiguous_coding(parsed: _ParsedItems, stacklevel: int) -> None:
+    """Warn when undeclared responses fit another coding of the instrument too."""
+    inst = parsed.instrument
+    observed = _observed_codes(parsed)
+    if not observed:
+        return
+    fits = []
+    for other in family_codings(inst):
+        allowed = {c for rs in other.response_sets.values() for c in rs.codes}
+        if observed <= allowed:
+            fits.append(f"{other.coding!r} ({other.id})")
+    if not fits:
+        return
+    shown = ", ".join(map(str, sorted(observed, key=str)))
+    warnings.warn(
+        f"{inst.id}: the responses (codes {shown}) fit this definition's coding "
+        f"{inst.coding!r} but also {', '.join(fits)}; they were scored as {inst.coding!r}. "
+        "helpstats does not guess the coding from the data: declare it with "
+        f"score(..., coding={inst.coding!r}) (or the coding your export uses), or score with "
+        "the variant id.",
+        AmbiguousCodingWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def _with_coding(instruments: list[Instrument], coding: Any) -> tuple[list[Instrument], set[str]]:
+    """Replace each instrument by its declared coding variant; return the ids declared."""
+    if coding is None:
+        return instruments, set()
+    if isinstance(coding, str):
+        if len(instruments) != 1:
+            raise ScoringError("with several instruments, coding must be a dict keyed by "
+                               f"instrument id, e.g. {{'hads': 'position_1to4'}}; found {coding!r}")
+        chosen = coding_variant(instruments[0], coding)
+        return [chosen], {chosen.id}
+    if isinstance(coding, Mapping):
+        ids = [inst.id for inst in instruments]
+        unknown = [key for key in coding if key not in ids]
+        if unknown:
+            raise ScoringError(f"coding names instrument(s) {unknown} that are not scored here "
+                               f"({', '.join(ids)})")
+        out = [coding_variant(inst, coding[inst.id]) if inst.id in coding else inst
+               for inst in instruments]
+        return out, {o.id for o, i in zip(out, instruments, strict=True) if i.id in coding}
+    raise ScoringError(f"coding must be a coding id or a dict {{instrument id: coding id}}; "
+                       f"found {type(coding).__name__}")
 
 
 def show_value(value: Any) -> str:
@@ -471,6 +561,18 @@ def _columns_per_instrument(instruments: Sequence[Instrument],
     )
 
 
+def _columns_for(columns: Any, instruments: Sequence[Instrument], coding: Any) -> Any:
+    """Columns keyed by a base id stay valid when ``coding`` swapped in a variant."""
+    if not isinstance(columns, Mapping) or coding is None:
+        return columns
+    out = dict(columns)
+    for inst in instruments:
+        base = inst.variant_of or inst.id
+        if inst.id not in out and base in out:
+            out[inst.id] = out.pop(base)
+    return out
+
+
 def _as_instruments(instrument: InstrumentLike | Sequence[InstrumentLike]) -> list[Instrument]:
     if isinstance(instrument, str | Path | Instrument):
         return [load_instrument(instrument)]
@@ -482,7 +584,7 @@ def _as_instruments(instrument: InstrumentLike | Sequence[InstrumentLike]) -> li
 
 
 def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLike], *,
-          columns: Any = None, on_invalid: str = "raise") -> pd.DataFrame:
+          columns: Any = None, on_invalid: str = "raise", coding: Any = None) -> pd.DataFrame:
     """Score one or more instruments, one row per administration.
 
     Parameters
@@ -504,6 +606,14 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
         :class:`~helpstats.errors.InvalidCellsWarning` and lists them in
         ``result.attrs["invalid_cells"]`` (records with ``row, column, item,
         value, problem, allowed``).
+    coding : str or dict, optional
+        The response coding of the data, for instruments that reach users in
+        several codings (the ``coding`` column of
+        :func:`helpstats.list_instruments`; e.g. HADS ``"position_1to4"``,
+        ``"position_0to3"``, ``"score_0to3"``). The definition of that coding
+        is used (:func:`helpstats.instruments.coding_variant`). With several
+        instruments, a dict keyed by instrument id. Output columns keep the
+        id of the definition used.
 
     Returns
     -------
@@ -523,7 +633,11 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
     Warns
     -----
     helpstats.errors.ProvisionalKeyWarning
-        Once per provisional instrument, naming what is unverified.
+        Once per provisional instrument, naming what is unverified; and once
+        per scale whose scores used a provisional missing-item rule.
+    helpstats.errors.AmbiguousCodingWarning
+        The definition requires its coding to be declared (HADS), none was,
+        and the responses also fit another coding of the instrument.
 
     Examples
     --------
@@ -538,8 +652,12 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
     1         NaN             NaN                      6
     """
     _check_on_invalid(on_invalid)
-    instruments = _as_instruments(instrument)
-    specs = _columns_per_instrument(instruments, columns)
+    instruments, declared = _with_coding(_as_instruments(instrument), coding)
+    specs = _columns_per_instrument(instruments, _columns_for(columns, instruments, coding))
+    for inst in instruments:
+        if inst.id in declared and inst.variant_of and specs[inst.id] is None:
+            # a declared coding changes the definition, not where the items are
+            specs[inst.id] = f"{inst.variant_of}_{{n}}"
     parsed_all = []
     problems: list[dict[str, Any]] = []
     for inst in instruments:
@@ -554,8 +672,11 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
     for parsed in parsed_all:
         inst = parsed.instrument
         _warn_provisional(inst, stacklevel=3)
+        if inst.coding_required and inst.id not in declared:
+            _warn_ambiguous_coding(parsed, stacklevel=3)
         for scale in inst.scales:
             value, answered = _scale_scores(parsed, scale)
+            _warn_missing_rule(inst, scale, value, answered, stacklevel=3)
             name = f"{inst.id}_{scale.id}"
             output[name] = value
             if scale.bands:

@@ -219,6 +219,14 @@ def test_qpr15():
     assert out.loc[2, "qpr15_total"] == 30  # 3 x (0 + 1 + 2 + 3 + 4)
 
 
+def test_qpr15_published_labels():
+    # PhenX form: "Disagree strongly ... Agree strongly"; the reversed wording is an alias.
+    out = score("qpr15", ["Disagree strongly"] * 5 + ["Agree strongly"] * 5 + ["neither agree nor disagree"] * 5,
+                ["strongly disagree"] * 14 + ["AGREE STRONGLY"])
+    assert out.loc[0, "qpr15_total"] == 30  # 5 x 0 + 5 x 4 + 5 x 2
+    assert out.loc[1, "qpr15_total"] == 4
+
+
 def test_qpr15_labels_and_missing():
     out = score("qpr15", ["Strongly agree"] * 5 + ["agree"] * 10, [None] + [4] * 14)
     assert out.loc[0, "qpr15_total"] == 50  # 5 x 4 + 10 x 3
@@ -257,14 +265,17 @@ def test_mspss_extremes_labels_missing():
 # ----------------------------------------------------------------------------- provenance
 
 VERIFIED = ("rses", "rses_1to4", "pearlin_mastery", "who5", "wemwbs", "swemwbs", "ucla3",
-            "rotter_ie")
-PROVISIONAL = ("ucla3_4pt", "qpr15", "mspss")
+            "rotter_ie", "qpr15", "mspss")
+PROVISIONAL = ("ucla3_4pt",)
+DOMAIN = {"pearlin_mastery": "empowerment", "rotter_ie": "empowerment", "qpr15": "recovery/hope",
+          "mspss": "social functioning/support", "ucla3": "social functioning/support",
+          "ucla3_4pt": "social functioning/support"}
 
 
 @pytest.mark.parametrize("instrument_id", VERIFIED + PROVISIONAL)
 def test_status_and_warning(instrument_id):
     inst = hs.load_instrument(instrument_id)
-    assert inst.domain == "psychosocial adjustment"
+    assert inst.domain == DOMAIN.get(instrument_id, "psychosocial adjustment")
     assert inst.citation and inst.license_note and inst.verification.sources
     assert inst.provisional == (instrument_id in PROVISIONAL)
     data = frame(instrument_id, [inst.items[0].response_set.codes[0]] * len(inst.items))
