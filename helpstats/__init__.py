@@ -27,7 +27,7 @@ from .validate import validate
 
 if TYPE_CHECKING:
     from . import datasets
-    from .effects import reliable_change
+    from .effects import clinical_change, clinical_change_table, reliable_change
     from .io import Export, read_export
     from .models import MixedFit, compare, fit_mixed
     from .plots import plot_items, plot_trajectories
@@ -53,6 +53,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "datasets": ".datasets",
     "reliable_change": ".effects",
+    "clinical_change": ".effects",
+    "clinical_change_table": ".effects",
     "Export": ".io",
     "read_export": ".io",
     "MixedFit": ".models",
@@ -102,6 +104,8 @@ __all__ = [
     "analyze",
     "attrition_table",
     "classify_roles",
+    "clinical_change",
+    "clinical_change_table",
     "compare",
     "datasets",
     "describe_role_rule",
