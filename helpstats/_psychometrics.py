@@ -13,9 +13,21 @@ Formulas
 * Item-rest correlation of item ``i``: ``cov(i, rest) / sqrt(var(i) var(rest))``
   with ``cov(i, rest) = sum_j!=i C[i, j]`` and ``var(rest)`` the sum of the
   covariance matrix without row and column ``i``.
-* McDonald's omega total from a one-factor model fitted by maximum likelihood:
+* Omega total from a one-factor model fitted by maximum likelihood (McDonald's
+  omega with the model-implied denominator):
   ``(sum lambda)^2 / ((sum lambda)^2 + sum psi)`` with unstandardised loadings
-  ``lambda`` and unique variances ``psi`` (the reliability of the raw sum).
+  ``lambda`` and unique variances ``psi`` (the reliability of the raw sum). This
+  is what lavaan/semTools ``compRelSEM`` reports for a one-factor CFA (ML, no
+  correlated residuals); it is not psych's ``omega.tot``, which comes from a
+  Schmid-Leiman bifactor solution (minres, oblimin, three group factors) and
+  divides by the observed variance of the sum (the two differ by up to 0.04 on
+  real scales).
+* ``omega_hierarchical`` is not computed: it needs a bifactor (or higher-order)
+  model whose number of group factors and rotation the analyst must choose, and
+  its value depends on both; for the one-factor model fitted here it would equal
+  omega total. Use psych::omega or a bifactor CFA (lavaan) when it is wanted.
+* Heywood cases: a residual variance that would be estimated negative is held at
+  ``0.005`` of the item variance; :func:`omega_fit` reports it so callers warn.
 
 Examples
 --------
@@ -37,6 +49,7 @@ __all__ = [
     "cronbach_alpha",
     "feldt_interval",
     "item_rest",
+    "omega_fit",
     "omega_total",
     "one_factor_ml",
 ]
@@ -186,30 +199,52 @@ def one_factor_ml(corr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def omega_total(cov: np.ndarray) -> float:
-    """McDonald's omega total of the raw sum, from a one-factor ML model.
+    """Omega total of the raw sum from a one-factor ML model (see :func:`omega_fit`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lam, psi = np.array([2.0, 1.0, 1.0]), np.array([1.0, 2.0, 1.0])
+    >>> round(omega_total(np.outer(lam, lam) + np.diag(psi)), 6)
+    0.8
+    """
+    return omega_fit(cov)[0]
+
+
+def omega_fit(cov: np.ndarray) -> tuple[float, tuple[int, ...]]:
+    """Omega total of the raw sum, from a one-factor ML model, and its Heywood items.
 
     The model is fitted to the correlation matrix (ML is scale-invariant);
     loadings and unique variances are then rescaled to the items' variances,
     so omega is the reliability of the unweighted sum of the raw item scores:
-    ``(sum lambda)^2 / ((sum lambda)^2 + sum psi)``.
+    ``(sum lambda)^2 / ((sum lambda)^2 + sum psi)``, the denominator being the
+    model-implied variance of the sum.
+
+    Returns
+    -------
+    (float, tuple of int)
+        Omega (NaN when undefined) and the 0-based positions of items whose
+        uniqueness sits at the lower bound (a Heywood case: the unbounded ML
+        estimate would be a negative residual variance).
 
     Examples
     --------
     >>> import numpy as np
     >>> lam, psi = np.array([2.0, 1.0, 1.0]), np.array([1.0, 2.0, 1.0])
     >>> cov = np.outer(lam, lam) + np.diag(psi)
-    >>> round(omega_total(cov), 6)   # 16 / (16 + 4)
-    0.8
+    >>> omega, heywood = omega_fit(cov)
+    >>> round(omega, 6), heywood   # 16 / (16 + 4)
+    (0.8, ())
     """
     cov = np.asarray(cov, dtype=float)
     k = cov.shape[0]
     sd = np.sqrt(np.diag(cov))
     if k < 3 or not np.all(sd > 0):
         # Two items do not identify a one-factor model; omega is undefined.
-        return math.nan
+        return math.nan, ()
     corr = cov / np.outer(sd, sd)
     if not np.all(np.linalg.eigvalsh(corr) > 1e-10):
-        return math.nan
+        return math.nan, ()
     # Hundreds of tiny eigen-decompositions: BLAS threads only contend here (40x slower on
     # a busy 2-core machine), so the fit runs single-threaded.
     with _blas().limit(limits=1, user_api="blas"):
@@ -217,4 +252,5 @@ def omega_total(cov: np.ndarray) -> float:
     lam = loadings * sd
     psi = uniquenesses * sd**2
     common = lam.sum() ** 2
-    return float(common / (common + psi.sum()))
+    heywood = tuple(int(i) for i in np.flatnonzero(uniquenesses <= _PSI_FLOOR * (1 + 1e-6)))
+    return float(common / (common + psi.sum())), heywood

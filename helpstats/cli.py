@@ -29,7 +29,7 @@ import pandas as pd
 
 from . import __version__
 from .errors import HelpstatsError
-from .instruments import list_instruments, load_instrument
+from .instruments import DOMAINS, list_instruments, load_instrument
 from .scoring import score, show_value
 from .validate import validate
 
@@ -89,10 +89,14 @@ def write_table(data: pd.DataFrame, path: Path) -> None:
 
 
 def _instruments_list(args: argparse.Namespace) -> int:
-    table = list_instruments()[["id", "abbreviation", "domain", "n_items", "scales",
-                                "license_status", "verification"]]
+    table = list_instruments(domain=args.domain)[["id", "abbreviation", "domain", "n_items",
+                                                  "scales", "license_status", "verification"]]
     print(table.to_string(index=False))
     return 0
+
+
+def _verified(flag: bool) -> str:
+    return "verified" if flag else "UNVERIFIED"
 
 
 def _instruments_show(args: argparse.Namespace) -> int:
@@ -113,6 +117,12 @@ def _instruments_show(args: argparse.Namespace) -> int:
         options = "; ".join(f"{c} = {lab}" for c, lab in
                             zip(response_set.codes, response_set.labels, strict=True))
         print(f"  {response_set.id}: {options}")
+        if response_set.aliases:
+            print("    also accepted: " + "; ".join(f"{a} = {c}" for a, c in
+                                                 response_set.aliases.items()))
+    if inst.coding:
+        print(f"Coding: {inst.coding}" + (" (declare it: score(..., coding=...))"
+                                          if inst.coding_required else ""))
     print("Items:")
     for item in inst.items:
         notes = [n for n, on in (("reversed", item.reverse), ("per-option scores", item.scores),
@@ -129,8 +139,26 @@ def _instruments_show(args: argparse.Namespace) -> int:
         print(f"  {inst.id}_{scale.id}: {scale.method}{multiplier} of items "
               f"{', '.join(map(str, scale.items))}{reversed_here}; range {low:g}-{high:g}; "
               f"{rule}; higher is {scale.higher_is}")
+        if scale.offset:
+            print(f"    score = raw x {scale.multiplier:g} + {scale.offset:g}")
+        rule_check = scale.missing_verification
+        if rule_check is not None:
+            print(f"    missing-item rule: {rule_check.status} (separately from the key)")
+            for source in rule_check.sources:
+                print(f"      source: {source}")
+            for part in rule_check.unverified:
+                print(f"      UNVERIFIED: {part}")
         for band in scale.bands:
             print(f"    {band.min:g}-{band.max:g}: {band.label} ({band.source})")
+        for ref in scale.reference_values:
+            sample = f"; {ref.sample}" if ref.sample else ""
+            n = f"; n = {ref.n}" if ref.n else ""
+            print(f"    [{_verified(ref.verified)}] {ref.statistic} = {ref.value:g}{sample}{n} "
+                  f"(source: {ref.source})")
+        for norm in scale.norms:
+            n = f"; n = {norm.n}" if norm.n else ""
+            print(f"    [{_verified(norm.verified)}] {norm.population} norm: mean {norm.mean:g}, "
+                  f"SD {norm.sd:g}{n} (source: {norm.source})")
     return 0
 
 
@@ -323,7 +351,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     instruments = commands.add_parser("instruments", help="list or describe bundled instruments")
     which = instruments.add_subparsers(dest="action", required=True)
-    which.add_parser("list", help="table of bundled instruments").set_defaults(handler=_instruments_list)
+    listing = which.add_parser("list", help="table of bundled instruments")
+    listing.add_argument("--domain", choices=DOMAINS, default=None,
+                         help="only the instruments of this domain, e.g. recovery/hope")
+    listing.set_defaults(handler=_instruments_list)
     show = which.add_parser("show", help="items, scales, bands, citation, licence of one instrument")
     show.add_argument("id")
     show.set_defaults(handler=_instruments_show)

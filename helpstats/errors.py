@@ -28,6 +28,7 @@ __all__ = [
     "TableError",
     "ProvisionalKeyWarning",
     "AmbiguousCodingWarning",
+    "HeywoodCaseWarning",
     "InvalidCellsWarning",
     "ExportWarning",
     "RoleMissingWarning",
@@ -87,6 +88,10 @@ class ProvisionalKeyWarning(UserWarning):
 
 class AmbiguousCodingWarning(UserWarning):
     """Responses fit more than one coding of an instrument and none was declared."""
+
+
+class HeywoodCaseWarning(UserWarning):
+    """A factor model behind omega needed a negative (bounded) residual variance."""
 
 
 class InvalidCellsWarning(UserWarning):

@@ -10,8 +10,14 @@ Statistics (see :mod:`helpstats._psychometrics` for the formulas):
 
 * ``alpha``: Cronbach's alpha of the raw item scores (psych's ``raw_alpha``);
 * ``alpha_lower``, ``alpha_upper``: Feldt's (1965) F-based interval;
-* ``omega``: McDonald's omega total of the raw sum from a one-factor model fitted
-  by maximum likelihood. psych::omega differs in three ways: it fits by minres,
+* ``omega``: omega total of the raw sum from a one-factor model fitted by
+  maximum likelihood, with the model-implied variance of the sum as denominator
+  (lavaan/semTools ``compRelSEM`` for a one-factor CFA). It is not psych's
+  ``omega.tot`` (a Schmid-Leiman bifactor solution), and ``omega_hierarchical``
+  is not offered: it needs a bifactor model whose group factors and rotation the
+  analyst must choose (see :mod:`helpstats._psychometrics`). A Heywood case
+  (a residual variance held at its bound) warns with
+  :class:`~helpstats.errors.HeywoodCaseWarning`. psych::omega differs in three ways: it fits by minres,
   works on correlations (standardised items) and divides by the observed total
   variance instead of the model's; on psych's ``bfi`` scales the two agree
   within 0.012;
@@ -47,8 +53,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._psychometrics import cronbach_alpha, feldt_interval, item_rest, omega_total
-from .errors import MiskeyedItemWarning, ReliabilityError
+from ._psychometrics import cronbach_alpha, feldt_interval, item_rest, omega_fit
+from .errors import HeywoodCaseWarning, MiskeyedItemWarning, ReliabilityError
 from .instruments import Instrument, Scale, load_instrument
 from .scoring import ColumnSpec, InstrumentLike, _parse, _report_problems, _warn_provisional
 from .scoring import item_scores as _item_scores
@@ -134,7 +140,9 @@ def reliability(data: pd.DataFrame, instrument: InstrumentLike, columns: ColumnS
             items = matrices[scale.id].loc[index]
             rows.append({**dict(zip(by_columns, key, strict=True)),
                          **_scale_statistics(items, scale, use, level)})
-    return pd.DataFrame(rows, columns=by_columns + RELIABILITY_COLUMNS)
+    table = pd.DataFrame(rows, columns=by_columns + RELIABILITY_COLUMNS)
+    table.attrs["use"] = use
+    return table
 
 
 def item_analysis(data: pd.DataFrame, instrument: InstrumentLike, columns: ColumnSpec = None, *,
@@ -323,7 +331,16 @@ def _scale_statistics(items: pd.DataFrame, scale: Scale, use: str,
     alpha = cronbach_alpha(cov)
     out["alpha"] = alpha
     out["alpha_lower"], out["alpha_upper"] = feldt_interval(alpha, n, k, level)
-    out["omega"] = omega_total(cov)
+    out["omega"], heywood = omega_fit(cov)
+    if heywood:
+        items_at_bound = ", ".join(str(items.columns[i]) for i in heywood)
+        warnings.warn(
+            f"scale {scale.id!r}: the one-factor model behind omega is a Heywood case - the "
+            f"residual variance of {items_at_bound} would be negative and is held at its bound, "
+            "so omega is at best approximate. Check those items (near-duplicates, or an item "
+            "that defines the factor on its own) and report alpha alongside.",
+            HeywoodCaseWarning, stacklevel=4,
+        )
     return out
 
 

@@ -278,8 +278,20 @@ def methods_text(study: Study, data: pd.DataFrame) -> list[str]:
                            f"higher is {s.higher_is})" for s in inst.scales)
         status = ("verified against its published sources" if not inst.provisional
                   else "PROVISIONAL (not verified against a primary source)")
+        rules = [f"{inst.id}_{s.id}" for s in inst.scales
+                 if s.missing_verification is not None and s.missing_verification.status != "verified"]
+        rule_note = (f" The missing-item rule of {', '.join(rules)} is PROVISIONAL (verified "
+                     "separately from the key)." if rules else "")
         paragraphs.append(f"{inst.name} ({inst.abbreviation}, helpstats definition "
-                          f"{inst.version}; scoring key {status}): {scales}. {inst.citation}")
+                          f"{inst.version}; scoring key {status}): {scales}. {inst.citation}"
+                          + rule_note)
+    if study.instruments:
+        paragraphs.append(
+            "Internal consistency: Cronbach's alpha with Feldt's (1965) confidence interval, and "
+            "omega total from a one-factor model fitted by maximum likelihood with the "
+            "model-implied variance of the sum as denominator (as lavaan/semTools compRelSEM; "
+            "not psych's Schmid-Leiman omega.tot), on complete responses per wave."
+        )
     if "role_rule" in data.attrs:
         paragraphs.append(describe_role_rule(data.attrs["role_rule"]))
     categories = list(data[study.wave].cat.categories)

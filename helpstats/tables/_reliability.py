@@ -19,6 +19,7 @@ def reliability_table(
     results: pd.DataFrame | Mapping[Any, pd.DataFrame],
     *,
     by: str | None = None,
+    use: str | None = None,
 ) -> pd.DataFrame:
     """Reliability of each scale (by wave), from ``hs.reliability`` results.
 
@@ -33,6 +34,10 @@ def reliability_table(
     by : str, optional
         Name of the wave column in ``results``; for a mapping, the name given
         to its keys (default ``"wave"``).
+    use : {"complete", "pairwise"}, optional
+        How the results were computed (``hs.reliability(..., use=)``); read
+        from the results' ``attrs["use"]`` when not given. The table's note
+        says which responses each statistic used.
 
     Returns
     -------
@@ -77,9 +82,25 @@ def reliability_table(
     if by is not None:
         table = order_rows(table, ["scale", by], [scales, wave_order])
         table = table[[*first, *_COLUMNS, *extra]]
-    notes = ("Cronbach's alpha with its confidence interval (alpha_lower, alpha_upper), "
-             "McDonald's omega, scale mean and SD; n: complete responses used.")
+    use = use or _use_of(results)
+    if use == "pairwise":
+        used = ("alpha and omega from pairwise covariances (every answered pair of items); "
+                "n, the interval, mean and SD from complete responses.")
+    else:
+        used = "n: complete responses used for every statistic."
+    notes = ("Cronbach's alpha with its Feldt confidence interval (alpha_lower, alpha_upper), "
+             "omega total from a one-factor maximum-likelihood model (model-implied variance of "
+             "the sum as denominator), scale mean and SD; " + used)
     return finish(table, "reliability", by=by, label_columns=first, notes=notes)
+
+
+def _use_of(results: pd.DataFrame | Mapping[Any, pd.DataFrame]) -> str:
+    frames = list(results.values()) if isinstance(results, Mapping) else [results]
+    uses = {frame.attrs.get("use", "complete") for frame in frames}
+    if len(uses) > 1:
+        raise TableError("reliability_table: the results mix use='complete' and use='pairwise'; "
+                         "build one table per use.")
+    return uses.pop()
 
 
 def _check(frame: object, what: str) -> None:
