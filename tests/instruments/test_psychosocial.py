@@ -221,8 +221,8 @@ def test_qpr15():
 
 def test_qpr15_published_labels():
     # PhenX form: "Disagree strongly ... Agree strongly"; the reversed wording is an alias.
-    out = score("qpr15", ["Disagree strongly"] * 5 + ["Agree strongly"] * 5 + ["neither agree nor disagree"] * 5,
-                ["strongly disagree"] * 14 + ["AGREE STRONGLY"])
+    first = ["Disagree strongly"] * 5 + ["Agree strongly"] * 5 + ["neither agree nor disagree"] * 5
+    out = score("qpr15", first, ["strongly disagree"] * 14 + ["AGREE STRONGLY"])
     assert out.loc[0, "qpr15_total"] == 30  # 5 x 0 + 5 x 4 + 5 x 2
     assert out.loc[1, "qpr15_total"] == 4
 
