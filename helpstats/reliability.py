@@ -293,10 +293,10 @@ def _scale_score(items: pd.DataFrame, scale: Scale) -> pd.Series:
     """Scale score of complete rows of item scores, as :func:`helpstats.score` computes it."""
     raw = items.sum(axis=1)
     if scale.method == "mean":
-        return raw / items.shape[1] * scale.multiplier
+        return raw / items.shape[1] * scale.multiplier + scale.offset
     if scale.method == "lookup":
         return raw.map(lambda value: scale.lookup.get(int(round(value)), math.nan))
-    return raw * scale.multiplier
+    return raw * scale.multiplier + scale.offset
 
 
 def _covariance(items: pd.DataFrame, complete: pd.Series, use: str) -> np.ndarray | None:
