@@ -153,6 +153,8 @@ def reliable_change(
                                                      reliability_from)
     _warn_unverified_defaults(scale_def, scale, sd_reference, r_reference)
     c_value = cutoff if cutoff is not None else _criterion_c(scale_def)
+    if cutoff is None and c_value is not None and scale_def is not None:
+        _warn_unverified_norms(scale_def, scale)
     if direction is None:
         if c_value is not None:
             raise ReliabilityError(
@@ -227,6 +229,20 @@ def _warn_unverified_defaults(scale_def: Scale | None, scale: str,
         " data, or a value you have checked), and say in the methods where they come from.",
         ProvisionalKeyWarning, stacklevel=3,
     )
+
+
+def _warn_unverified_norms(scale_def: Scale, scale: str) -> None:
+    used = [next(n for n in scale_def.norms if n.population == population)
+            for population in ("clinical", "functional")]
+    unverified = [n for n in used if not n.verified]
+    if unverified:
+        listed = "; ".join(f"{n.population} mean {n.mean:g}, SD {n.sd:g} (source: {n.source})"
+                           for n in unverified)
+        warnings.warn(
+            f"criterion c for scale {scale!r} comes from norms that are not verified: {listed}. "
+            "Pass cutoff= (a value you have checked) to silence this.",
+            ProvisionalKeyWarning, stacklevel=3,
+        )
 
 
 def _methods_sentence(sd: float, sd_reference: ReferenceValue | None, r: float, statistic: str,
