@@ -108,7 +108,10 @@ def reliable_change(
         ``recovered`` (clinically significant and reliably improved;
         Jacobson & Truax's "recovered"). ``attrs`` records ``sd``,
         ``reliability``, ``reliability_statistic``, ``sem``, ``s_diff``,
-        ``cutoff`` and ``higher_is``.
+        ``cutoff``, ``higher_is``, ``sd_source`` and ``reliability_source``
+        (the published value used, marked verified or UNVERIFIED, or
+        ``"given"``), ``defaults_verified`` and ``methods`` (a sentence for a
+        methods section saying where SD and reliability came from).
 
     Raises
     ------
@@ -118,6 +121,13 @@ def reliable_change(
         score vectors differ in length or are not numeric.
     helpstats.errors.InstrumentError
         The instrument or its scale does not exist.
+
+    Warns
+    -----
+    helpstats.errors.ProvisionalKeyWarning
+        A default SD, reliability or criterion-c norm comes from a published
+        value that the definition marks unverified (e.g. the PHQ-9's r = .84,
+        an agreement with a 48-hour telephone re-administration).
 
     Examples
     --------
@@ -416,6 +426,13 @@ def clinical_change(
     helpstats.errors.ReliabilityError
         Unknown rule, missing score columns, an anxiety measure the rules do
         not define, or scores that differ in length.
+
+    Warns
+    -----
+    helpstats.errors.ProvisionalKeyWarning
+        The rule set is provisional (the bundled NHS rules are: the manual
+        itself was not read; see the rules file's ``[verification]``), or, for
+        Jacobson-Truax, a default comes from an unverified published value.
 
     Examples
     --------
