@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import helpstats as hs
 from helpstats.change_rules import load_change_rules
@@ -147,3 +149,28 @@ def test_jacobson_truax_with_instrument_norms() -> None:
     # c but RCI -0.58: clinically significant, not recovered
     assert out["outcome"].tolist() == ["recovered", "no reliable change", "no reliable change"]
     assert out["clinically_significant"].tolist() == [True, False, True]
+
+scores = st.lists(st.tuples(st.integers(0, 27), st.integers(0, 21), st.integers(0, 27), st.integers(0, 21)),
+                  min_size=1, max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(scores)
+def test_nhs_rules_invariants(rows: list[tuple[int, int, int, int]]) -> None:
+    before = pd.DataFrame({"phq9_total": [r[0] for r in rows], "gad7_total": [r[1] for r in rows]})
+    after = pd.DataFrame({"phq9_total": [r[2] for r in rows], "gad7_total": [r[3] for r in rows]})
+    out = nhs(before, after)
+    case0 = (before["phq9_total"] >= 10) | (before["gad7_total"] >= 8)
+    case1 = (after["phq9_total"] >= 10) | (after["gad7_total"] >= 8)
+    assert out["caseness_before"].astype(bool).tolist() == case0.tolist()
+    # recovery is defined exactly for people at caseness at the start
+    assert out["recovery"].isna().tolist() == (~case0).tolist()
+    assert out["recovery"].dropna().astype(bool).tolist() == (~case1[case0]).tolist()
+    ri, rd, mixed = (out[c].astype(bool) for c in ("reliable_improvement", "reliable_deterioration",
+                                                   "mixed_change"))
+    assert not (ri & rd).any() and not (mixed & (ri | rd)).any()
+    rr = out["reliable_recovery"].dropna().astype(bool)
+    assert (rr == (out["recovery"].dropna().astype(bool) & ri[case0])).all()
+    d = after["phq9_total"] - before["phq9_total"]
+    g = after["gad7_total"] - before["gad7_total"]
+    assert ri.tolist() == (((d <= -6) | (g <= -4)) & ~((d >= 6) | (g >= 4))).tolist()
