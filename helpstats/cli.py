@@ -140,7 +140,8 @@ def _instruments_show(args: argparse.Namespace) -> int:
               f"{', '.join(map(str, scale.items))}{reversed_here}; range {low:g}-{high:g}; "
               f"{rule}; higher is {scale.higher_is}")
         if scale.offset:
-            print(f"    score = raw x {scale.multiplier:g} + {scale.offset:g}")
+            sign = "-" if scale.offset < 0 else "+"
+            print(f"    score = {scale.method} x {scale.multiplier:g} {sign} {abs(scale.offset):g}")
         rule_check = scale.missing_verification
         if rule_check is not None:
             print(f"    missing-item rule: {rule_check.status} (separately from the key)")
