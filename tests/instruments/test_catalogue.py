@@ -407,3 +407,10 @@ def test_reliability_uses_offset_for_transformed_scores() -> None:
     scores = hs.score(data, "whoqol_bref")
     assert math.isclose(table.loc["physical_100", "mean"], scores["whoqol_bref_physical_100"].mean())
     assert math.isclose(table.loc["physical_100", "mean"], table.loc["physical", "mean"] * 6.25 - 25)
+
+
+def test_promis_depression_8a_t_scores() -> None:
+    out = score("promis_dep8a", [1] * 8, [5] * 8, [2] * 8, [2] + [1] * 7, [3] * 8, [1] * 7 + [None])
+    # published conversion: raw 8 -> 38.2, 40 -> 81.3, 16 -> 55.1, 9 -> 44.7, 24 -> 62.1
+    assert values(out, "promis_dep8a_raw") == [8.0, 40.0, 16.0, 9.0, 24.0, None]
+    assert values(out, "promis_dep8a_t") == [38.2, 81.3, 55.1, 44.7, 62.1, None]
