@@ -414,3 +414,13 @@ def test_promis_depression_8a_t_scores() -> None:
     # published conversion: raw 8 -> 38.2, 40 -> 81.3, 16 -> 55.1, 9 -> 44.7, 24 -> 62.1
     assert values(out, "promis_dep8a_raw") == [8.0, 40.0, 16.0, 9.0, 24.0, None]
     assert values(out, "promis_dep8a_t") == [38.2, 81.3, 55.1, 44.7, 62.1, None]
+
+
+def test_social_provisions_reversals_and_provisions() -> None:
+    out = score("sps24", [4] * 24, [1] * 24, [4, 1, 1, 4, 4, 1, 4, 4, 1, 1, 4, 4, 4, 1, 1, 4, 4, 1, 1, 4, 1, 1, 4, 1],
+                [4] * 23 + [None])
+    # all 4: 12 items score 4, the 12 reversed score 1 -> 60; all 1 -> 12 + 48 = 60;
+    # row 3 answers every item in the supportive direction -> 96; attachment (2R, 11, 17, 21R) 16
+    assert values(out, "sps24_total") == [60.0, 60.0, 96.0, None]
+    assert values(out, "sps24_attachment") == [10.0, 10.0, 16.0, 10.0]
+    assert values(out, "sps24_nurturance")[3] is None  # item 24 missing
