@@ -89,8 +89,14 @@ def test_list_filters_by_domain() -> None:
 
 def test_existing_scores_unchanged() -> None:
     """Scores of the 30 pre-issue definitions on fixed responses equal those of the main branch."""
-    from tests.instruments.data.make_fingerprints import fingerprint
+    import importlib.util
 
+    spec = importlib.util.spec_from_file_location("make_fingerprints",
+                                                  HERE / "data" / "make_fingerprints.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fingerprint = module.fingerprint
     expected = json.loads((HERE / "data" / "score_fingerprints.json").read_text())
     for instrument_id, columns in expected.items():
         got = fingerprint(instrument_id)
@@ -417,8 +423,9 @@ def test_promis_depression_8a_t_scores() -> None:
 
 
 def test_social_provisions_reversals_and_provisions() -> None:
-    out = score("sps24", [4] * 24, [1] * 24, [4, 1, 1, 4, 4, 1, 4, 4, 1, 1, 4, 4, 4, 1, 1, 4, 4, 1, 1, 4, 1, 1, 4, 1],
-                [4] * 23 + [None])
+    reversed_items = {2, 3, 6, 9, 10, 14, 15, 18, 19, 21, 22, 24}
+    supportive = [1 if n in reversed_items else 4 for n in range(1, 25)]
+    out = score("sps24", [4] * 24, [1] * 24, supportive, [4] * 23 + [None])
     # all 4: 12 items score 4, the 12 reversed score 1 -> 60; all 1 -> 12 + 48 = 60;
     # row 3 answers every item in the supportive direction -> 96; attachment (2R, 11, 17, 21R) 16
     assert values(out, "sps24_total") == [60.0, 60.0, 96.0, None]
