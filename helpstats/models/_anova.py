@@ -15,11 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._design import design_matrix
-from ._formula import FixedSpec
-
 if TYPE_CHECKING:
-    from .fit import MixedFit
+    from ._protocol import ModelResult
 
 __all__ = ["anova_type3", "type3_hypotheses"]
 
@@ -55,30 +52,32 @@ def _contained_in(terms: tuple[tuple[str, ...], ...], numeric: set[str]) -> list
     return out
 
 
-def type3_hypotheses(fit: MixedFit) -> dict[str, np.ndarray]:
+def type3_hypotheses(fit: ModelResult) -> dict[str, np.ndarray]:
     """Type III hypothesis matrix (rows x coefficients) of every fixed term."""
-    spec = fit._parsed.fixed
-    frame = fit._frame
-    coding = fit._coding
-    _, _, assign_all = design_matrix(frame.iloc[:1], spec, coding)
-    assign = np.array([assign_all[i] for i in fit._keep])
-    X = fit._problem.X
+    spec = fit.spec
+    frame = fit.data
+    keep = list(fit.coef_columns)
+    labels = list(spec.terms)
+    term_index = {lab: k for k, lab in enumerate(labels)}
+    assign = np.array([term_index.get(spec.column_terms[i], -1) for i in keep])
+    X = spec.fixed_matrix(frame)[:, keep]
     names = list(fit.coef.index)
-    labels = [":".join(t) for t in spec.terms]
-    if X.shape[1] <= 1 or len(spec.terms) <= 1:
+    terms = tuple(spec.term_variables(lab) for lab in labels)
+    if X.shape[1] <= 1 or len(terms) <= 1:
         eye = np.eye(X.shape[1])
         return {lab: eye[assign == k] for k, lab in enumerate(labels) if np.any(assign == k)}
     blocks = [np.ones((len(frame), 1))] if spec.intercept else []
     rd_names = ["(Intercept)"] if spec.intercept else []
-    for term in spec.terms:
-        Xt, nt, _ = design_matrix(frame, FixedSpec(False, (term,)), coding)
+    for lab in labels:
+        Xt, nt = spec.term_matrix(frame, lab)
         blocks.append(Xt)
         rd_names.extend(nt)
     rdX = np.column_stack(blocks)
     L = zapsmall((np.linalg.pinv(X) @ rdX).T)  # rdX columns x model columns
-    cols = {k: np.flatnonzero(assign == k) for k in range(len(spec.terms))}
-    contained = _contained_in(spec.terms, set(coding.numeric))
-    order = sorted(range(len(spec.terms)), key=lambda k: -len(spec.terms[k]))
+    cols = {k: np.flatnonzero(assign == k) for k in range(len(terms))}
+    numeric = {a for t in terms for a in t if spec.variable_is_numeric(a)}
+    contained = _contained_in(terms, numeric)
+    order = sorted(range(len(terms)), key=lambda k: -len(terms[k]))
     for k in order:
         if contained[k] and len(cols[k]):
             other = np.concatenate([cols[j] for j in contained[k]])
@@ -97,12 +96,11 @@ def type3_hypotheses(fit: MixedFit) -> dict[str, np.ndarray]:
     return out
 
 
-def anova_type3(fit: MixedFit) -> pd.DataFrame:
+def anova_type3(fit: ModelResult, *, df: str | None = None) -> pd.DataFrame:
     """Type III table ``term, num_df, den_df, F, p``; see :meth:`MixedFit.anova`."""
-    beta = fit.coef.to_numpy()
     rows = []
     for term, L in type3_hypotheses(fit).items():
-        q, ddf, F = fit._inference.contest(L, beta)
+        q, ddf, F = fit.contrast_test(L, df=df)
         rows.append({"term": term, "num_df": q, "den_df": ddf, "F": F,
                      "p": float(stats.f.sf(F, q, ddf))})
     return pd.DataFrame(rows, columns=["term", "num_df", "den_df", "F", "p"])
