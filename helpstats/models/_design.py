@@ -45,6 +45,7 @@ __all__ = [
     "learn",
     "level_label",
     "r_sort",
+    "term_codings",
 ]
 
 def r_sort(values: Sequence[Hashable]) -> list[Hashable]:
@@ -443,7 +444,7 @@ def learn(atoms: Mapping[str, Expr], frame: pd.DataFrame, state: dict[str, Any] 
     return state
 
 
-def _codings(spec: FixedSpec, state: Mapping[str, Any]) -> list[list[tuple[str, str]]]:
+def term_codings(spec: FixedSpec, state: Mapping[str, Any]) -> list[list[tuple[str, str]]]:
     """Per term, each atom's coding: 'num', 'contrast' or 'full' (R's rule)."""
     present = {frozenset(t) for t in spec.terms}
     if spec.intercept:
@@ -463,25 +464,29 @@ def _codings(spec: FixedSpec, state: Mapping[str, Any]) -> list[list[tuple[str, 
     return out
 
 
-def _atom_columns(value: Value, label: str, how: str) -> list[tuple[str, np.ndarray]]:
+def _atom_columns(value: Value, label: str, how: str, treatment: bool = False
+                  ) -> list[tuple[str, np.ndarray]]:
     if isinstance(value, NumericValue):
         return [(label + suf, value.matrix[:, j]) for j, suf in enumerate(value.suffixes)]
     labels = [level_label(lv) for lv in value.levels]
     if how == "full":
         eye = np.eye(len(labels))[value.codes]
         return [(label + lab, eye[:, j]) for j, lab in enumerate(labels)]
-    cm = tf.contrast_matrix(value.contrast, len(labels), value.reference)[value.codes]
-    sufs = tf.contrast_suffixes(value.contrast, labels, value.reference)
+    kind, ref = ("treatment", 0) if treatment else (value.contrast, value.reference)
+    cm = tf.contrast_matrix(kind, len(labels), ref)[value.codes]
+    sufs = tf.contrast_suffixes(kind, labels, ref)
     return [(label + s, cm[:, j]) for j, s in enumerate(sufs)]
 
 
 def design_matrix(
-    frame: pd.DataFrame, spec: FixedSpec, state: Mapping[str, Any], *, formula: str = ""
+    frame: pd.DataFrame, spec: FixedSpec, state: Mapping[str, Any], *, formula: str = "",
+    treatment: bool = False,
 ) -> tuple[np.ndarray, list[str], list[int]]:
     """Build the model matrix of ``spec`` for ``frame`` with learned ``state``.
 
     Returns the matrix, R-style column names and, per column, the index of
-    its term (``-1`` for the intercept).
+    its term (``-1`` for the intercept). ``treatment=True`` codes every factor
+    with treatment contrasts (first level as reference), whatever its contrast.
     """
     n = len(frame)
     cols: list[np.ndarray] = []
@@ -492,12 +497,12 @@ def design_matrix(
         names.append("(Intercept)")
         assign.append(-1)
     values: dict[str, Value] = {}
-    for k, row in enumerate(_codings(spec, state)):
+    for k, row in enumerate(term_codings(spec, state)):
         pieces = []
         for v, how in row:
             if v not in values:
                 values[v] = evaluate(spec.atoms[v], frame, dict(state), formula=formula)
-            pieces.append(_atom_columns(values[v], v, how))
+            pieces.append(_atom_columns(values[v], v, how, treatment))
         # R: the first variable varies fastest
         for combo in itertools.product(*reversed(pieces)):
             parts = list(reversed(combo))

@@ -32,10 +32,12 @@ _ADJUST = ("none", "holm", "bonferroni", "sidak", "tukey")
 
 
 def _as_list(value: str | Sequence[str] | None) -> list[str]:
+    """Names in ``"a + b"``, ``"a * b"`` or a list; back-quoted names may hold + or *."""
     if value is None:
         return []
     if isinstance(value, str):
-        return [v.strip() for v in value.replace("*", "+").split("+") if v.strip()]
+        names = re.findall(r"`([^`]+)`|([^+*`]+)", value)
+        return [(q or p).strip() for q, p in names if (q or p).strip()]
     return list(value)
 
 
@@ -52,8 +54,10 @@ def parse_specs(
     (['arm', 'wave'], [])
     """
     if isinstance(specs, str) and ("~" in specs or "|" in specs):
-        text = specs.replace("~", " ")
-        left, _, right = text.partition("|")
+        text = specs.replace("~", " ", 1) if specs.lstrip().startswith("~") else specs
+        left, _, right = re.sub(r"`[^`]*`", lambda m: m.group(0).replace("|", "\0"),
+                                text).partition("|")
+        left, right = left.replace("\0", "|"), right.replace("\0", "|")
         return _as_list(left), _as_list(right) + _as_list(by)
     return _as_list(specs), _as_list(by)
 
@@ -110,7 +114,8 @@ def _cells(
     real_spec = [] if overall else spec_vars
     grid = _grid(fit, real_spec + by_vars, at)
     X = fit.spec.fixed_matrix(grid)
-    offset = fit.spec.offset_values(grid)
+    # emmeans puts an offset at its mean over the model frame, whatever the grid
+    offset = float(np.mean(fit.spec.offset_values(fit.data))) if fit.spec.offset else 0.0
 
     def crossed(names: list[str]) -> list[tuple[Hashable, ...]]:
         levels = [list(dict.fromkeys(grid[v].tolist())) for v in reversed(names)]
@@ -128,7 +133,7 @@ def _cells(
     for b in by_levels:
         for s in spec_levels:
             rows = index[(() if overall else s) + b]
-            funcs[(s, b)] = (X[rows].mean(axis=0), float(offset[rows].mean()))
+            funcs[(s, b)] = (X[rows].mean(axis=0), offset)
     return spec_levels, by_levels, funcs
 
 

@@ -125,6 +125,17 @@ def _r_number(value: float) -> str:
     return sci if len(sci) < len(fixed) else fixed
 
 
+_RESERVED = {"if", "else", "repeat", "while", "function", "for", "next", "break", "TRUE",
+             "FALSE", "NULL", "Inf", "NaN", "NA", "NA_integer_", "NA_real_", "NA_character_",
+             "in"}
+
+
+def _syntactic(name: str) -> bool:
+    """Whether R can write ``name`` without back quotes (R's make.names rule)."""
+    ok = re.fullmatch(r"((([A-Za-z]|[.][._A-Za-z])[._A-Za-z0-9]*)|[.])", name) is not None
+    return ok and name not in _RESERVED
+
+
 def deparse(expr: Expr) -> str:
     """R's text for an expression (``deparse``), used as the name of a model variable.
 
@@ -136,7 +147,7 @@ def deparse(expr: Expr) -> str:
     'poly(age, 2, raw = TRUE)'
     """
     if isinstance(expr, Name):
-        return expr.name
+        return expr.name if _syntactic(expr.name) else f"`{expr.name}`"
     if isinstance(expr, Num):
         return expr.text
     if isinstance(expr, Str):
@@ -670,7 +681,7 @@ def parse_formula(text: str) -> Formula:
     if isinstance(lhs, BinOp):  # R: y + z ~ ... is not a response; use I()
         raise _error(text, 0, f"the response {deparse(lhs)!r} is arithmetic outside I()",
                      f"write I({deparse(lhs)})")
-    order: dict[str, int] = {deparse(lhs): 0}
+    order: dict[str, int] = {deparse(lhs): 0}  # R counts the response as variable 1
     atoms: dict[str, Expr] = {}
     fixed, bars, offsets = _rhs(rhs_expr, text, order, atoms, allow_random=True)
     random: list[RandomTerm] = []
@@ -694,5 +705,6 @@ def parse_formula(text: str) -> Formula:
             f"The formula {text!r} has no random-effect term. Add one such as "
             "'+ (1 | participant)'; for a model without random effects use ordinary regression."
         )
-    return Formula(text=text, response=deparse(lhs), fixed=fixed, random=tuple(random),
+    response = lhs.name if isinstance(lhs, Name) else deparse(lhs)
+    return Formula(text=text, response=response, fixed=fixed, random=tuple(random),
                    response_expr=lhs, offsets=tuple(offsets))

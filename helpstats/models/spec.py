@@ -39,7 +39,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError
-from ._design import FactorValue, NumericValue, design_matrix, evaluate, learn, level_label
+from ._design import (
+    FactorValue,
+    NumericValue,
+    design_matrix,
+    evaluate,
+    learn,
+    level_label,
+    term_codings,
+)
 from ._formula import Call, Expr, FixedSpec, Formula, RandomTerm, deparse, expr_names, parse_formula
 
 __all__ = ["FactorInfo", "ModelSpec", "RandomInfo", "TransformInfo"]
@@ -258,6 +266,29 @@ class ModelSpec:
         """
         X, _, _ = design_matrix(data, self._parsed.fixed, self._state, formula=self.formula)
         return X
+
+    def treatment_matrix(self, data: pd.DataFrame) -> tuple[np.ndarray, list[str], list[int]]:
+        """The fixed-effects matrix with every factor in treatment contrasts (first level
+        as reference): matrix, column names, term index per column (-1: intercept).
+        lmerTest's Type III hypotheses are built on it."""
+        return design_matrix(data, self._parsed.fixed, self._state, formula=self.formula,
+                             treatment=True)
+
+    @property
+    def has_only_treatment_contrasts(self) -> bool:
+        """Whether every fixed-part factor uses treatment contrasts with the first level
+        as reference (R's default coding)."""
+        fixed_atoms = set(self._parsed.fixed.atoms)
+        return all(f.contrast == "treatment" and f.reference == f.levels[0]
+                   for f in self.factors if f.name in fixed_atoms)
+
+    def term_coding(self, term: str) -> tuple[tuple[str, str], ...]:
+        """How each model variable of a fixed term is coded: ``"num"`` (numeric),
+        ``"contrast"`` (R's factors entry 1) or ``"full"`` (indicators; entry 2)."""
+        labels = [":".join(t) for t in self._parsed.fixed.terms]
+        if term not in labels:
+            raise ModelError(f"{term!r} is not a term of {self.formula!r}.")
+        return tuple(term_codings(self._parsed.fixed, self._state)[labels.index(term)])
 
     def term_matrix(self, data: pd.DataFrame, term: str) -> tuple[np.ndarray, list[str]]:
         """Columns of one term coded on its own (indicator coding of its factors where R
