@@ -202,10 +202,16 @@ def _arith(ctx: _Context, expr: BinOp) -> NumericValue:
                        "inside I() use + - * / ^ only")
     left, right = _numeric(ctx, expr.left), _numeric(ctx, expr.right)
     with np.errstate(all="ignore"):
-        out = ops[expr.op](left, right)
-    out = np.broadcast_to(np.asarray(out, dtype=float), (ctx.n, np.shape(out)[-1] if np.ndim(
-        out) == 2 else 1)) if np.ndim(out) < 2 else np.asarray(out, dtype=float)
-    return NumericValue(np.array(out, dtype=float), _suffixes(out))
+        out = np.asarray(ops[expr.op](left, right), dtype=float)
+    return _as_numeric(out, ctx.n)
+
+
+def _as_numeric(out: np.ndarray, n: int) -> NumericValue:
+    """A scalar, vector or matrix result as (n, k) columns."""
+    if out.ndim < 2:
+        out = np.broadcast_to(out.reshape(-1, 1) if out.ndim == 1 else out, (n, 1))
+    out = np.array(out, dtype=float)
+    return NumericValue(out, _suffixes(out))
 
 
 def _suffixes(matrix: np.ndarray) -> tuple[str, ...]:
@@ -268,25 +274,23 @@ def _call(ctx: _Context, call: Call) -> Value:
                            "for another base write I(log(x) / log(base))")
         x = _numeric(ctx, call.args[0])
         with np.errstate(all="ignore"):
-            out = np.asarray(_MATH[f](x), dtype=float)
-        out = np.broadcast_to(out, (ctx.n, 1)) if out.ndim < 2 else out
-        return NumericValue(np.array(out), _suffixes(out))
+            return _as_numeric(np.asarray(_MATH[f](x), dtype=float), ctx.n)
     if f in ("scale", "center"):
         a = _args(ctx, call, ["x", "center", "scale"] if f == "scale" else ["x"])
-        x = _one_column(ctx, call, a["x"])
+        xs: np.ndarray = _one_column(ctx, call, a["x"])
         do_center = bool(_scalar(ctx, call, a.get("center"), True, "center"))
-        do_scale = bool(_scalar(ctx, call, a.get("scale"), True, "scale")) if f == "scale"             else False
+        do_scale = f == "scale" and bool(_scalar(ctx, call, a.get("scale"), True, "scale"))
 
         def make() -> dict[str, float]:
-            c = float(np.mean(x)) if do_center else 0.0
-            s = float(np.sqrt(np.sum((x - c) ** 2) / (len(x) - 1))) if do_scale else 1.0
+            c = float(np.mean(xs)) if do_center else 0.0
+            s = float(np.sqrt(np.sum((xs - c) ** 2) / (len(xs) - 1))) if do_scale else 1.0
             if not s > 0:
                 raise ctx.fail(call, "the column does not vary, so it cannot be scaled",
                                "leave it out or use center()")
             return {"center": c, "scale": s}
 
         p = ctx.remember(key, make)
-        return NumericValue(((x - p["center"]) / p["scale"])[:, None], ("",))
+        return NumericValue(((xs - p["center"]) / p["scale"])[:, None], ("",))
     if f == "poly":
         a = _args(ctx, call, ["x", "degree", "coefs", "raw"])
         if "coefs" in a:
@@ -303,7 +307,9 @@ def _call(ctx: _Context, call: Call) -> Value:
         p = ctx.remember(key, lambda: tf.poly_learn(x, degree))
         return NumericValue(tf.poly_apply(x, p), suffixes)
     if f in ("bs", "ns"):
-        names = ["x", "df", "knots", "degree", "intercept", "Boundary.knots"] if f == "bs"             else ["x", "df", "knots", "intercept", "Boundary.knots"]
+        names = ["x", "df", "knots", "intercept", "Boundary.knots"]
+        if f == "bs":
+            names.insert(3, "degree")
         a = _args(ctx, call, names)
         x = _one_column(ctx, call, a["x"])
         opts = {
@@ -363,16 +369,20 @@ def _contrast_call(ctx: _Context, call: Call, key: str) -> FactorValue:
     if len(call.args) > 2 or kw:
         raise ctx.fail(call, "C() takes a factor and one contrast",
                        'write C(arm, sum) or C(arm, Treatment("usual"))')
-    kind, ref_expr = "treatment", None
+    kind, ref_expr, by_position = "treatment", None, False
     if isinstance(spec, Name | Str):
         name = spec.name if isinstance(spec, Name) else spec.value
         kind = _CONTRASTS.get(name, "")
     elif isinstance(spec, Call):
         kind = _CONTRASTS.get(spec.func, "")
         args = dict(spec.kwargs)
-        if kind == "treatment":
-            ref_expr = args.pop("reference", args.pop("ref", args.pop("base", None)))
-            if spec.args:
+        if spec.func == "contr.treatment":  # R: contr.treatment(n, base = position)
+            ref_expr, by_position = args.pop("base", None), True
+            if len(spec.args) > 1 or args:
+                kind = ""
+        elif kind == "treatment":  # Treatment("usual") / Treatment(reference = "usual")
+            ref_expr = args.pop("reference", args.pop("ref", None))
+            if spec.args and ref_expr is None:
                 ref_expr = spec.args[0]
             if len(spec.args) > 1 or args:
                 kind = ""
@@ -385,10 +395,11 @@ def _contrast_call(ctx: _Context, call: Call, key: str) -> FactorValue:
     ref = 0
     if ref_expr is not None:
         value = _scalar(ctx, call, ref_expr, None, "the reference level")
-        if isinstance(spec, Call) and spec.func == "contr.treatment" and \
-                isinstance(value, int | float) and not any(
-                    lv == value for lv in base.levels):
-            ref = int(value) - 1  # R's base = position
+        if by_position:
+            if not isinstance(value, int | float) or not 1 <= value <= len(base.levels):
+                raise ctx.fail(call, f"base = {value!r} is not a level position",
+                               f"give 1 to {len(base.levels)}")
+            ref = int(value) - 1
         else:
             ref = _find_level(ctx, call, base.levels, value)
     if len(base.levels) < 2:
@@ -399,8 +410,14 @@ def _contrast_call(ctx: _Context, call: Call, key: str) -> FactorValue:
 def _eval(ctx: _Context, expr: Expr) -> Value:
     if isinstance(expr, Name):
         col = _column(ctx, expr)
-        if _is_factor_column(col):
+        # the model frame decides whether a column is a factor; new data (a reference
+        # grid of plain values) follow what was learned
+        learned = f"levels:{expr.name}" in ctx.state
+        if learned or (ctx.learning and _is_factor_column(col)):
             return _factor(ctx, expr, expr.name)
+        if _is_factor_column(col) and not pd.api.types.is_numeric_dtype(col):
+            raise ModelError(f"Column {expr.name!r} holds text, but the model was fitted "
+                             "with it as a number.")
         return NumericValue(col.to_numpy(dtype=float)[:, None], ("",))
     if isinstance(expr, Paren):
         inner = expr.inner
@@ -408,9 +425,7 @@ def _eval(ctx: _Context, expr: Expr) -> Value:
     if isinstance(expr, Num):
         return NumericValue(np.full((ctx.n, 1), expr.value), ("",))
     if isinstance(expr, Neg):
-        x = _numeric(ctx, expr.operand)
-        return NumericValue(-np.broadcast_to(np.asarray(x, dtype=float), (ctx.n, 1))
-                            if np.ndim(x) < 2 else -np.asarray(x), _suffixes(np.atleast_2d(x)))
+        return _as_numeric(-np.asarray(_numeric(ctx, expr.operand), dtype=float), ctx.n)
     if isinstance(expr, BinOp):
         return _arith(ctx, expr)
     if isinstance(expr, Call):

@@ -37,10 +37,13 @@ __all__ = [
     "Num",
     "RandomTerm",
     "Str",
+    "add_terms",
     "deparse",
     "expr_names",
+    "formula_columns",
     "parse_formula",
     "parse_rhs",
+    "quote_name",
 ]
 
 
@@ -708,3 +711,42 @@ def parse_formula(text: str) -> Formula:
     response = lhs.name if isinstance(lhs, Name) else deparse(lhs)
     return Formula(text=text, response=response, fixed=fixed, random=tuple(random),
                    response_expr=lhs, offsets=tuple(offsets))
+
+
+def quote_name(name: str) -> str:
+    """A column name as a formula term: back-quoted when R would need it.
+
+    Examples
+    --------
+    >>> quote_name("phq9_total"), quote_name("age at entry")
+    ('phq9_total', '`age at entry`')
+    """
+    return name if _syntactic(name) else f"`{name}`"
+
+
+def formula_columns(formula: str) -> tuple[str, ...]:
+    """The data columns a formula reads (response, fixed part, offsets, random terms).
+
+    Examples
+    --------
+    >>> formula_columns("log(y) ~ poly(t, 2) * arm + (1 + t | id)")
+    ('y', 't', 'arm', 'id')
+    """
+    return parse_formula(formula).columns
+
+
+def add_terms(formula: str, terms: list[str] | tuple[str, ...]) -> str:
+    """``formula`` with ``terms`` (column names, quoted as needed) added first on the right.
+
+    Examples
+    --------
+    >>> add_terms("y ~ arm * wave + (1 | id)", ["age", "baseline score"])
+    'y ~ age + `baseline score` + arm * wave + (1 | id)'
+    """
+    parse_formula(formula)  # reject a malformed formula before editing it
+    tilde = next(t for t in _tokenize(formula) if t.text == "~")
+    if not terms:
+        return formula
+    lhs, rhs = formula[: tilde.start], formula[tilde.start + 1:]
+    added = " + ".join(quote_name(t) for t in terms)
+    return f"{lhs.rstrip()} ~ {added} + {rhs.strip()}"

@@ -274,7 +274,8 @@ class MixedFit:
             if func is None:
                 raise ModelError("method='profile' is not available in this build; use "
                                  "method='wald'.")
-            return func(self, level=level)  # type: ignore[no-any-return]
+            result: pd.DataFrame = func(self, level=level)
+            return result
         if method != "wald":
             raise ModelError(f"method={method!r} is not known; use 'wald' or 'profile'.")
         tab = self.fixed_table(df=df)
@@ -500,12 +501,12 @@ def _check_frame(data: pd.DataFrame, parsed: Formula, weights: Any
         )
     if wname is not None:
         w = frame[wname]
-        if pd.api.types.is_bool_dtype(w) or not pd.api.types.is_numeric_dtype(w) or not bool(
-                (w.to_numpy(dtype=float) > 0).all()):
+        numeric = pd.api.types.is_numeric_dtype(w) and not pd.api.types.is_bool_dtype(w)
+        if not numeric or not bool((w.to_numpy(dtype=float) > 0).all()):
+            found = "zero or negative values" if numeric else f"dtype {w.dtype}"
             raise ModelError(
                 f"The weights ({wname!r}) must be positive numbers (lme4's precision weights: "
-                "the residual variance of a row is sigma^2 / weight); found "
-                f"{'non-numeric values' if not pd.api.types.is_numeric_dtype(w) else 'zero or negative values'}. "
+                f"the residual variance of a row is sigma^2 / weight); found {found}. "
                 "Drop those rows or fix the weights."
             )
     return frame, n_dropped, wname
