@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 
 from ..errors import ModelError
@@ -500,6 +501,12 @@ class _Expander:
                 raise self.fail("'^' needs a positive whole number, as in (a + b + c)^2",
                                 "for a power of a covariate write I(x^2) or poly(x, 2)", expr)
             base = self.expand(left)
+            if len(base) == 1 and len(base[0]) == 1:
+                warnings.warn(
+                    f"In {self.text!r}, {deparse(expr)} is the interaction of "
+                    f"{base[0][0]} with itself, which is {base[0][0]} (as in R). For its "
+                    f"square write I({deparse(left)}^{deparse(right)}) or "
+                    f"poly({deparse(left)}, {deparse(right)}).", UserWarning, stacklevel=5)
             out = list(base)
             for _ in range(int(right.value) - 1):
                 out = _union(out, [self.sort(a + b) for a in out for b in base])
