@@ -125,7 +125,14 @@ class _Context:
 
     def fail(self, expr: Expr, what: str, fix: str) -> ModelError:
         where = f" in {self.formula!r}" if self.formula else ""
-        return ModelError(f"Cannot use {deparse(expr)!r}{where}: {what}. How to fix: {fix}.")
+        pointer = ""
+        if self.formula:
+            head = f"{expr.func}(" if isinstance(expr, Call) else deparse(expr)
+            at = self.formula.find(head)
+            if at >= 0:
+                pointer = f"\n    {self.formula}\n    {' ' * at}^"
+        return ModelError(f"Cannot use {deparse(expr)!r}{where}: {what}.{pointer}\n"
+                          f"How to fix: {fix}.")
 
     def remember(self, key: str, make: Any) -> Any:
         if self.learning and key not in self.state:

@@ -22,7 +22,12 @@ def summary_text(fit: MixedFit) -> str:
     method = "REML" if fit.reml else "maximum likelihood"
     df_name = "Kenward-Roger" if fit.df_method == "kenward-roger" else "Satterthwaite"
     lines = [f"Linear mixed model fit by {method} (helpstats; {df_name} df as lmerTest)",
-             f"Formula: {fit.formula}", ""]
+             f"Formula: {fit.formula}"]
+    if fit.spec.weights:
+        lines.append(f"Weights: {fit.spec.weights}")
+    if fit.spec.offset:
+        lines.append(f"Offset: {' + '.join(fit.spec.offset)}")
+    lines.append("")
     crit = -2 * fit.loglik
     lines.append(f"{'REML criterion' if fit.reml else 'Deviance'} at convergence: {crit:.4f}")
     lines.append(f"     AIC      BIC   logLik\n{fit.aic:8.1f} {fit.bic:8.1f} {fit.loglik:8.2f}")

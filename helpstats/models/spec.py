@@ -25,7 +25,7 @@ Examples
 >>> spec.factor_levels("arm"), spec.factors[0].contrast
 (('a', 'b'), 'sum')
 >>> spec.fixed_matrix(pd.DataFrame({"arm": ["b"], "t": [1.0]})).round(4).tolist()
-[[1.0, -1.0, 0.0, -0.8165, -0.0, 0.8165]]
+[[1.0, -1.0, 0.0, -0.5774, -0.0, 0.5774]]
 """
 
 from __future__ import annotations
