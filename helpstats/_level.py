@@ -24,13 +24,9 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from .errors import HelpstatsError
+from .errors import LevelError
 
-__all__ = ["LevelError", "check_level", "interval", "level_text", "quantile"]
-
-
-class LevelError(HelpstatsError, ValueError):
-    """A confidence level outside (0, 1)."""
+__all__ = ["check_level", "interval", "level_text", "quantile"]
 
 
 def check_level(level: Any) -> float:

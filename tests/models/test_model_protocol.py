@@ -236,3 +236,24 @@ def test_results_do_not_depend_on_row_order_or_index_labels(seed: int, duplicate
     close(other.anova()["F"], base.anova()["F"], 1e-5)
     assert other.spec.transforms[0].params["alpha"] == pytest.approx(
         base.spec.transforms[0].params["alpha"], rel=1e-12)
+
+
+def test_plot_and_model_table_name_the_level_used() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    d = panel(8).assign(wave=lambda x: pd.Categorical(x["wave"].astype(int)))
+    fit = hs.fit_mixed(d, "y ~ arm * wave + (1 | pid)")
+    ax = hs.plot_trajectories(fit, group="arm", time="wave", level=0.8)
+    assert "80% CI" in ax.get_ylabel()
+    em = fit.emmeans("arm", by="wave", level=0.8)
+    first = em[em["arm"] == ax.get_legend_handles_labels()[1][0]]
+    caps = [line.get_ydata() for line in ax.lines if len(line.get_ydata()) == len(first)]
+    assert any(np.allclose(np.sort(c), np.sort(first["upper"])) for c in caps)
+    plt.close(ax.get_figure(root=True))
+    table = hs.model_table(fit, level=0.8)
+    assert "80% CI" in table.attrs["notes"]
+    fixed = table[table["section"] == "fixed"]
+    close(fixed["upper"] - fixed["estimate"], stats.t.ppf(0.9, fixed["df"]) * fixed["se"], 1e-10)
