@@ -26,6 +26,7 @@ __all__ = [
     "ReliabilityError",
     "MiskeyedItemWarning",
     "TableError",
+    "LevelError",
     "ProvisionalKeyWarning",
     "AmbiguousCodingWarning",
     "HeywoodCaseWarning",
@@ -80,6 +81,10 @@ class ReliabilityError(HelpstatsError, ValueError):
 
 class TableError(HelpstatsError, ValueError):
     """A results table or plot could not be built from its inputs, or not written."""
+
+
+class LevelError(HelpstatsError, ValueError):
+    """A confidence level (``level=``) outside (0, 1)."""
 
 
 class ProvisionalKeyWarning(UserWarning):

@@ -20,8 +20,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._level import check_level, interval, level_text
 from .errors import TableError
 from .tables._common import key, levels, require_columns
+from .tables._model import model_outcome
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -61,7 +63,7 @@ def plot_trajectories(
     time : str
         Time column (a factor of the model).
     outcome : str, optional
-        Outcome column; default: the left-hand side of the fit's formula.
+        Outcome column; default: the fit's response (``fit.spec.response``).
         Required when plotting a DataFrame.
     spaghetti : bool, default False
         Also draw each participant's observed trajectory (needs ``id``).
@@ -73,7 +75,8 @@ def plot_trajectories(
         Long frame for observed means and spaghetti with a fit (default: the
         fit's ``data`` attribute when it has one).
     level : float, default 0.95
-        Confidence level of the observed-mean intervals.
+        Confidence level of every interval drawn (marginal means and observed
+        means); the axis label names it.
 
     Returns
     -------
@@ -93,6 +96,7 @@ def plot_trajectories(
     >>> ax.get_legend_handles_labels()[1]
     ['a', 'b']
     """
+    level = check_level(level)
     is_frame = isinstance(fit_or_data, pd.DataFrame)
     if is_frame:
         data = fit_or_data
@@ -103,7 +107,7 @@ def plot_trajectories(
         if data is None:
             data = getattr(fit_or_data, "data", None)
         if outcome is None:
-            outcome = str(fit_or_data.formula).split("~")[0].strip()
+            data, outcome = model_outcome(fit_or_data, data)
     single = group is None or group == time
     gcol = _ONE if single else str(group)
     if data is not None:
@@ -130,7 +134,8 @@ def plot_trajectories(
         em = em.rename(columns=_RENAME)
         if single:
             em = em.assign(**{_ONE: str(outcome)})
-        require_columns(em, [gcol, time, "emmean", "lower", "upper"], "fit.emmeans")
+        require_columns(em, [gcol, time, "emmean", "se", "df"], "fit.emmeans")
+        em["lower"], em["upper"] = interval(em["emmean"], em["se"], em["df"], level)
         means = em.rename(columns={"emmean": "estimate"})
         groups = list(pd.unique(em[gcol]))
         times = list(pd.unique(em[time]))
@@ -166,7 +171,8 @@ def plot_trajectories(
                     markerfacecolor="white", color=colour)
     ax.set_xticks(list(positions.values()), labels)
     ax.set_xlabel(time)
-    ax.set_ylabel(str(outcome) if is_frame else f"{outcome} (marginal mean, 95% CI)")
+    ax.set_ylabel(f"{outcome} (mean, {level_text(level)} CI)" if is_frame
+                  else f"{outcome} (marginal mean, {level_text(level)} CI)")
     if not single:
         ax.legend(title=group)
     return ax

@@ -36,7 +36,6 @@ import base64
 import html
 import numbers
 import platform
-import re
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -315,9 +314,9 @@ def methods_text(study: Study, data: pd.DataFrame) -> list[str]:
 
 def _model_frame(study: Study, frame: pd.DataFrame, outcome: str) -> tuple[pd.DataFrame, int]:
     """Rows with every model variable present; unordered factors (treatment contrasts)."""
-    formula = study.formula_for(outcome)
-    names = [n for n in dict.fromkeys(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", formula))
-             if n in frame.columns]
+    from .models import formula_columns
+
+    names = [n for n in formula_columns(study.formula_for(outcome)) if n in frame.columns]
     used = frame[names].copy()
     for name in names:
         if isinstance(used[name].dtype, pd.CategoricalDtype):

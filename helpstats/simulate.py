@@ -291,14 +291,19 @@ def simulate_trial(
     return frame
 
 
-def _interaction_p(fixed: pd.DataFrame, factor: str, level: str, time: str) -> float:
-    """p of the ``factor[level]:time`` coefficient, in lme4 (``armintervention:wave``) naming."""
-    wanted = {f"{factor}{level}:{time}", f"{time}:{factor}{level}"}
-    row = fixed.loc[fixed["term"].isin(wanted), "p"]
-    if len(row) != 1:
-        raise ModelError(f"the fit has no term {sorted(wanted)[0]!r}; terms: "
-                         f"{', '.join(fixed['term'])}.")
-    return float(row.iloc[0])
+def _interaction_p(fit: Any, factor: str, level: str, time: str) -> float:
+    """p of the ``factor[level]:time`` coefficient, found through the fit's model spec."""
+    spec = fit.spec
+    term = next((t for t in (f"{factor}:{time}", f"{time}:{factor}") if t in spec.terms), None)
+    levels = spec.factor_levels(factor)
+    if term is None or levels is None or level not in levels[1:]:
+        raise ModelError(f"the fit has no {factor} x {time} coefficient for {level!r}; "
+                         f"terms: {', '.join(spec.terms)}.")
+    column = spec.term_columns(term)[list(levels[1:]).index(level)]
+    if column not in fit.coef_columns:
+        raise ModelError(f"the {factor} x {time} coefficient for {level!r} was dropped "
+                         "(rank deficient design).")
+    return float(fit.fixed["p"].iloc[list(fit.coef_columns).index(column)])
 
 
 def power(
@@ -424,7 +429,7 @@ def power(
                         with warnings.catch_warnings():  # counted in n_singular instead
                             warnings.simplefilter("ignore", UserWarning)
                             fit = fit_mixed(data, formula)
-                        hits += _interaction_p(fit.fixed, factor, level, "wave") < alpha
+                        hits += _interaction_p(fit, factor, level, "wave") < alpha
                         singular += bool(fit.singular)
                     except ModelError:
                         failed += 1

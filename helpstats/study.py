@@ -189,12 +189,12 @@ class Study:
         return _error(self.path, self.source, key, message)
 
     def formula_for(self, outcome: str) -> str:
-        """The model formula for one outcome, covariates included."""
-        formula = self.model.formula.replace("{outcome}", outcome)
-        if self.model.covariates:
-            lhs, rhs = formula.split("~", 1)
-            formula = f"{lhs.strip()} ~ {' + '.join(self.model.covariates)} + {rhs.strip()}"
-        return formula
+        """The model formula for one outcome, covariates included (names the formula
+        language cannot write bare are back-quoted)."""
+        from .models import add_terms, quote_name
+
+        formula = self.model.formula.replace("{outcome}", quote_name(outcome))
+        return add_terms(formula, list(self.model.covariates))
 
 
 def _error(path: Path, source: str, key: str, message: str) -> StudyError:

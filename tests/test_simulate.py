@@ -108,7 +108,7 @@ def test_generating_model_recovered_by_fit_mixed() -> None:
     fit = hs.fit_mixed(data, "latent ~ role * wave + arm * wave + (1 | participant) + (1 | group)")
     fixed = fit.fixed.set_index("term")
     expected = {"wave": -0.05, "rolehelpee:wave": 0.01, "rolehelper:wave": -0.03,
-                "roledual:wave": -0.06, "armintervention:wave": -0.04, "rolehelpee": 0.25,
+                "roledual:wave": -0.06, "wave:armintervention": -0.04, "rolehelpee": 0.25,
                 "rolehelper": -0.1, "roledual": -0.2}
     for term, value in expected.items():
         estimate, se = fixed.loc[term, "estimate"], fixed.loc[term, "se"]

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._design import design_matrix
-from ._formula import FixedSpec
+from ._design import drop_collinear
 
 if TYPE_CHECKING:
-    from .fit import MixedFit
+    from ._protocol import ModelResult
+    from .spec import ModelSpec
 
 __all__ = ["anova_type3", "type3_hypotheses"]
 
@@ -38,71 +38,94 @@ def zapsmall(x: np.ndarray, digits: int = 7) -> np.ndarray:
     return np.round(x, max(0, digits - int(np.ceil(np.log10(mx)))))
 
 
-def _contained_in(terms: tuple[tuple[str, ...], ...], numeric: set[str]) -> list[list[int]]:
-    """For each term, the other terms containing it (lmerTest's ``relatives``)."""
-    out = []
-    for i, t1 in enumerate(terms):
-        rel = []
-        for j, t2 in enumerate(terms):
-            if i == j:
-                continue
-            if not set(t1) <= set(t2):
-                continue
-            if {v for v in t1 if v in numeric} != {v for v in t2 if v in numeric}:
-                continue
-            rel.append(j)
-        out.append(rel)
+def _contained_in(terms: list[str], variables: dict[str, set[str]],
+                  numeric: dict[str, set[str]]) -> dict[str, list[str]]:
+    """For each term, the terms containing it (lmerTest's ``containment``): ``variables``
+    are the atoms of a term that R's ``factors`` attribute marks 1 (numeric, or a factor
+    coded by contrasts; indicator-coded factors, marked 2, do not count)."""
+    out = {}
+    for t1 in terms:
+        out[t1] = [t2 for t2 in terms
+                   if variables[t1] <= variables[t2] and variables[t2] - variables[t1]
+                   and numeric[t1] == numeric[t2]]
     return out
 
 
-def type3_hypotheses(fit: MixedFit) -> dict[str, np.ndarray]:
-    """Type III hypothesis matrix (rows x coefficients) of every fixed term."""
-    spec = fit._parsed.fixed
-    frame = fit._frame
-    coding = fit._coding
-    _, _, assign_all = design_matrix(frame.iloc[:1], spec, coding)
-    assign = np.array([assign_all[i] for i in fit._keep])
-    X = fit._problem.X
-    names = list(fit.coef.index)
-    labels = [":".join(t) for t in spec.terms]
-    if X.shape[1] <= 1 or len(spec.terms) <= 1:
-        eye = np.eye(X.shape[1])
-        return {lab: eye[assign == k] for k, lab in enumerate(labels) if np.any(assign == k)}
+def _doolittle_rows(X: np.ndarray) -> np.ndarray:
+    """Rows of lmerTest's type I contrasts: ``t(L)`` of the unit-lower LDL' of ``X'X``."""
+    R = np.linalg.cholesky(X.T @ X).T  # X'X = R'R, R upper
+    return R / np.diag(R)[:, None]
+
+
+def _type3_treatment(spec: ModelSpec, frame: pd.DataFrame, X: np.ndarray, names: list[str],
+                     assign: np.ndarray) -> dict[str, np.ndarray]:
+    """lmerTest's ``extract_contrasts_type3`` for a treatment-coded, full-rank ``X``."""
+    labels = list(spec.terms)
     blocks = [np.ones((len(frame), 1))] if spec.intercept else []
     rd_names = ["(Intercept)"] if spec.intercept else []
-    for term in spec.terms:
-        Xt, nt, _ = design_matrix(frame, FixedSpec(False, (term,)), coding)
+    for lab in labels:
+        Xt, nt = spec.term_matrix(frame, lab)
         blocks.append(Xt)
         rd_names.extend(nt)
     rdX = np.column_stack(blocks)
     L = zapsmall((np.linalg.pinv(X) @ rdX).T)  # rdX columns x model columns
-    cols = {k: np.flatnonzero(assign == k) for k in range(len(spec.terms))}
-    contained = _contained_in(spec.terms, set(coding.numeric))
-    order = sorted(range(len(spec.terms)), key=lambda k: -len(spec.terms[k]))
-    for k in order:
-        if contained[k] and len(cols[k]):
-            other = np.concatenate([cols[j] for j in contained[k]])
+    cols = {lab: np.flatnonzero(assign == k) for k, lab in enumerate(labels)}
+    # R's factors attribute marks a main effect 1 even when it is coded by indicators
+    # (no intercept); in interactions an indicator-coded factor is marked 2
+    variables = {lab: {a for a, how in spec.term_coding(lab)
+                       if how != "full" or len(spec.term_variables(lab)) == 1}
+                 for lab in labels}
+    numeric = {lab: {a for a, how in spec.term_coding(lab) if how == "num"} for lab in labels}
+    contained = _contained_in(labels, variables, numeric)
+    order = sorted(labels, key=lambda lab: -len(spec.term_variables(lab)))
+    for lab in order:
+        if contained[lab] and len(cols[lab]):
+            other = np.concatenate([cols[j] for j in contained[lab]])
             A = L[:, other]
-            B = L[:, cols[k]]
+            B = L[:, cols[lab]]
             coef, *_ = np.linalg.lstsq(A, B, rcond=None)
-            L[:, cols[k]] = zapsmall(B - A @ coef)
-    rows = [rd_names.index(nm) for nm in names]
-    L = L[rows]
+            L[:, cols[lab]] = zapsmall(B - A @ coef)
+    L = L[[rd_names.index(nm) for nm in names]]
     out = {}
-    for k, lab in enumerate(labels):
-        if not len(cols[k]):
+    for lab in labels:
+        if not len(cols[lab]):
             continue
-        Lk = L[:, cols[k]].T
+        Lk = L[:, cols[lab]].T
         out[lab] = Lk[np.sum(np.abs(Lk), axis=1) > 1e-8]
     return out
 
 
-def anova_type3(fit: MixedFit) -> pd.DataFrame:
+def type3_hypotheses(fit: ModelResult) -> dict[str, np.ndarray]:
+    """Type III hypothesis matrix (rows x coefficients) of every fixed term (lmerTest's
+    ``get_contrasts_type3``): factors in other contrasts than treatment are recoded to
+    treatment contrasts, the hypotheses built there and mapped back."""
+    spec = fit.spec
+    frame = fit.data
+    keep = list(fit.coef_columns)
+    labels = list(spec.terms)
+    term_index = {lab: k for k, lab in enumerate(labels)}
+    X = spec.fixed_matrix(frame)[:, keep]
+    if X.shape[1] <= 1 or len(labels) <= 1:
+        assign = np.array([term_index.get(spec.column_terms[i], -1) for i in keep])
+        rows = _doolittle_rows(X) if X.shape[1] else np.zeros((0, 0))
+        return {lab: rows[assign == k] for k, lab in enumerate(labels) if np.any(assign == k)}
+    if spec.has_only_treatment_contrasts:
+        assign = np.array([term_index.get(spec.column_terms[i], -1) for i in keep])
+        return _type3_treatment(spec, frame, X, list(fit.coef.index), assign)
+    XT, names_t, assign_t = spec.treatment_matrix(frame)
+    keep_t = drop_collinear(XT)
+    XT = XT[:, keep_t]
+    out = _type3_treatment(spec, frame, XT, [names_t[i] for i in keep_t],
+                           np.array([assign_t[i] for i in keep_t]))
+    mapping = zapsmall(np.linalg.pinv(XT) @ X)
+    return {lab: L @ mapping for lab, L in out.items()}
+
+
+def anova_type3(fit: ModelResult, *, df: str | None = None) -> pd.DataFrame:
     """Type III table ``term, num_df, den_df, F, p``; see :meth:`MixedFit.anova`."""
-    beta = fit.coef.to_numpy()
     rows = []
     for term, L in type3_hypotheses(fit).items():
-        q, ddf, F = fit._inference.contest(L, beta)
+        q, ddf, F = fit.contrast_test(L, df=df)
         rows.append({"term": term, "num_df": q, "den_df": ddf, "F": F,
                      "p": float(stats.f.sf(F, q, ddf))})
     return pd.DataFrame(rows, columns=["term", "num_df", "den_df", "F", "p"])

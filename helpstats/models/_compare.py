@@ -7,7 +7,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ModelError
-from .fit import MixedFit, fit_mixed
+from .fit import MixedFit
 
 __all__ = ["compare"]
 
@@ -54,7 +54,7 @@ def compare(*fits: MixedFit) -> pd.DataFrame:
             f"The models were fitted to different numbers of rows ({sorted(nobs)}); a "
             "likelihood-ratio test needs the same rows. Drop missing values first."
         )
-    ml = [f if not f.reml else fit_mixed(f._frame, f.formula, reml=False) for f in fits]
+    ml = [f.refit(reml=False) if f.reml else f for f in fits]
     order = sorted(range(len(ml)), key=lambda i: _npar(ml[i]))
     rows = []
     prev: MixedFit | None = None

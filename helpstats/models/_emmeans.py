@@ -17,11 +17,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._level import check_level, interval
 from ..errors import ModelError
-from ._design import design_matrix, level_label
+from ._design import level_label
+from ._protocol import linear_estimate
 
 if TYPE_CHECKING:
-    from .fit import MixedFit
+    from ._protocol import ModelResult
 
 __all__ = ["contrast_label", "contrasts", "emmeans", "parse_specs"]
 
@@ -30,10 +32,12 @@ _ADJUST = ("none", "holm", "bonferroni", "sidak", "tukey")
 
 
 def _as_list(value: str | Sequence[str] | None) -> list[str]:
+    """Names in ``"a + b"``, ``"a * b"`` or a list; back-quoted names may hold + or *."""
     if value is None:
         return []
     if isinstance(value, str):
-        return [v.strip() for v in value.replace("*", "+").split("+") if v.strip()]
+        names = re.findall(r"`([^`]+)`|([^+*`]+)", value)
+        return [(q or p).strip() for q, p in names if (q or p).strip()]
     return list(value)
 
 
@@ -50,28 +54,31 @@ def parse_specs(
     (['arm', 'wave'], [])
     """
     if isinstance(specs, str) and ("~" in specs or "|" in specs):
-        text = specs.replace("~", " ")
-        left, _, right = text.partition("|")
+        text = specs.replace("~", " ", 1) if specs.lstrip().startswith("~") else specs
+        left, _, right = re.sub(r"`[^`]*`", lambda m: m.group(0).replace("|", "\0"),
+                                text).partition("|")
+        left, right = left.replace("\0", "|"), right.replace("\0", "|")
         return _as_list(left), _as_list(right) + _as_list(by)
     return _as_list(specs), _as_list(by)
 
 
-def _grid(fit: MixedFit, names: list[str], at: Mapping[str, Any] | None) -> pd.DataFrame:
+def _grid(fit: ModelResult, names: list[str], at: Mapping[str, Any] | None) -> pd.DataFrame:
     at = dict(at or {})
-    variables = list(fit._parsed.fixed.variables)
+    spec = fit.spec
+    variables = list(spec.fixed_variables)
     unknown = [v for v in [*names, *at] if v not in variables]
     if unknown:
         raise ModelError(
             f"{unknown} are not fixed-effect variables of {fit.formula!r}; "
             f"expected some of {variables}."
         )
-    coding = fit._coding
+    frame = fit.data
     values: dict[str, list[Hashable]] = {}
     for v in variables:
-        if coding.is_factor(v):
-            levels = coding.levels[v]
+        levels = spec.factor_levels(v)
+        if levels is not None:
             if v in at:
-                wanted = list(np.atleast_1d(at[v]))
+                wanted = list(np.atleast_1d(np.asarray(at[v], dtype=object)))
                 lookup = {level_label(x): x for x in levels}
                 chosen = [lookup.get(level_label(w)) for w in wanted]
                 bad = [w for w, c in zip(wanted, chosen, strict=True) if c is None]
@@ -86,7 +93,7 @@ def _grid(fit: MixedFit, names: list[str], at: Mapping[str, Any] | None) -> pd.D
         elif v in at:
             values[v] = [float(x) for x in np.atleast_1d(at[v])]
         else:
-            values[v] = [float(fit._frame[v].astype(float).mean())]
+            values[v] = [float(frame[v].astype(float).mean())]
     # emmeans' grid: the first variable varies fastest
     combos = itertools.product(*(values[v] for v in reversed(variables)))
     rows = [tuple(reversed(c)) for c in combos]
@@ -94,9 +101,10 @@ def _grid(fit: MixedFit, names: list[str], at: Mapping[str, Any] | None) -> pd.D
 
 
 def _cells(
-    fit: MixedFit, spec_vars: list[str], by_vars: list[str], at: Mapping[str, Any] | None
-) -> tuple[list[tuple[Hashable, ...]], list[tuple[Hashable, ...]], dict[Any, np.ndarray]]:
-    """Linear functions of beta for every (spec levels, by levels) cell."""
+    fit: ModelResult, spec_vars: list[str], by_vars: list[str], at: Mapping[str, Any] | None
+) -> tuple[list[tuple[Hashable, ...]], list[tuple[Hashable, ...]],
+           dict[Any, tuple[np.ndarray, float]]]:
+    """Linear functions of beta (and the offset) for every (spec levels, by levels) cell."""
     overlap = set(spec_vars) & set(by_vars)
     if not spec_vars or overlap:
         raise ModelError(
@@ -105,7 +113,9 @@ def _cells(
     overall = spec_vars == ["1"]  # emmeans' "~ 1": one grand mean, labelled "overall"
     real_spec = [] if overall else spec_vars
     grid = _grid(fit, real_spec + by_vars, at)
-    X, _, _ = design_matrix(grid, fit._parsed.fixed, fit._coding)
+    X = fit.spec.fixed_matrix(grid)
+    # emmeans puts an offset at its mean over the model frame, whatever the grid
+    offset = float(np.mean(fit.spec.offset_values(fit.data))) if fit.spec.offset else 0.0
 
     def crossed(names: list[str]) -> list[tuple[Hashable, ...]]:
         levels = [list(dict.fromkeys(grid[v].tolist())) for v in reversed(names)]
@@ -122,40 +132,32 @@ def _cells(
     funcs = {}
     for b in by_levels:
         for s in spec_levels:
-            funcs[(s, b)] = X[index[(() if overall else s) + b]].mean(axis=0)
+            rows = index[(() if overall else s) + b]
+            funcs[(s, b)] = (X[rows].mean(axis=0), offset)
     return spec_levels, by_levels, funcs
 
 
-def _infer(fit: MixedFit, c_full: np.ndarray) -> tuple[float, float, float]:
-    """Estimate, SE and Satterthwaite df of ``c'beta`` (``c`` over all design columns,
-    including any dropped as collinear); NaN when not estimable (e.g. an empty cell),
-    as emmeans reports it."""
-    null = fit._nullspace
-    if null.shape[1] and float(np.sum((c_full @ null) ** 2)) > 1e-8 * float(c_full @ c_full):
-        return np.nan, np.nan, np.nan
-    c = c_full[fit._keep]
-    inf = fit._inference
-    est = float(c @ fit.coef.to_numpy())
-    se = float(np.sqrt(c @ inf.vcov_beta @ c))
-    return est, se, inf.df(c)
-
-
-
-def emmeans(fit: MixedFit, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,
-            at: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def emmeans(fit: ModelResult, specs: str | Sequence[str], *,
+            by: str | Sequence[str] | None = None, at: Mapping[str, Any] | None = None,
+            level: float = 0.95, df: str | None = None) -> pd.DataFrame:
     """Marginal means table; see :meth:`MixedFit.emmeans`."""
+    level = check_level(level)
     spec_vars, by_vars = parse_specs(specs, by)
     spec_levels, by_levels, funcs = _cells(fit, spec_vars, by_vars, at)
     rows = []
     for b in by_levels:
         for s in spec_levels:
-            est, se, df = _infer(fit, funcs[(s, b)])
-            half = stats.t.ppf(0.975, df) * se
+            c, off = funcs[(s, b)]
+            est, se, dof = linear_estimate(fit, c, df=df)
+            est += off
+            lower, upper = interval(est, se, dof, level)
             row: dict[str, Any] = dict(zip(spec_vars + by_vars, s + b, strict=True))
-            row.update(emmean=est, se=se, df=df, lower=est - half, upper=est + half)
+            row.update(emmean=est, se=se, df=dof, lower=lower, upper=upper)
             rows.append(row)
-    return pd.DataFrame(rows, columns=[*spec_vars, *by_vars, "emmean", "se", "df", "lower",
-                                       "upper"])
+    out = pd.DataFrame(rows, columns=[*spec_vars, *by_vars, "emmean", "se", "df", "lower",
+                                      "upper"])
+    out.attrs["level"] = level
+    return out
 
 
 def _numeric_looking(labels: list[str]) -> bool:
@@ -251,10 +253,12 @@ def _adjust(p: np.ndarray, t: np.ndarray, df: np.ndarray, how: str, k: int) -> n
                      for ti, d in zip(t, df, strict=True)])
 
 
-def contrasts(fit: MixedFit, specs: str | Sequence[str], *,
+def contrasts(fit: ModelResult, specs: str | Sequence[str], *,
               by: str | Sequence[str] | None = None, at: Mapping[str, Any] | None = None,
-              method: str = "pairwise", adjust: str = "none") -> pd.DataFrame:
+              method: str = "pairwise", adjust: str = "none", level: float = 0.95,
+              df: str | None = None) -> pd.DataFrame:
     """Contrasts of marginal means; see :meth:`MixedFit.contrasts`."""
+    level = check_level(level)
     if method not in _METHODS:
         raise ModelError(f"method={method!r} is not supported; use one of {list(_METHODS)}.")
     if adjust not in _ADJUST:
@@ -270,12 +274,15 @@ def contrasts(fit: MixedFit, specs: str | Sequence[str], *,
     for b in by_levels:
         rows = []
         for i, j in _pairs(len(spec_levels), method):
-            c = funcs[(spec_levels[i], b)] - funcs[(spec_levels[j], b)]
-            est, se, df = _infer(fit, c)
+            (ci, oi), (cj, oj) = funcs[(spec_levels[i], b)], funcs[(spec_levels[j], b)]
+            est, se, dof = linear_estimate(fit, ci - cj, df=df)
+            est += oi - oj
             t = est / se if se > 0 else np.nan
+            lower, upper = interval(est, se, dof, level)
             row: dict[str, Any] = {"contrast": _pair_label(labels[i], labels[j])}
             row.update(dict(zip(by_vars, b, strict=True)))
-            row.update(estimate=est, se=se, df=df, t=t, p=2 * stats.t.sf(abs(t), df))
+            row.update(estimate=est, se=se, df=dof, t=t, p=2 * stats.t.sf(abs(t), dof),
+                       lower=lower, upper=upper)
             rows.append(row)
         if rows:
             p = np.array([r["p"] for r in rows])
@@ -287,4 +294,7 @@ def contrasts(fit: MixedFit, specs: str | Sequence[str], *,
             for r, pa in zip(rows, adjusted, strict=True):
                 r["p"] = float(pa)
         out.extend(rows)
-    return pd.DataFrame(out, columns=["contrast", *by_vars, "estimate", "se", "df", "t", "p"])
+    table = pd.DataFrame(out, columns=["contrast", *by_vars, "estimate", "se", "df", "t", "p",
+                                       "lower", "upper"])
+    table.attrs["level"] = level
+    return table

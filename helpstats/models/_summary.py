@@ -20,8 +20,14 @@ def _fmt(x: float, width: int = 10) -> str:
 def summary_text(fit: MixedFit) -> str:
     """Readable summary: method, formula, criterion, random and fixed effects."""
     method = "REML" if fit.reml else "maximum likelihood"
-    lines = [f"Linear mixed model fit by {method} (helpstats; Satterthwaite df as lmerTest)",
-             f"Formula: {fit.formula}", ""]
+    df_name = "Kenward-Roger" if fit.df_method == "kenward-roger" else "Satterthwaite"
+    lines = [f"Linear mixed model fit by {method} (helpstats; {df_name} df as lmerTest)",
+             f"Formula: {fit.formula}"]
+    if fit.spec.weights:
+        lines.append(f"Weights: {fit.spec.weights}")
+    if fit.spec.offset:
+        lines.append(f"Offset: {' + '.join(fit.spec.offset)}")
+    lines.append("")
     crit = -2 * fit.loglik
     lines.append(f"{'REML criterion' if fit.reml else 'Deviance'} at convergence: {crit:.4f}")
     lines.append(f"     AIC      BIC   logLik\n{fit.aic:8.1f} {fit.bic:8.1f} {fit.loglik:8.2f}")
@@ -51,8 +57,12 @@ def summary_text(fit: MixedFit) -> str:
     for _, r in fit.fixed.iterrows():
         lines.append(f" {r['term']:<22} {_fmt(r['estimate'])} {_fmt(r['se'])} "
                      f"{r['df']:8.2f} {r['t']:8.3f} {r['p']:.3g}")
-    ordered = [v for v in fit._coding.levels
-               if isinstance(fit._frame[v].dtype, pd.CategoricalDtype) and fit._frame[v].cat.ordered]
+    frame = fit.data
+    ordered = list(dict.fromkeys(
+        f.variable for f in fit.spec.factors
+        if f.variable is not None and f.contrast == "treatment"
+        and isinstance(frame[f.variable].dtype, pd.CategoricalDtype)
+        and frame[f.variable].cat.ordered))
     if ordered:
         lines.append(f"Ordered factor(s) {', '.join(ordered)}: treatment contrasts, first level as "
                      "reference (R would use polynomial contrasts, contr.poly)")

@@ -3,44 +3,55 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import ModelError
-from ._design import Coding, design_matrix, drop_collinear, group_codes
+from ._design import drop_collinear, group_codes
 from ._engine import LmmProblem, OptResult, ReTerm, optimize
 from ._formula import Formula, parse_formula
+from ._inference import InferenceMethods
+from ._protocol import check_df_method
 from ._satterthwaite import VarparInference
+from .spec import ModelSpec
 
 __all__ = ["MixedFit", "fit_mixed"]
 
 _SINGULAR_TOL = 1e-4
+_WEIGHTS = "(weights)"
 
 
 @dataclass(frozen=True, eq=False)
-class MixedFit:
-    """Result of :func:`fit_mixed` (immutable).
+class MixedFit(InferenceMethods):
+    """Result of :func:`fit_mixed` (immutable); implements :class:`ModelResult`.
 
     Attributes
     ----------
     formula : str
         The model formula as given.
+    spec : ModelSpec
+        The parsed formula fitted to the model frame: response, variables,
+        terms, the term of each model-matrix column, factor levels and
+        contrasts, learned transforms, random terms, weights and offsets.
     reml : bool
         True for a REML fit, False for maximum likelihood.
+    df_method : str
+        Default df method of this fit's inference: ``"satterthwaite"`` or
+        ``"kenward-roger"`` (each method also takes ``df=``).
     loglik, aic, bic : float
-        Log-likelihood (the REML criterion / -2 for REML fits, as lme4), AIC, BIC.
+        Log-likelihood (the REML criterion / -2 for REML fits, as lme4), AIC,
+        BIC. With weights, lme4's: the weights' log-determinant is included.
     sigma : float
-        Residual standard deviation.
+        Residual standard deviation (of an observation with weight 1).
     nobs : int
         Observations used.
     n_dropped : int
-        Rows dropped because a used column was missing.
+        Rows dropped because a used column (or the weight) was missing.
     ngroups : dict
         Number of levels of each grouping factor.
     converged, singular : bool
@@ -54,6 +65,16 @@ class MixedFit:
         ``group, var1, var2, vcov, sdcor`` as lme4's ``as.data.frame(VarCorr(fit))``.
     dropped_columns : tuple of str
         Fixed-effect columns dropped because the model matrix was rank deficient.
+    coef : pandas.Series
+        Fixed-effect estimates, indexed by model-matrix column.
+    coef_columns : tuple of int
+        Position of each ``coef`` entry in ``spec.columns``.
+    problem : LmmProblem
+        The engine's input: ``X``, ``y`` (response minus offset) and random-effect
+        ``Z`` with rows multiplied by the square root of the weights.
+    blups : list of numpy.ndarray
+        Conditional modes of the random effects per term, (levels x columns),
+        in the order of ``problem.terms`` (see :meth:`ranef` for labelled frames).
     data : pandas.DataFrame
         The model frame used (read-only property; a new copy on each access).
 
@@ -75,10 +96,14 @@ class MixedFit:
     ['arm', 'emmean', 'se', 'df', 'lower', 'upper']
     >>> list(fit.varcorr["group"])
     ['id', 'Residual']
+    >>> fit.spec.response, fit.spec.variables
+    ('y', ('y', 'arm', 'wave', 'id'))
     """
 
     formula: str
+    spec: ModelSpec
     reml: bool
+    df_method: str
     loglik: float
     aic: float
     bic: float
@@ -93,19 +118,20 @@ class MixedFit:
     varcorr: pd.DataFrame
     dropped_columns: tuple[str, ...]
     coef: pd.Series
-    _parsed: Formula = field(repr=False)
-    _problem: LmmProblem = field(repr=False)
-    _coding: Coding = field(repr=False)
+    coef_columns: tuple[int, ...]
+    problem: LmmProblem = field(repr=False)
+    blups: list[np.ndarray] = field(repr=False)
     _frame: pd.DataFrame = field(repr=False)
-    _keep: list[int] = field(repr=False)
-    _blups: list[np.ndarray] = field(repr=False)
+    _sqrt_w: np.ndarray = field(repr=False)
+    _offset: np.ndarray = field(repr=False)
 
     @property
     def data(self) -> pd.DataFrame:
         """The rows and columns the model was fitted to, as a new DataFrame.
 
-        The columns the formula uses, with their original names, dtypes and
-        index, restricted to the rows kept after dropping missing values
+        The columns the formula uses (and ``"(weights)"`` when the weights were
+        given as an array), with their original names, dtypes and index,
+        restricted to the rows kept after dropping missing values
         (``len(fit.data) == fit.nobs``). Each access returns a fresh copy, so
         changing it changes neither the fit nor the caller's data.
 
@@ -122,41 +148,63 @@ class MixedFit:
         """
         return self._frame.copy()
 
-    # ------------------------------------------------------------ inference
+    @property
+    def weights(self) -> np.ndarray | None:
+        """The precision weights used (None for an unweighted fit)."""
+        return None if self.spec.weights is None else self._sqrt_w ** 2
+
+    # ------------------------------------------------------------ inference (protocol)
     @cached_property
     def _inference(self) -> VarparInference:
-        return VarparInference(self._problem, self.theta, self.sigma, self.reml)
+        return VarparInference(self.problem, self.theta, self.sigma, self.reml)
+
+    def _method(self, df: str | None) -> str:
+        return self.df_method if df is None else check_df_method(df)
+
+    def _kr(self, name: str) -> Any:
+        value = getattr(self._inference, name, None)
+        if value is None:
+            raise ModelError(
+                "Kenward-Roger df need the Kenward-Roger adjusted covariance "
+                f"(VarparInference.{name}), which this build of helpstats lacks; use "
+                "df='satterthwaite'."
+            )
+        return value
+
+    def coef_vcov(self, *, df: str | None = None) -> np.ndarray:
+        """Covariance of ``coef``: ``sigma^2 (X'V~X)^-1``, or Kenward-Roger's adjusted one."""
+        if self._method(df) == "kenward-roger":
+            return np.asarray(self._kr("vcov_kr"))
+        return np.asarray(self._inference.vcov_beta)
+
+    def contrast_df(self, c: np.ndarray, *, df: str | None = None) -> float:
+        """Denominator df of ``c'beta`` (``c`` over ``coef``) by the df method."""
+        if self._method(df) == "kenward-roger":
+            return float(self._kr("df_kr")(np.asarray(c, dtype=float)))
+        return float(self._inference.df(np.asarray(c, dtype=float)))
+
+    def contrast_test(self, L: np.ndarray, *, df: str | None = None
+                      ) -> tuple[int, float, float]:
+        """F test of ``L beta = 0`` (rows of ``L`` over ``coef``): num df, den df, F."""
+        beta = self.coef.to_numpy()
+        if self._method(df) == "kenward-roger":
+            q, ddf, F = self._kr("contest_kr")(np.atleast_2d(L), beta)
+        else:
+            q, ddf, F = self._inference.contest(np.atleast_2d(L), beta)
+        return int(q), float(ddf), float(F)
 
     @cached_property
-    def _nullspace(self) -> np.ndarray:
-        """Basis of the null space of the full fixed-effects design (estimability)."""
-        X, _, _ = design_matrix(self._frame, self._parsed.fixed, self._coding)
+    def fixed_nullspace(self) -> np.ndarray:
+        """Basis (columns) of the null space of the full fixed-effects design (estimability)."""
+        n_full = len(self.spec.columns)
         if not self.dropped_columns:
-            return np.zeros((X.shape[1], 0))
+            return np.zeros((n_full, 0))
+        X = self.spec.fixed_matrix(self._frame)
         scale = np.linalg.norm(X, axis=0)
         scale[scale == 0] = 1.0
         _, sv, vt = np.linalg.svd(X / scale, full_matrices=False)
         null = vt[sv <= 1e-7 * sv[0]].T / scale[:, None]
         return np.linalg.qr(null)[0] if null.shape[1] else null
-
-    @cached_property
-    def fixed(self) -> pd.DataFrame:
-        """Fixed effects: ``term, estimate, se, df, t, p`` (Satterthwaite df, as lmerTest)."""
-        beta = self.coef.to_numpy()
-        inf = self._inference
-        se = np.sqrt(np.diag(inf.vcov_beta))
-        eye = np.eye(len(beta))
-        df = np.array([inf.df(eye[i]) for i in range(len(beta))])
-        t = beta / se
-        p = 2 * stats.t.sf(np.abs(t), df)
-        return pd.DataFrame(
-            {"term": self.coef.index, "estimate": beta, "se": se, "df": df, "t": t, "p": p}
-        )
-
-    def vcov(self) -> pd.DataFrame:
-        """Covariance matrix of the fixed effects (``sigma^2 (X'V~X)^-1``)."""
-        names = list(self.coef.index)
-        return pd.DataFrame(self._inference.vcov_beta, index=names, columns=names)
 
     def ranef(self) -> dict[str, pd.DataFrame]:
         """Conditional modes (BLUPs) of the random effects, one frame per grouping factor.
@@ -166,7 +214,7 @@ class MixedFit:
         one frame with a column per random effect.
         """
         out: dict[str, pd.DataFrame] = {}
-        for term, b in zip(self._problem.terms, self._blups, strict=True):
+        for term, b in zip(self.problem.terms, self.blups, strict=True):
             frame = pd.DataFrame(b, index=pd.Index(term.levels, name=term.group),
                                  columns=list(term.cnames))
             if term.group in out:
@@ -175,59 +223,25 @@ class MixedFit:
         return out
 
     def fitted(self) -> pd.Series:
-        """Fitted values ``X beta + Z b`` on the index of the rows used."""
-        prob = self._problem
+        """Fitted values ``X beta + Z b`` (+ offset) on the index of the rows used."""
+        prob = self.problem
         mu = prob.X @ self.coef.to_numpy()
-        for term, b in zip(prob.terms, self._blups, strict=True):
+        for term, b in zip(prob.terms, self.blups, strict=True):
             mu = mu + np.einsum("nq,nq->n", term.Z, b[term.codes])
-        return pd.Series(mu, index=self._frame.index, name="fitted")
+        return pd.Series(mu / self._sqrt_w + self._offset, index=self._frame.index,
+                         name="fitted")
 
     def residuals(self) -> pd.Series:
         """Response minus fitted values, on the index of the rows used."""
-        res = self._problem.y - self.fitted().to_numpy()
+        y = self.problem.y / self._sqrt_w + self._offset
+        res = y - self.fitted().to_numpy()
         return pd.Series(res, index=self._frame.index, name="residual")
 
-    def emmeans(self, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,
-                at: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        """Estimated marginal means on emmeans' reference grid.
-
-        Parameters
-        ----------
-        specs : str or list of str
-            Factor(s) whose means are wanted; ``"~ arm | wave"`` is also accepted.
-        by : str or list of str, optional
-            Factors to condition on.
-        at : dict, optional
-            Values of covariates (default: their mean) or a subset of factor levels.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Spec and by columns, then ``emmean, se, df, lower, upper`` (95 %,
-            Satterthwaite df).
-        """
-        from ._emmeans import emmeans
-
-        return emmeans(self, specs, by=by, at=at)
-
-    def contrasts(self, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,
-                  at: Mapping[str, Any] | None = None, method: str = "pairwise",
-                  adjust: str = "none") -> pd.DataFrame:
-        """Contrasts of marginal means, labelled like emmeans (``"a - b"``).
-
-        ``method`` is ``"pairwise"``, ``"revpairwise"`` or ``"trt.vs.ctrl"``;
-        ``adjust`` is ``"none"``, ``"holm"``, ``"bonferroni"``, ``"sidak"`` or ``"tukey"``.
-        Returns ``contrast`` (+ by columns), ``estimate, se, df, t, p``.
-        """
-        from ._emmeans import contrasts
-
-        return contrasts(self, specs, by=by, at=at, method=method, adjust=adjust)
-
-    def anova(self) -> pd.DataFrame:
-        """Type III F tests as lmerTest's ``anova(type = 3)``: ``term, num_df, den_df, F, p``."""
-        from ._anova import anova_type3
-
-        return anova_type3(self)
+    def refit(self, *, reml: bool) -> MixedFit:
+        """The same model (data, weights) refitted by REML or maximum likelihood."""
+        weights = self.spec.weights
+        return _fit(self._frame, self.formula, reml=reml, weights=weights,
+                    df=self.df_method)
 
     def summary(self) -> str:
         """A text summary in the layout of lme4's ``summary()``."""
@@ -250,14 +264,6 @@ def _unique_names(terms: Sequence[ReTerm]) -> list[str]:
             seen[t.group] = 0
             out.append(t.group)
     return out
-
-
-def _used_columns(parsed: Formula) -> list[str]:
-    cols = [parsed.response, *parsed.fixed.variables]
-    for term in parsed.random:
-        cols.extend(term.rhs.variables)
-        cols.extend(term.factors)
-    return list(dict.fromkeys(cols))
 
 
 def _order_terms(terms: list[ReTerm]) -> list[ReTerm]:
@@ -313,25 +319,51 @@ def _convergence(problem: LmmProblem, theta: np.ndarray, f0: float) -> dict[str,
     return {"gradient": grad, "scaled_gradient": scaled}
 
 
-def _check_frame(data: pd.DataFrame, parsed: Formula) -> tuple[pd.DataFrame, int]:
+def _weights_column(data: pd.DataFrame, weights: Any) -> tuple[str | None, pd.Series | None]:
+    if weights is None:
+        return None, None
+    if isinstance(weights, str):
+        if weights not in data.columns:
+            raise ModelError(f"weights={weights!r} is not a column of the data; available: "
+                             f"{list(map(str, data.columns))}.")
+        return weights, None
+    values = np.asarray(weights, dtype=float).ravel()
+    if len(values) != len(data):
+        raise ModelError(f"weights has {len(values)} values for {len(data)} rows; give one "
+                         "weight per row of data (or a column name).")
+    return _WEIGHTS, pd.Series(values, index=data.index, name=_WEIGHTS)
+
+
+def _check_frame(data: pd.DataFrame, parsed: Formula, weights: Any
+                 ) -> tuple[pd.DataFrame, int, str | None]:
     if not isinstance(data, pd.DataFrame):
         raise ModelError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
-    used = _used_columns(parsed)
+    used = list(parsed.columns)
+    dup = sorted({str(c) for c in data.columns[data.columns.duplicated()] if c in used})
+    if dup:
+        raise ModelError(
+            f"The data have more than one column named {dup}, which the formula "
+            f"{parsed.text!r} uses; expected unique column names. Rename or drop the "
+            "duplicates (e.g. data.loc[:, ~data.columns.duplicated()])."
+        )
     missing = [c for c in used if c not in data.columns]
     if missing:
         raise ModelError(
             f"The formula {parsed.text!r} uses column(s) {missing} that are not in the data. "
             f"Available columns: {list(map(str, data.columns))}. Fix the formula or rename them."
         )
+    wname, wvalues = _weights_column(data, weights)
     frame = data.loc[:, used]
-    complete = frame.notna().all(axis=1)
+    if wname is not None and wname not in used:
+        frame = frame.assign(**{wname: data[wname] if wvalues is None else wvalues})
+    complete = frame.notna().all(axis=1).to_numpy()
     n_dropped = int((~complete).sum())
-    frame = frame.loc[complete]
+    frame = frame.iloc[np.flatnonzero(complete)]
     if len(frame) == 0:
         raise ModelError(
             f"No complete rows: every row misses at least one of {used}. Check the data."
         )
-    infinite = [c for c in used if pd.api.types.is_numeric_dtype(frame[c])
+    infinite = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
                 and not pd.api.types.is_bool_dtype(frame[c])
                 and np.isinf(frame[c].to_numpy(dtype=float)).any()]
     if infinite:
@@ -339,20 +371,23 @@ def _check_frame(data: pd.DataFrame, parsed: Formula) -> tuple[pd.DataFrame, int
             f"Column(s) {infinite} contain infinite values; expected finite numbers. "
             "Replace them (e.g. with NaN, which drops the row) before fitting."
         )
-    y = frame[parsed.response]
-    if pd.api.types.is_bool_dtype(y) or not pd.api.types.is_numeric_dtype(y):
-        raise ModelError(
-            f"The outcome {parsed.response!r} must be numeric; found dtype {y.dtype}. "
-            "Convert it (e.g. pd.to_numeric) or score the questionnaire first."
-        )
-    return frame, n_dropped
+    if wname is not None:
+        w = frame[wname]
+        numeric = pd.api.types.is_numeric_dtype(w) and not pd.api.types.is_bool_dtype(w)
+        if not numeric or not bool((w.to_numpy(dtype=float) > 0).all()):
+            found = "zero or negative values" if numeric else f"dtype {w.dtype}"
+            raise ModelError(
+                f"The weights ({wname!r}) must be positive numbers (lme4's precision weights: "
+                f"the residual variance of a row is sigma^2 / weight); found {found}. "
+                "Drop those rows or fix the weights."
+            )
+    return frame, n_dropped, wname
 
 
-def _random_terms(frame: pd.DataFrame, parsed: Formula, coding: Coding) -> list[ReTerm]:
+def _random_terms(frame: pd.DataFrame, spec: ModelSpec, sqrt_w: np.ndarray) -> list[ReTerm]:
     terms = []
     n = len(frame)
-    for rt in parsed.random:
-        Z, names, _ = design_matrix(frame, rt.rhs, coding)
+    for rt, Z, names in spec.random_matrices(frame):
         if Z.shape[1] == 0:
             raise ModelError(f"The random-effect term for {rt.group!r} has no columns.")
         codes, levels = group_codes(frame, rt.factors)
@@ -368,25 +403,51 @@ def _random_terms(frame: pd.DataFrame, parsed: Formula, coding: Coding) -> list[
                 "observations; each group needs more than one observation on average "
                 "(lme4: number of levels must be < number of observations)."
             )
-        terms.append(ReTerm(rt.group, tuple(names), codes, tuple(levels), Z))
+        terms.append(ReTerm(rt.group, tuple(names), codes, tuple(levels), Z * sqrt_w[:, None]))
     return _order_terms(terms)
 
 
-def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True) -> MixedFit:
+def _check_response(y: np.ndarray, spec: ModelSpec) -> None:
+    spread = float(np.ptp(y)) if len(y) else 0.0
+    if spread <= 1e-12 * max(float(np.max(np.abs(y))), 1e-300):
+        raise ModelError(
+            f"The outcome {spec.response!r} does not vary: all {len(y)} rows used have the "
+            f"value {float(y[0]):g}, so there is nothing to model. Check the outcome column "
+            "(a constant score, or the wrong column)."
+        )
+
+
+def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True,
+              weights: str | Sequence[float] | np.ndarray | pd.Series | None = None,
+              df: str = "satterthwaite") -> MixedFit:
     """Fit a linear mixed model with lme4's algorithm.
 
     Parameters
     ----------
     data : pandas.DataFrame
         Long-format analysis frame (not modified). Rows missing any column the
-        formula uses are dropped and counted in ``n_dropped``.
+        formula uses (or the weight) are dropped and counted in ``n_dropped``.
     formula : str
-        lme4 syntax, e.g. ``"phq9_total ~ arm * wave + (1 | participant)"``.
-        Factors use treatment contrasts with the first level as reference
-        (categorical dtype order, otherwise sorted values). Ordered categoricals
-        are coded the same way, not with R's polynomial contrasts (``contr.poly``).
+        lme4 syntax, e.g. ``"phq9_total ~ arm * wave + (1 | participant)"``,
+        with R's formula language in the response, the fixed part and random
+        slopes: ``+ - * / : ^ %in%``, ``0 +``/``- 1``, back-quoted names;
+        ``I()`` with ``^ ** * / + -``; ``log log1p exp sqrt abs``; stateful
+        ``scale(x)``, ``center(x)``, ``poly(x, k)`` (orthonormal, as R) and
+        ``poly(x, k, raw = TRUE)``, ``ns(x, df)``, ``bs(x, df)`` (R's splines);
+        ``factor(x)``, ``C(x, sum)``, ``C(x, poly)``, ``C(arm, Treatment("usual"))``,
+        ``relevel(arm, "usual")``; ``offset(expr)``. Factors use treatment
+        contrasts with the first level as reference (categorical dtype order,
+        otherwise sorted values). Ordered categoricals are coded the same way,
+        not with R's polynomial contrasts (use ``C(x, poly)`` for those).
+        Stateful transforms learn on the complete rows used.
     reml : bool, default True
         REML (as lme4's default) or maximum likelihood.
+    weights : str or array-like, optional
+        lme4's precision weights (a column name or one value per row): the
+        residual variance of row i is ``sigma^2 / w_i``.
+    df : {"satterthwaite", "kenward-roger"}, default "satterthwaite"
+        Default df method of ``fixed``, ``emmeans``, ``contrasts``, ``anova``
+        and ``confint`` (each also takes ``df=``).
 
     Returns
     -------
@@ -395,8 +456,11 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True) -> MixedFi
     Raises
     ------
     helpstats.errors.ModelError
-        Unknown columns, a non-numeric outcome, infinite values, no random
-        term, a grouping factor with a single level (or one level per row).
+        Unknown or duplicated columns, an unsupported formula construct (the
+        message quotes the formula and says how to write it instead), a
+        non-numeric or constant outcome, infinite values, non-positive
+        weights, no random term, a grouping factor with a single level (or one
+        level per row).
 
     Warns
     -----
@@ -417,20 +481,21 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True) -> MixedFi
     (120, {'id': 30}, True)
     >>> list(fit.fixed["term"])
     ['(Intercept)', 'wave']
+    >>> list(hs.fit_mixed(d, "y ~ poly(wave, 2) + (1 | id)").coef.index)
+    ['(Intercept)', 'poly(wave, 2)1', 'poly(wave, 2)2']
     """
-    return _fit(data, formula, reml=reml)
+    return _fit(data, formula, reml=reml, weights=weights, df=df)
 
 
 def _fit(data: pd.DataFrame, formula: str, *, reml: bool, theta: np.ndarray | None = None,
-         stacklevel: int = 3) -> MixedFit:
+         weights: Any = None, df: str = "satterthwaite", stacklevel: int = 3) -> MixedFit:
     """Fit, or (with ``theta``) evaluate the model at given covariance parameters."""
+    df_method = check_df_method(df)
     parsed = parse_formula(formula)
-    frame, n_dropped = _check_frame(data, parsed)
-    variables = list(parsed.fixed.variables)
-    for rt in parsed.random:
-        variables.extend(rt.rhs.variables)
-    coding = Coding.from_frame(frame, variables)
-    X, names, _ = design_matrix(frame, parsed.fixed, coding)
+    frame, n_dropped, wname = _check_frame(data, parsed, weights)
+    spec = ModelSpec.from_formula(parsed, frame, weights=wname)
+    X = spec.fixed_matrix(frame)
+    names = list(spec.columns)
     keep = drop_collinear(X) if X.shape[1] else []
     dropped = tuple(n for i, n in enumerate(names) if i not in keep)
     if dropped:
@@ -443,9 +508,13 @@ def _fit(data: pd.DataFrame, formula: str, *, reml: bool, theta: np.ndarray | No
         )
     X = X[:, keep]
     names = [names[i] for i in keep]
-    y = frame[parsed.response].to_numpy(dtype=float)
-    terms = _random_terms(frame, parsed, coding)
-    problem = LmmProblem(X, y, terms, reml)
+    y = spec.response_values(frame)
+    _check_response(y, spec)
+    offset = spec.offset_values(frame)
+    sqrt_w = (np.sqrt(frame[wname].to_numpy(dtype=float)) if wname is not None
+              else np.ones(len(frame)))
+    terms = _random_terms(frame, spec, sqrt_w)
+    problem = LmmProblem(X * sqrt_w[:, None], (y - offset) * sqrt_w, terms, reml)
     if theta is None:
         opt = optimize(problem)
     else:
@@ -477,14 +546,17 @@ def _fit(data: pd.DataFrame, formula: str, *, reml: bool, theta: np.ndarray | No
             stacklevel=stacklevel,
         )
     npar = len(beta) + problem.ntheta + 1
-    loglik = -deviance / 2
+    # lme4: the deviance of the weighted model subtracts sum(log w) (ML and REML alike)
+    loglik = -deviance / 2 + float(np.sum(np.log(sqrt_w)))
     lams = [problem.lam(opt.theta, k) for k in range(len(terms))]
     ngroups: dict[str, int] = {}
     for t in terms:
         ngroups.setdefault(t.group, t.nl)
     return MixedFit(
         formula=formula,
+        spec=spec,
         reml=reml,
+        df_method=df_method,
         loglik=float(loglik),
         aic=float(-2 * loglik + 2 * npar),
         bic=float(-2 * loglik + np.log(problem.n) * npar),
@@ -500,11 +572,10 @@ def _fit(data: pd.DataFrame, formula: str, *, reml: bool, theta: np.ndarray | No
         varcorr=_varcorr(terms, lams, sigma),
         dropped_columns=dropped,
         coef=pd.Series(beta, index=names, name="estimate"),
-        _parsed=parsed,
-        _problem=problem,
-        _coding=coding,
+        coef_columns=tuple(keep),
+        problem=problem,
+        blups=blups,
         _frame=frame,
-        _keep=keep,
-        _blups=blups,
+        _sqrt_w=sqrt_w,
+        _offset=offset,
     )
-

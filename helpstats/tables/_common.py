@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._level import interval
 from ..errors import TableError
 
 #: ``table.attrs["kind"]`` values understood by :func:`format_table` and the writers.
@@ -61,10 +61,8 @@ def t_interval(
 
     ``df`` may be ``inf`` (normal limits); NaN inputs give NaN limits.
     """
-    est = np.asarray(estimate, dtype=float)
-    half = np.asarray(stats.t.ppf(0.5 + level / 2, np.asarray(df, dtype=float)), dtype=float)
-    half = half * np.asarray(se, dtype=float)
-    return est - half, est + half
+    lower, upper = interval(estimate, se, df, level)
+    return np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
 
 
 def key(value: object) -> str:

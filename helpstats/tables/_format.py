@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._level import level_text
 from ..errors import TableError
 from ._common import key
 
@@ -214,7 +215,7 @@ def _format_table_one(table: pd.DataFrame, decimals: int, p_style: str) -> pd.Da
 def _format_outcome(table: pd.DataFrame, decimals: int, p_style: str) -> pd.DataFrame:
     attrs = table.attrs
     group, time = attrs["group"], attrs["time"]
-    pct = f"{100 * attrs.get('level', 0.95):g}%"
+    pct = level_text(attrs.get("level", 0.95))
 
     def num(x: Any) -> str:
         return format_number(_py(x), "number", decimals, p_style)

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from .._level import check_level, level_text
 from ..errors import TableError
 from ._common import finish, key, order_rows, require_columns, t_interval
 
@@ -36,6 +37,9 @@ class FitLike(Protocol):
 
     @property
     def formula(self) -> str: ...
+
+    @property
+    def spec(self) -> Any: ...
 
     @property
     def reml(self) -> bool: ...
@@ -106,6 +110,7 @@ def model_table(fit: FitLike, *, level: float = 0.95) -> pd.DataFrame:
     4     fit      groups: id      None      32.0       NaN    NaN
     5     fit  log-likelihood      None    -100.5       NaN    NaN
     """
+    level = check_level(level)
     fixed = _frame(getattr(fit, "fixed", None), "fit.fixed", ["term", "estimate", "se", "df", "t", "p"])
     varcorr = _frame(getattr(fit, "varcorr", None), "fit.varcorr",
                      ["group", "var1", "var2", "vcov", "sdcor"])
@@ -147,7 +152,7 @@ def model_table(fit: FitLike, *, level: float = 0.95) -> pd.DataFrame:
     notes = (
         f"Linear mixed model {fit.formula}, fitted by {method}; n = {fit.nobs} observations"
         + (f" in {groups_text}" if groups_text else "")
-        + f". {_pct(level)} CI: estimate -/+ t(df) x SE with Satterthwaite df. "
+        + f". {level_text(level)} CI: estimate -/+ t(df) x SE with {_df_name(fit)} df. "
         "Random: variances (estimate) and SDs or correlations (sdcor)."
         + _fit_warnings(fit)
     )
@@ -234,6 +239,7 @@ def outcome_table(
     ...     return pd.DataFrame({"contrast": "c - t", "wave": [0, 1], "se": 0.7,
     ...                          "estimate": [-0.2, 2.0], "df": 40.0, "p": [0.78, 0.007]})
     >>> fit = SimpleNamespace(formula="y ~ arm * wave + (1 | id)", nobs=80, reml=True,
+    ...                       spec=SimpleNamespace(response="y"),
     ...                       sigma=2.0, emmeans=lambda specs, by=None, at=None: em,
     ...                       contrasts=contrasts)
     >>> t = hs.outcome_table(fit, group="arm", time="wave", standardiser="sigma")
@@ -244,8 +250,11 @@ def outcome_table(
     2   t     0    10.2     NaN      t - c   0.2   0.780  0.1
     3   t     1     7.0    -3.2      t - c  -2.0   0.007 -1.0
     """
+    level = check_level(level)
     em = _frame(fit.emmeans(group, by=time), "fit.emmeans(group, by=time)",
-                [group, time, "emmean", "se", "df", "lower", "upper"])
+                [group, time, "emmean", "se", "df"])
+    # the limits at this table's level, by the one rule (whatever level the fit used)
+    em["lower"], em["upper"] = t_interval(em["emmean"], em["se"], em["df"], level)
     groups = list(pd.unique(em[group]))
     times = list(pd.unique(em[time]))
     if data is not None and time in data.columns and len(times) == 1 and data[time].nunique() > 1:
@@ -266,7 +275,7 @@ def outcome_table(
     if data is None:
         data = getattr(fit, "data", None)
     if outcome is None:
-        outcome = str(fit.formula).split("~")[0].strip()
+        data, outcome = model_outcome(fit, data)
     if data is not None:
         require_columns(data, [group, time, outcome], "outcome_table data")
         _fill_observed(table, data, group, time, outcome)
@@ -285,7 +294,7 @@ def outcome_table(
     table["d_upper"] = table["diff_upper"] / sd_value
     table["standardiser"] = sd_name
 
-    pct = _pct(level)
+    pct = level_text(level)
     notes = (
         f"Observed n, mean, SD of {outcome}; marginal means from {fit.formula} "
         f"({'REML' if getattr(fit, 'reml', True) else 'ML'}, n = {fit.nobs}) with {pct} CI. "
@@ -329,8 +338,28 @@ def _vc_term(var1: object, var2: object) -> str:
     return f"{var1}, {var2}"
 
 
-def _pct(level: float) -> str:
-    return f"{100 * level:g}%"
+def _df_name(fit: Any) -> str:
+    return "Kenward-Roger" if getattr(fit, "df_method", "") == "kenward-roger" else \
+        "Satterthwaite"
+
+
+def model_outcome(fit: Any, data: pd.DataFrame | None) -> tuple[pd.DataFrame | None, str]:
+    """The outcome the model's response names: a column of ``data``, or (for a response
+    such as ``log(y)``) its values computed by the model spec into a column of that name."""
+    spec: Any = getattr(fit, "spec", None)
+    response = getattr(spec, "response", None)
+    if not isinstance(response, str):
+        raise TableError("pass outcome= (the outcome column); the fit has no model spec "
+                         "(fit.spec.response) to take it from.")
+    if data is None or response in data.columns:
+        return data, response
+    variables = list(getattr(spec, "response_variables", ()))
+    if variables and all(v in data.columns for v in variables):
+        complete = data.loc[:, variables].notna().all(axis=1).to_numpy()
+        values = np.full(len(data), np.nan)
+        values[complete] = spec.response_values(data.loc[complete, variables])
+        return data.assign(**{response: values}), response
+    return data, response
 
 
 def _find_level(value: Any, levels_: list[Any], name: str) -> Any:

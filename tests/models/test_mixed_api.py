@@ -43,7 +43,8 @@ def test_formula_expansion_follows_r() -> None:
         ("arm ~ wave + (1 | pid)", "must be numeric"),
         ("y ~ wave + 3 + (1 | pid)", "the number 3"),
         ("y ~ wave + (1 | pid", "Cannot read"),
-        ("y ~ wave + (1 | pid/)", "grouping factor"),
+        ("y ~ wave + (1 | pid/)", "unexpected '\\)'"),
+        ("y ~ wave + (1 | factor(pid))", "grouping factor"),
     ],
 )
 def test_bad_formulas_raise_model_error(formula: str, needle: str) -> None:

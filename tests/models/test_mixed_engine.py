@@ -77,7 +77,7 @@ FORMULAS = [
 def test_blocked_deviance_equals_dense(formula: str, reml: bool) -> None:
     d = nested_data(1)
     fit = hs.fit_mixed(d, formula, reml=reml)
-    prob = fit._problem
+    prob = fit.problem
     rng = np.random.default_rng(0)
     for theta in [fit.theta, np.abs(rng.normal(size=prob.ntheta)) + 0.1]:
         want, beta = dense_deviance(prob, theta, reml)
@@ -91,7 +91,7 @@ def test_blups_equal_dense_conditional_modes() -> None:
     """b = Lambda Lambda' Z' V^-1 (y - X beta) with V = I + Z Lambda Lambda' Z'."""
     d = nested_data(2)
     fit = hs.fit_mixed(d, "y ~ arm * wave + (wave | person) + (1 | group)")
-    prob = fit._problem
+    prob = fit.problem
     n = prob.n
     blocks, lams = [], []
     for k, t in enumerate(prob.terms):
@@ -104,7 +104,7 @@ def test_blups_equal_dense_conditional_modes() -> None:
     lam = block_diag(*lams)
     V = np.eye(n) + Z @ lam @ lam.T @ Z.T
     b = lam @ lam.T @ Z.T @ np.linalg.solve(V, prob.y - prob.X @ fit.coef.to_numpy())
-    np.testing.assert_allclose(np.concatenate([x.ravel() for x in fit._blups]), b,
+    np.testing.assert_allclose(np.concatenate([x.ravel() for x in fit.blups]), b,
                                rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(fit.fitted() + fit.residuals(), d["y"].to_numpy(), rtol=1e-12)
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from helpstats.models._formula import parse_formula
 
 BTHEB = Path(__file__).parent.parent / "data" / "tables_btheb_wave"
 EMMEANS_NAMES = {"SE": "se", "lower.CL": "lower", "upper.CL": "upper"}
@@ -36,6 +39,11 @@ class StandInFit:
     emmeans_table: pd.DataFrame
     group_pairs: pd.DataFrame
     time_pairs: pd.DataFrame
+
+    @property
+    def spec(self) -> SimpleNamespace:
+        """The model spec's response, as ``fit.spec.response``."""
+        return SimpleNamespace(response=parse_formula(self.formula).response)
 
     def emmeans(self, specs: Any, by: Any = None, at: Any = None) -> pd.DataFrame:
         if (specs, by, at) != ("treatment", "wave", None):

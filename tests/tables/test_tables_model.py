@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -146,6 +147,7 @@ class ThreeArms:
     nobs: int = 60
     reml: bool = True
     sigma: float = 2.0
+    spec: Any = field(default_factory=lambda: SimpleNamespace(response="y"))
 
     def emmeans(self, specs: Any, by: Any = None, at: Any = None) -> pd.DataFrame:
         means = {("c", 0): 10.0, ("t1", 0): 10.5, ("t2", 0): 9.5,

@@ -41,15 +41,18 @@ read_case_data <- function(path = "data.csv", levels = list(), groups = characte
 }
 
 # Fit and record every message and warning lme4 prints (e.g. "boundary (singular) fit").
-fit_case <- function(formula, data, reml) {
+fit_case <- function(formula, data, reml, weights = NULL) {
   msgs <- character()
+  w <- if (is.null(weights)) NULL else data[[weights]]
   fit <- withCallingHandlers(
-    lmerTest::lmer(stats::as.formula(formula), data = data, REML = reml),
+    lmerTest::lmer(stats::as.formula(formula), data = data, REML = reml, weights = w),
     message = function(m) { msgs <<- c(msgs, trimws(conditionMessage(m))); invokeRestart("muffleMessage") },
     warning = function(w) { msgs <<- c(msgs, trimws(conditionMessage(w))); invokeRestart("muffleWarning") }
   )
   attr(fit, "fit_messages") <- msgs
   attr(fit, "formula_as_written") <- formula
+  attr(fit, "weights_column") <- weights
+  attr(fit, "case_data") <- data
   fit
 }
 
@@ -96,7 +99,9 @@ optimizer_check <- function(fit) {
   lapply(c(bobyqa = "bobyqa", Nelder_Mead = "Nelder_Mead"), function(opt) {
     msgs <- character()
     g <- withCallingHandlers(
-      lme4::lmer(formula(fit), data = model.frame(fit), REML = isREML(fit),
+      lme4::lmer(formula(fit), data = attr(fit, "case_data"), REML = isREML(fit),
+                 weights = if (is.null(attr(fit, "weights_column"))) NULL else
+                   attr(fit, "case_data")[[attr(fit, "weights_column")]],
                  control = lme4::lmerControl(optimizer = opt)),
       message = function(m) { msgs <<- c(msgs, trimws(conditionMessage(m))); invokeRestart("muffleMessage") },
       warning = function(w) { msgs <<- c(msgs, trimws(conditionMessage(w))); invokeRestart("muffleWarning") })
@@ -134,6 +139,7 @@ write_reference <- function(fit, dataset, source, file = "expected.json", emmean
     dataset = dataset,
     source = source,
     formula = attr(fit, "formula_as_written"),
+    weights = attr(fit, "weights_column"),
     reml = isREML(fit),
     n_obs = nobs(fit),
     n_rows_in_data = if (is.null(n_rows_in_data)) nobs(fit) else n_rows_in_data,
