@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .roles import classify_roles, describe_role_rule, role_cutoffs, roles_from_interactions
     from .simulate import power, simulate_trial
     from .study import load_study
+    from .within import change, decompose, lag
     from .tables import (
         attrition_table,
         format_table,
@@ -71,6 +72,9 @@ _LAZY = {
     "power": ".simulate",
     "simulate_trial": ".simulate",
     "load_study": ".study",
+    "change": ".within",
+    "decompose": ".within",
+    "lag": ".within",
     "attrition_table": ".tables",
     "format_table": ".tables",
     "model_table": ".tables",
@@ -100,15 +104,18 @@ __all__ = [
     "MixedFit",
     "__version__",
     "analyze",
+    "change",
     "attrition_table",
     "classify_roles",
     "compare",
     "datasets",
+    "decompose",
     "describe_role_rule",
     "errors",
     "fit_mixed",
     "format_table",
     "item_analysis",
+    "lag",
     "list_instruments",
     "load_instrument",
     "load_study",
