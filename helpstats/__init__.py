@@ -27,8 +27,10 @@ from .validate import validate
 
 if TYPE_CHECKING:
     from . import datasets
+    from .agreement import role_agreement
     from .effects import reliable_change
     from .io import Export, read_export
+    from .mediation import MediationResult, mediate
     from .models import MixedFit, compare, fit_mixed
     from .plots import plot_items, plot_trajectories
     from .report import analyze
@@ -36,7 +38,6 @@ if TYPE_CHECKING:
     from .roles import classify_roles, describe_role_rule, role_cutoffs, roles_from_interactions
     from .simulate import power, simulate_trial
     from .study import load_study
-    from .within import change, decompose, lag
     from .tables import (
         attrition_table,
         format_table,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         table_one,
         write_tables,
     )
+    from .within import change, decompose, lag
 
 __version__ = "0.1.0"
 
@@ -54,8 +56,11 @@ __version__ = "0.1.0"
 _LAZY = {
     "datasets": ".datasets",
     "reliable_change": ".effects",
+    "role_agreement": ".agreement",
     "Export": ".io",
     "read_export": ".io",
+    "MediationResult": ".mediation",
+    "mediate": ".mediation",
     "MixedFit": ".models",
     "compare": ".models",
     "fit_mixed": ".models",
@@ -101,6 +106,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "Export",
     "Instrument",
+    "MediationResult",
     "MixedFit",
     "__version__",
     "analyze",
@@ -119,6 +125,7 @@ __all__ = [
     "list_instruments",
     "load_instrument",
     "load_study",
+    "mediate",
     "model_table",
     "outcome_table",
     "plot_items",
@@ -128,6 +135,7 @@ __all__ = [
     "reliability",
     "reliability_table",
     "reliable_change",
+    "role_agreement",
     "role_cutoffs",
     "roles_from_interactions",
     "score",
