@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         table_one,
         write_tables,
     )
+    from .transitions import RoleTransitions, role_transitions
     from .within import change, decompose, lag
 
 __version__ = "0.1.0"
@@ -77,6 +78,8 @@ _LAZY = {
     "power": ".simulate",
     "simulate_trial": ".simulate",
     "load_study": ".study",
+    "RoleTransitions": ".transitions",
+    "role_transitions": ".transitions",
     "change": ".within",
     "decompose": ".within",
     "lag": ".within",
@@ -108,6 +111,7 @@ __all__ = [
     "Instrument",
     "MediationResult",
     "MixedFit",
+    "RoleTransitions",
     "__version__",
     "analyze",
     "change",
@@ -137,6 +141,7 @@ __all__ = [
     "reliable_change",
     "role_agreement",
     "role_cutoffs",
+    "role_transitions",
     "roles_from_interactions",
     "score",
     "simulate_trial",

@@ -29,7 +29,7 @@ import pandas as pd
 from ._ids import id_text
 from .errors import HelpingError
 
-__all__ = ["change", "decompose", "lag", "wave_schedule"]
+__all__ = ["change", "decompose", "lag", "schedule_positions", "value_at_position", "wave_schedule"]
 
 
 def _columns(data: pd.DataFrame, columns: str | Sequence[str]) -> list[str]:
@@ -204,8 +204,13 @@ def wave_schedule(data: pd.DataFrame, wave: str, waves: Sequence[Any] | None = N
     return schedule
 
 
-def _positions(data: pd.DataFrame, id: str, wave: str,
-               waves: Sequence[Any] | None) -> tuple[pd.Series, np.ndarray, list[Any]]:
+def schedule_positions(data: pd.DataFrame, id: str, wave: str,
+                       waves: Sequence[Any] | None) -> tuple[pd.Series, np.ndarray, list[Any]]:
+    """Text ids, each row's position in the wave schedule, and the schedule.
+
+    Raises :class:`~helpstats.errors.HelpingError` for missing ids or waves, a
+    wave not in the schedule, or a repeated participant × wave.
+    """
     ids = _ids(data, id)
     schedule = wave_schedule(data, wave, waves)
     position = pd.Index(schedule).get_indexer(data[wave].tolist())
@@ -218,8 +223,8 @@ def _positions(data: pd.DataFrame, id: str, wave: str,
     return ids, position, schedule
 
 
-def _value_at(data: pd.DataFrame, name: str, ids: pd.Series, position: np.ndarray,
-              target: np.ndarray) -> np.ndarray:
+def value_at_position(data: pd.DataFrame, name: str, ids: pd.Series, position: np.ndarray,
+                      target: np.ndarray) -> np.ndarray:
     """The participant's value of ``name`` at schedule position ``target`` (NaN if no such row)."""
     lookup = pd.Series(data[name].astype("float64").to_numpy(),
                        index=pd.MultiIndex.from_arrays([ids.to_numpy(), position]))
@@ -288,10 +293,10 @@ def lag(
         raise HelpingError(f"k must be a whole number >= 1; found {k!r}.")
     names = _columns(data, columns)
     _check_new(data, [f"{c}_lag{k}" for c in names])
-    ids, position, _ = _positions(data, id, wave, waves)
+    ids, position, _ = schedule_positions(data, id, wave, waves)
     out = data.copy()
     for name in names:
-        out[f"{name}_lag{k}"] = _value_at(data, name, ids, position, position - k)
+        out[f"{name}_lag{k}"] = value_at_position(data, name, ids, position, position - k)
     return out
 
 
@@ -347,10 +352,10 @@ def change(
     """
     names = _columns(data, columns)
     _check_new(data, [f"{c}_change" for c in names])
-    ids, position, _ = _positions(data, id, wave, waves)
+    ids, position, _ = schedule_positions(data, id, wave, waves)
     target = np.zeros_like(position) if from_baseline else position - 1
     out = data.copy()
     for name in names:
-        before = _value_at(data, name, ids, position, target)
+        before = value_at_position(data, name, ids, position, target)
         out[f"{name}_change"] = data[name].astype("float64").to_numpy() - before
     return out
