@@ -48,7 +48,7 @@ if TYPE_CHECKING:
         write_tables,
     )
     from .transitions import RoleTransitions, role_transitions
-    from .within import change, decompose, lag
+    from .within import change, change_scores, decompose, lag
 
 __version__ = "0.1.0"
 
@@ -81,6 +81,7 @@ _LAZY = {
     "RoleTransitions": ".transitions",
     "role_transitions": ".transitions",
     "change": ".within",
+    "change_scores": ".within",
     "decompose": ".within",
     "lag": ".within",
     "attrition_table": ".tables",
@@ -115,6 +116,7 @@ __all__ = [
     "__version__",
     "analyze",
     "change",
+    "change_scores",
     "attrition_table",
     "classify_roles",
     "compare",

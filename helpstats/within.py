@@ -29,7 +29,7 @@ import pandas as pd
 from ._ids import id_text
 from .errors import HelpingError
 
-__all__ = ["change", "decompose", "lag", "schedule_positions", "value_at_position", "wave_schedule"]
+__all__ = ["change", "change_scores", "decompose", "lag", "schedule_positions", "value_at_position", "wave_schedule"]
 
 
 def _columns(data: pd.DataFrame, columns: str | Sequence[str]) -> list[str]:
@@ -358,4 +358,99 @@ def change(
     for name in names:
         before = value_at_position(data, name, ids, position, target)
         out[f"{name}_change"] = data[name].astype("float64").to_numpy() - before
+    return out
+
+
+def change_scores(
+    data: pd.DataFrame,
+    columns: str | Sequence[str],
+    *,
+    id: str,
+    wave: str,
+    waves: Sequence[Any] | None = None,
+    to: Any = None,
+    keep: Sequence[str] = (),
+) -> pd.DataFrame:
+    """One row per participant: baseline values and the change from baseline to a wave.
+
+    The design of baseline-adjusted change-score analyses (e.g. Segal et al.
+    2013: arm → change in empowerment → change in self-stigma, adjusted for
+    the baselines). The baseline is the first scheduled wave; ``to`` defaults
+    to the last scheduled wave. A participant without that wave (or with a
+    missing value there or at baseline) has a missing change, never the change
+    to an earlier wave.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long data, at most one row per participant × wave. Not modified.
+    columns : str or sequence of str
+        Numeric columns.
+    id, wave : str
+        Participant (compared as text) and wave columns.
+    waves : sequence, optional
+        The schedule (default: the sorted waves in the data).
+    to : optional
+        The follow-up wave (default: the last scheduled wave).
+    keep : sequence of str
+        Participant-level columns to carry (e.g. ``arm``, ``group``): each
+        must have one value per participant (missing values ignored).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per participant, in order of first appearance: ``id``, the
+        ``keep`` columns, then ``{col}_baseline`` and ``{col}_change`` for
+        each column.
+
+    Raises
+    ------
+    helpstats.errors.HelpingError
+        As :func:`lag`; ``to`` not in the schedule; a ``keep`` column that
+        varies within a participant.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import helpstats as hs
+    >>> d = pd.DataFrame({"id": [1, 1, 2, 2, 3], "wave": [0, 8, 0, 3, 0],
+    ...                   "arm": ["a", "a", "b", "b", "a"], "x": [3.0, 5, 4, 2, 1]})
+    >>> hs.change_scores(d, "x", id="id", wave="wave", keep=["arm"])
+       id arm  x_baseline  x_change
+    0   1   a         3.0       2.0
+    1   2   b         4.0       NaN
+    2   3   a         1.0       NaN
+    """
+    names = _columns(data, columns)
+    ids, position, schedule = schedule_positions(data, id, wave, waves)
+    target = len(schedule) - 1
+    if to is not None:
+        found = pd.Index(schedule).get_indexer([to])[0]
+        if found < 0:
+            raise HelpingError(f"to={to!r} is not a scheduled wave; the schedule is {schedule}.")
+        target = int(found)
+    absent = [c for c in keep if c not in data.columns]
+    if absent:
+        raise HelpingError(f"keep column(s) {absent} not found in the data.")
+    first = ~ids.duplicated().to_numpy()
+    people = ids[first].to_numpy()
+    out = pd.DataFrame({id: data[id].to_numpy()[first]})
+    for column in keep:
+        values = data[column].groupby(ids.to_numpy(), sort=False).nunique(dropna=True)
+        if (values > 1).any():
+            bad = values.index[values > 1][:5].tolist()
+            raise HelpingError(f"keep column {column!r} varies within participant(s) {bad}; "
+                               "keep only participant-level columns.")
+        out[column] = data[column].groupby(ids.to_numpy(), sort=False).first() \
+            .reindex(people).to_numpy()
+    person_ids = pd.Series(people)
+    zeros = np.zeros(len(people), dtype=int)
+    for name in names:
+        lookup = pd.Series(data[name].astype("float64").to_numpy(),
+                           index=pd.MultiIndex.from_arrays([ids.to_numpy(), position]))
+        at = lookup.reindex(pd.MultiIndex.from_arrays([person_ids, zeros])).to_numpy(float)
+        end = lookup.reindex(pd.MultiIndex.from_arrays([person_ids, zeros + target])) \
+            .to_numpy(float)
+        out[f"{name}_baseline"] = at
+        out[f"{name}_change"] = end - at
     return out

@@ -140,3 +140,19 @@ def test_lag_errors() -> None:
         hs.lag(data.assign(wave=[None] + data["wave"].tolist()[1:]), "x", id="id", wave="wave")
     with pytest.raises(HelpingError, match="repeats a wave"):
         hs.change(data, "x", id="id", wave="wave", waves=[0, 1, 1, 3, 8])
+
+
+def test_change_scores_to_last_scheduled_wave() -> None:
+    data = _panel().assign(arm=lambda d: d["id"].map({"a": "x", "b": "y", "c": "x"}))
+    out = hs.change_scores(data.sample(frac=1, random_state=1), "x", id="id", wave="wave",
+                           keep=["arm"]).set_index("id")
+    assert out.loc["a", "x_baseline"] == 1.0 and out.loc["a", "x_change"] == 7.0
+    assert out.loc["b", "x_change"] == 8.0 and out.loc["c", "x_change"] == 8.0
+    assert out.loc["b", "arm"] == "y"
+    to3 = hs.change_scores(data, "x", id="id", wave="wave", to=3).set_index("id")["x_change"]
+    assert to3["a"] == 3.0 and to3["b"] == 3.0 and np.isnan(to3["c"])  # c missed wave 3
+    with pytest.raises(HelpingError, match="varies within"):
+        hs.change_scores(data.assign(arm=range(len(data))), "x", id="id", wave="wave",
+                         keep=["arm"])
+    with pytest.raises(HelpingError, match="not a scheduled wave"):
+        hs.change_scores(data, "x", id="id", wave="wave", to=99)
