@@ -29,7 +29,8 @@ import pandas as pd
 from ._ids import id_text
 from .errors import HelpingError
 
-__all__ = ["change", "change_scores", "decompose", "lag", "schedule_positions", "value_at_position", "wave_schedule"]
+__all__ = ["change", "change_scores", "decompose", "lag", "schedule_positions", "value_at_position",
+           "wave_schedule"]
 
 
 def _columns(data: pd.DataFrame, columns: str | Sequence[str]) -> list[str]:
