@@ -28,6 +28,7 @@ from .validate import validate
 if TYPE_CHECKING:
     from . import datasets
     from .agreement import role_agreement
+    from .dose import dose_table
     from .effects import reliable_change
     from .io import Export, read_export
     from .mediation import MediationResult, mediate
@@ -56,6 +57,7 @@ __version__ = "0.1.0"
 # `import helpstats` and the command line start fast.
 _LAZY = {
     "datasets": ".datasets",
+    "dose_table": ".dose",
     "reliable_change": ".effects",
     "role_agreement": ".agreement",
     "Export": ".io",
@@ -123,6 +125,7 @@ __all__ = [
     "datasets",
     "decompose",
     "describe_role_rule",
+    "dose_table",
     "errors",
     "fit_mixed",
     "format_table",
