@@ -25,13 +25,14 @@ Examples
 >>> import numpy as np, pandas as pd
 >>> import helpstats as hs
 >>> rng = np.random.default_rng(2)
->>> d = pd.DataFrame({"arm": np.repeat(["control", "agency"], 50)})
+>>> arm = pd.Categorical(np.repeat(["control", "agency"], 50), categories=["control", "agency"])
+>>> d = pd.DataFrame({"arm": arm})
 >>> d["empowerment"] = 0.5 * (d["arm"] == "agency") + rng.normal(size=100)
 >>> d["stigma"] = -0.4 * d["empowerment"] + rng.normal(size=100)
 >>> res = hs.mediate(d, "arm", "empowerment", "stigma", n_boot=200, seed=1, progress=False)
 >>> res.table.index.tolist()
 ['a', 'b', 'direct', 'indirect', 'total', 'proportion']
->>> res.treatment_levels
+>>> res.treatment_levels  # (coded 1, reference coded 0): the categories' order decides
 ('agency', 'control')
 """
 
