@@ -119,7 +119,7 @@ class MediationResult:
         pct = f"{100 * self.level:g}%"
         cov = (f", adjusting both equations for {', '.join(self.covariates)}"
                if self.covariates else "")
-        coded = (f" ({self.treatment} coded 1 = {self.treatment_levels[0]}, "
+        coded = (f" (coded 1 = {self.treatment_levels[0]}, "
                  f"0 = {self.treatment_levels[1]})" if self.treatment_levels else "")
         if self.design == "multilevel 1-1-1":
             d = self.details
