@@ -24,8 +24,8 @@ def test_estimates_and_ml_ses_equal_lavaan(name: str) -> None:
     want = EXPECTED[name]
     res = hs.mediate(DATA, "arm", "emp_change", "stig_change", MODELS[name], n_boot=0)
     table = res.table.loc[want["terms"]]
-    np.testing.assert_allclose(table["estimate"], want["estimate"], rtol=0, atol=1e-8)
-    np.testing.assert_allclose(table["se"], want["se"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(table["estimate"], want["estimate"], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(table["se"], want["se"], rtol=0, atol=1e-10)
     # Sobel z is lavaan's z of the := indirect effect (delta-method SE)
     assert res.sobel["z"] == pytest.approx(want["z"][3], abs=1e-5)
     assert res.n == want["n"] == 240 and res.n_dropped == 0
