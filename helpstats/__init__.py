@@ -27,8 +27,11 @@ from .validate import validate
 
 if TYPE_CHECKING:
     from . import datasets
+    from .agreement import role_agreement
+    from .dose import dose_table
     from .effects import clinical_change, clinical_change_table, reliable_change
     from .io import Export, read_export
+    from .mediation import MediationResult, mediate
     from .models import MixedFit, compare, fit_mixed
     from .plots import plot_items, plot_trajectories
     from .report import analyze
@@ -45,6 +48,8 @@ if TYPE_CHECKING:
         table_one,
         write_tables,
     )
+    from .transitions import RoleTransitions, role_transitions
+    from .within import change, change_scores, decompose, lag
 
 __version__ = "0.1.0"
 
@@ -52,11 +57,15 @@ __version__ = "0.1.0"
 # `import helpstats` and the command line start fast.
 _LAZY = {
     "datasets": ".datasets",
+    "dose_table": ".dose",
     "reliable_change": ".effects",
     "clinical_change": ".effects",
     "clinical_change_table": ".effects",
+    "role_agreement": ".agreement",
     "Export": ".io",
     "read_export": ".io",
+    "MediationResult": ".mediation",
+    "mediate": ".mediation",
     "MixedFit": ".models",
     "compare": ".models",
     "fit_mixed": ".models",
@@ -73,6 +82,12 @@ _LAZY = {
     "power": ".simulate",
     "simulate_trial": ".simulate",
     "load_study": ".study",
+    "RoleTransitions": ".transitions",
+    "role_transitions": ".transitions",
+    "change": ".within",
+    "change_scores": ".within",
+    "decompose": ".within",
+    "lag": ".within",
     "attrition_table": ".tables",
     "format_table": ".tables",
     "model_table": ".tables",
@@ -99,23 +114,31 @@ def __dir__() -> list[str]:
 __all__ = [
     "Export",
     "Instrument",
+    "MediationResult",
     "MixedFit",
+    "RoleTransitions",
     "__version__",
     "analyze",
+    "change",
+    "change_scores",
     "attrition_table",
     "classify_roles",
     "clinical_change",
     "clinical_change_table",
     "compare",
     "datasets",
+    "decompose",
     "describe_role_rule",
+    "dose_table",
     "errors",
     "fit_mixed",
     "format_table",
     "item_analysis",
+    "lag",
     "list_instruments",
     "load_instrument",
     "load_study",
+    "mediate",
     "model_table",
     "outcome_table",
     "plot_items",
@@ -125,7 +148,9 @@ __all__ = [
     "reliability",
     "reliability_table",
     "reliable_change",
+    "role_agreement",
     "role_cutoffs",
+    "role_transitions",
     "roles_from_interactions",
     "score",
     "simulate_trial",

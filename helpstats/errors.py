@@ -23,6 +23,7 @@ __all__ = [
     "ModelError",
     "StudyError",
     "RoleError",
+    "HelpingError",
     "ReliabilityError",
     "MiskeyedItemWarning",
     "TableError",
@@ -74,6 +75,11 @@ class StudyError(HelpstatsError, ValueError):
 
 class RoleError(HelpstatsError, ValueError):
     """Helping roles could not be classified."""
+
+
+class HelpingError(HelpstatsError, ValueError):
+    """Within/between parts, lags, changes, role transitions or agreement, or a mediation
+    model, could not be computed from the data given."""
 
 
 class ReliabilityError(HelpstatsError, ValueError):

@@ -526,10 +526,17 @@ def analyze(
                 plt.close(figure)
         return run
 
+    def step_helping() -> None:
+        from ._report_helping import helping_analyses
+
+        helping, state["helping_methods"] = helping_analyses(study, state["data"])
+        tables.update(helping)
+
     steps: list[tuple[str, Callable[[], None]]] = [
         ("read, check and score", step_frame),
         ("Table 1, reliability, attrition", step_descriptives),
         *((f"model {o}", model_step(o)) for o in study.model.outcomes),
+        *((("helping", step_helping),) if study.helping is not None else ()),
     ]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -573,7 +580,9 @@ def analyze(
         ]
         blocks.append(("image", images[outcome]))
         sections.append((f"Outcome: {outcome}", blocks))
-    files.append(render_report(title=study.title, methods=methods_text(study, data),
+    methods = methods_text(study, data)  # the helping paragraphs go before "Software: ..."
+    methods[-1:-1] = state.get("helping_methods", [])
+    files.append(render_report(title=study.title, methods=methods,
                                sections=sections, path=out / "report.html"))
     return Analysis(study=study, output_dir=out, files=tuple(files), data=data,
                     validation=validation, tables=tables, fits=fits)

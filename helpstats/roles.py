@@ -361,6 +361,8 @@ def roles_from_interactions(
     participant_ids: Sequence[Hashable] | None = None,
     per: str | None = None,
     meeting: str | None = None,
+    attendance: pd.DataFrame | None = None,
+    weeks: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Count help given and received from a log of helping interactions.
 
@@ -392,7 +394,18 @@ def roles_from_interactions(
         ``received_per_meeting = n_received / n_meetings``. The denominator
         is every recorded meeting, i.e. the rates assume each member could
         attend every meeting; for attendance-adjusted rates divide the counts
-        by your own attendance counts.
+        by your own attendance counts, or pass ``attendance``.
+    attendance : pandas.DataFrame, optional
+        Meetings each member attended: one row per ``participant`` × meeting
+        (the column named by ``meeting``, default ``"meeting"``) × ``per``
+        value. Adds ``n_attended``, ``given_per_attended`` and
+        ``received_per_attended``: helping acts per meeting the member
+        attended (missing, not 0, for a member who attended none). See
+        :func:`helpstats.dose.add_exposure_rates`.
+    weeks : pandas.DataFrame, optional
+        ``participant``, ``per`` and ``weeks`` of membership in that period.
+        Adds ``weeks``, ``given_per_week`` and ``received_per_week`` (missing
+        when weeks is 0).
 
     Returns
     -------
@@ -485,6 +498,11 @@ def roles_from_interactions(
         result["given_per_meeting"] = result["n_given"] / result["n_meetings"]
         result["received_per_meeting"] = result["n_received"] / result["n_meetings"]
     result = result.reset_index()
+    if attendance is not None or weeks is not None:
+        from .dose import add_exposure_rates
+
+        result = add_exposure_rates(result, per=per, attendance=attendance,
+                                    meeting=meeting or "meeting", weeks=weeks)
     result.attrs = {
         "n_interactions": len(log),
         "n_missing_giver": int(log[giver].isna().sum()),

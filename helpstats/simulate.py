@@ -50,6 +50,8 @@ DEFAULT_EFFECTS: Mapping[str, Any] = {
     "sd_group": 0.3,
     "sd_slope": 0.0,
     "sd_residual": 0.5,
+    "helping_within": 0.0,
+    "helping_between": 0.0,
 }
 
 _ITEM_NOISE_SD = 1.0
@@ -146,7 +148,12 @@ def simulate_trial(
                  + (time + role_time[r_i] + arm_time * I_i + s_i) * t
                  + u_i + v_g + e_it
 
-    with ``u_i ~ N(0, sd_participant)``, ``v_g ~ N(0, sd_group)``,
+    plus, when ``helping_within`` or ``helping_between`` is set,
+    ``helping_within * (G_it - Gbar_i) + helping_between * Gbar_i``, where
+    ``G_it`` is the count of help given at that wave and ``Gbar_i`` the
+    member's mean count over the waves they attended (the helper-therapy
+    effect within a person, and the difference between people who help more
+    and less), with ``u_i ~ N(0, sd_participant)``, ``v_g ~ N(0, sd_group)``,
     ``s_i ~ N(0, sd_slope)``, ``e_it ~ N(0, sd_residual)`` and ``I_i = 1`` in
     the intervention arm. Every item of each instrument is an ordinal cut of
     ``trait + N(0, 1)`` into as many levels as the item has distinct scores,
@@ -171,7 +178,9 @@ def simulate_trial(
     effects : dict, optional
         Overrides of :data:`DEFAULT_EFFECTS` (``intercept``, ``time``,
         ``role`` and ``role_time`` as dicts by role, ``arm``, ``arm_time``,
-        ``sd_participant``, ``sd_group``, ``sd_slope``, ``sd_residual``).
+        ``sd_participant``, ``sd_group``, ``sd_slope``, ``sd_residual``,
+        ``helping_within`` and ``helping_between`` per helping act given in
+        the same wave, as above).
     attrition : float
         Fraction of members lost by the last wave, in ``[0, 1)``.
     instruments : sequence of str or Instrument, optional
@@ -255,6 +264,10 @@ def simulate_trial(
     stay = rng.random(n)[:, None] >= attrition * np.arange(n_waves)[None, :] / (n_waves - 1)
 
     rows, cols = np.nonzero(stay)
+    if eff["helping_within"] or eff["helping_between"]:  # on the waves attended
+        person_mean = (given * stay).sum(axis=1) / stay.sum(axis=1)
+        latent = latent + eff["helping_within"] * (given - person_mean[:, None]) \
+            + eff["helping_between"] * person_mean[:, None]
     frame = pd.DataFrame({
         "participant": np.char.add("P", np.char.zfill((rows + 1).astype(str), 4)),
         "group": np.char.add("G", np.char.zfill((group_of[rows] + 1).astype(str), 2)),

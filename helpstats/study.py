@@ -40,6 +40,12 @@ A complete file (``[roles]``, ``[table_one]`` and most keys are optional)::
     [table_one]                             # optional
     variables = ["age", "gender", "phq9_total"]
 
+    [helping]                               # optional: the helper-therapy analyses
+    columns = ["helping_given", "helping_received"]   # time-varying helping measures
+    decompose = true                        # within/between model of each outcome
+    lag = 1                                 # model on helping at the previous wave (0: none)
+    mediation = { treatment = "arm", mediator = "empowerment_total", outcome = "phq9_total" }
+
 Without ``waves``, numeric waves are in numeric order; text waves are in
 the order in which ``files`` lists them (``[{ path = "pre.csv", wave =
 "pre" }, { path = "post.csv", wave = "post" }]`` makes "pre" the first
@@ -77,6 +83,7 @@ from .instruments import Instrument, load_instrument
 
 __all__ = [
     "DataFile",
+    "HelpingSpec",
     "InstrumentSpec",
     "ModelSpec",
     "RoleSpec",
@@ -157,6 +164,20 @@ class RoleSpec:
 
 
 @dataclass(frozen=True)
+class HelpingSpec:
+    """The ``[helping]`` section: time-varying helping columns and the analyses asked for.
+
+    ``mediation`` is None or a dict with ``treatment``, ``mediator``, ``outcome`` (on long
+    data: baseline-adjusted change to the last wave, see ``helpstats.report``).
+    """
+
+    columns: tuple[str, ...]
+    decompose: bool = True
+    lag: int = 1
+    mediation: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """Outcomes, comparison, covariates and formula template (``{outcome}``)."""
 
@@ -183,6 +204,7 @@ class Study:
     roles: RoleSpec | None
     model: ModelSpec
     table_one: tuple[str, ...] = field(default_factory=tuple)
+    helping: HelpingSpec | None = None
 
     def error(self, key: str, message: str) -> StudyError:
         """A :class:`StudyError` naming this file, the line of ``key`` and ``key``."""
@@ -286,7 +308,7 @@ def load_study(path: str | Path) -> Study:
             f"{file}: not valid TOML: {exc}. Check the quotes, brackets and '=' on that line."
         ) from None
     read = _Reader(file, source)
-    sections = {"study", "data", "instruments", "roles", "model", "table_one"}
+    sections = {"study", "data", "instruments", "roles", "model", "table_one", "helping"}
     for name in raw:
         if name not in sections:
             raise read.fail(name, "unknown section; a study file has: "
@@ -340,6 +362,7 @@ def load_study(path: str | Path) -> Study:
         instruments=instruments, roles=roles,
         model=ModelSpec(outcomes=outcomes, by=by, covariates=covariates, formula=formula),
         table_one=variables,
+        helping=_helping(read, raw) if "helping" in raw else None,
     )
 
 
@@ -388,6 +411,27 @@ def _instruments(read: _Reader, folder: Path, value: Any) -> tuple[InstrumentSpe
                             f"table {{ {instrument.id}_1 = \"Q5_1\", ... }}; found {columns!r}.")
         specs.append(InstrumentSpec(instrument, columns))
     return tuple(specs)
+
+
+def _helping(read: _Reader, raw: Mapping[str, Any]) -> HelpingSpec:
+    table = read.table(raw, "helping", {"columns", "decompose", "lag", "mediation"},
+                       required={"columns"})
+    columns = read.texts(table, "columns", "helping", required=True)
+    decompose = table.get("decompose", True)
+    if not isinstance(decompose, bool):
+        raise read.fail("helping.decompose", f"expected true or false; found {decompose!r}.")
+    lag = table.get("lag", 1)
+    if isinstance(lag, bool) or not isinstance(lag, int) or lag < 0:
+        raise read.fail("helping.lag", f"expected a whole number of waves >= 0 (0: no lagged "
+                        f"model); found {lag!r}.")
+    mediation = table.get("mediation")
+    keys = {"treatment", "mediator", "outcome"}
+    if mediation is not None and not (
+            isinstance(mediation, dict) and set(mediation) == keys
+            and all(isinstance(v, str) for v in mediation.values())):
+        raise read.fail("helping.mediation", "expected mediation = { treatment = \"arm\", "
+                        f"mediator = \"...\", outcome = \"...\" }}; found {mediation!r}.")
+    return HelpingSpec(columns=columns, decompose=decompose, lag=lag, mediation=mediation)
 
 
 def _roles(read: _Reader, raw: Mapping[str, Any]) -> RoleSpec:
