@@ -29,6 +29,17 @@ if TYPE_CHECKING:
     from . import datasets
     from .effects import reliable_change
     from .io import Export, read_export
+    from .missing import (
+        Imputation,
+        PooledFit,
+        dropout_model,
+        dropout_table,
+        impute,
+        missing_pattern,
+        plot_dropout,
+        pool,
+        tipping_point,
+    )
     from .models import MixedFit, compare, fit_mixed
     from .plots import plot_items, plot_trajectories
     from .report import analyze
@@ -55,6 +66,15 @@ _LAZY = {
     "reliable_change": ".effects",
     "Export": ".io",
     "read_export": ".io",
+    "Imputation": ".missing",
+    "PooledFit": ".missing",
+    "dropout_model": ".missing",
+    "dropout_table": ".missing",
+    "impute": ".missing",
+    "missing_pattern": ".missing",
+    "plot_dropout": ".missing",
+    "pool": ".missing",
+    "tipping_point": ".missing",
     "MixedFit": ".models",
     "compare": ".models",
     "fit_mixed": ".models",
@@ -96,8 +116,10 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Export",
+    "Imputation",
     "Instrument",
     "MixedFit",
+    "PooledFit",
     "__version__",
     "analyze",
     "attrition_table",
@@ -105,17 +127,23 @@ __all__ = [
     "compare",
     "datasets",
     "describe_role_rule",
+    "dropout_model",
+    "dropout_table",
     "errors",
     "fit_mixed",
     "format_table",
+    "impute",
     "item_analysis",
     "list_instruments",
     "load_instrument",
     "load_study",
+    "missing_pattern",
     "model_table",
     "outcome_table",
+    "plot_dropout",
     "plot_items",
     "plot_trajectories",
+    "pool",
     "power",
     "read_export",
     "reliability",
@@ -127,6 +155,7 @@ __all__ = [
     "simulate_trial",
     "stack_waves",
     "table_one",
+    "tipping_point",
     "to_long",
     "to_wide",
     "validate",
