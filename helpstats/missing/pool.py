@@ -241,13 +241,83 @@ class PooledFit:
                 "df_method": w.df_method}
 
     # ------------------------------------------------------ pooled tables of the fits
-    def pool_table(self, compute: Callable[[Any], pd.DataFrame], *, estimate: str, keys: Sequence[str],
-                   level: float | None = None) -> pd.DataFrame:
+    def emmeans(self, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,
+                at: Mapping[str, Any] | None = None, level: float | None = None,
+                **kwargs: Any) -> pd.DataFrame:
+        """Marginal means of each imputation's fit, pooled with Rubin's rules.
+
+        Takes the arguments of the fits' own ``emmeans``. Each mean is pooled on
+        the scale the fits report it (the fitted scale), with Barnard–Rubin df
+        from the fits' df for that mean. A numeric covariate that was imputed
+        is held at its mean averaged over the imputations (as emmeans' pooling
+        of mice results) where the fits expose their model spec.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The factor columns, ``emmean, se, df, t, p, lower, upper, riv, lambda, fmi``.
+        """
+        grid_at = {**_covariate_means(self.fits, exclude=_names(specs) + _names(by)), **dict(at or {})}
+        return self.pool_table(lambda f: f.emmeans(specs, by=by, at=grid_at or None, **kwargs),
+                               estimate="emmean", keys=None, level=level)
+
+    def contrasts(self, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,
+                  at: Mapping[str, Any] | None = None, method: str = "pairwise", adjust: str = "none",
+                  level: float | None = None, **kwargs: Any) -> pd.DataFrame:
+        """Contrasts of marginal means pooled with Rubin's rules, then adjusted.
+
+        Each imputation's unadjusted contrasts are pooled; ``adjust`` ("none",
+        "holm", "bonferroni", "sidak") is then applied to the pooled p values
+        within each ``by`` group. Tukey's adjustment has no pooled form and is
+        refused.
+        """
+        allowed = ("none", "holm", "bonferroni", "sidak")
+        if adjust not in allowed:
+            raise ModelError(f"adjust={adjust!r} for pooled contrasts; expected one of {allowed} "
+                             "(Tukey's studentised range has no Rubin's-rules form).")
+        grid_at = {**_covariate_means(self.fits, exclude=_names(specs) + _names(by)), **dict(at or {})}
+        table = self.pool_table(
+            lambda f: f.contrasts(specs, by=by, at=grid_at or None, method=method, adjust="none", **kwargs),
+            estimate="estimate", keys=None, level=level)
+        if adjust != "none":
+            from statsmodels.stats.multitest import multipletests
+
+            groups = _names(by) if by is not None else []
+            parts = table.groupby(groups, sort=False).groups.values() if groups else [table.index]
+            for rows in parts:
+                table.loc[rows, "p"] = multipletests(table.loc[rows, "p"].to_numpy(), method=adjust)[1]
+        return table
+
+    def anova(self) -> pd.DataFrame:
+        """Type III tests of each fixed-effect term, pooled by the D1 (Wald) statistic.
+
+        Uses the first fit's Type III hypothesis matrices (the same in every
+        imputation) and, as complete-data denominator df, the mean over the
+        coefficients the term involves of ``dfcom``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``term, num_df, den_df, F, p, riv, df_method``.
+        """
+        if not self.fits or not hasattr(self.fits[0], "coef"):
+            raise ModelError("anova needs the fitted models, not (estimates, vcov) pairs.")
+        from ..models._anova import type3_hypotheses
+
+        rows = []
+        for term, L in type3_hypotheses(self.fits[0]).items():
+            result = self.test(L)
+            rows.append({"term": term, **result})
+        return pd.DataFrame(rows, columns=["term", "num_df", "den_df", "F", "p", "riv", "df_method"])
+
+    def pool_table(self, compute: Callable[[Any], pd.DataFrame], *, estimate: str,
+                   keys: Sequence[str] | None = None, level: float | None = None) -> pd.DataFrame:
         """Pool any per-fit table of estimates with Rubin's rules, row by row.
 
         Each fit's table (``compute(fit)``) must have the same rows (matched
-        on ``keys``) and columns ``estimate`` (name given), ``se`` and ``df``
-        (the complete-data df of that row).
+        on ``keys``; default: the columns before ``estimate``) and columns
+        ``estimate`` (name given), ``se`` and ``df`` (the complete-data df of
+        that row).
 
         Returns
         -------
@@ -260,6 +330,8 @@ class PooledFit:
                              "model to compute marginal means from; pool the fitted models instead.")
         tables = [compute(f) for f in self.fits]
         first = tables[0]
+        if keys is None:
+            keys = list(first.columns[:list(first.columns).index(estimate)])
         key_rows = first[list(keys)].astype(str).agg("|".join, axis=1).tolist() if keys else \
             [str(i) for i in range(len(first))]
         for i, t in enumerate(tables[1:], start=2):
@@ -275,6 +347,34 @@ class PooledFit:
         r = pool_scalars(q, u, dfc)
         base = first[list(keys)].reset_index(drop=True)
         return _table(base, r, self.level if level is None else level, estimate)
+
+
+def _names(value: str | Sequence[str] | None) -> list[str]:
+    """Variable names in an emmeans-style spec (``"arm"``, ``"~ arm | wave"``, a list)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        text = value.replace("~", " ").replace("|", "+").replace("*", "+")
+        return [v.strip() for v in text.split("+") if v.strip()]
+    return [str(v) for v in value]
+
+
+def _covariate_means(fits: Sequence[Any], exclude: list[str]) -> dict[str, float]:
+    """Numeric fixed-effect covariates whose mean differs between imputations: their mean
+    averaged over the imputations (emmeans' rule for pooled mice results)."""
+    covariates: list[str] | None = None
+    spec = getattr(fits[0], "spec", None) if fits else None
+    numeric = getattr(spec, "numeric_variables", None)
+    if numeric is not None:
+        covariates = [v for v in numeric if v not in exclude]
+    if not covariates:
+        return {}
+    means = {}
+    for v in covariates:
+        values = [float(f.data[v].astype(float).mean()) for f in fits]
+        if max(values) - min(values) > 0:
+            means[v] = float(np.mean(values))
+    return means
 
 
 def _table(base: pd.DataFrame, r: Any, level: float, estimate: str) -> pd.DataFrame:

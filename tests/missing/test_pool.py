@@ -115,3 +115,51 @@ def test_pooled_emmeans_of_pairs_is_refused_clearly() -> None:
     pooled = hs.pool(_pairs())
     with pytest.raises(ModelError, match="hold no model"):
         pooled.pool_table(lambda f: f.emmeans("Days"), estimate="emmean", keys=[])
+
+
+def _lme4_fits() -> list[hs.MixedFit]:
+    return [hs.fit_mixed(pd.read_csv(DATA / f"completed_{i}.csv", dtype={"Subject": str}),
+                         "Reaction ~ Days + (Days | Subject)") for i in range(1, 6)]
+
+
+def test_pooled_anova_is_d1_per_term_as_mitml() -> None:
+    pooled = hs.pool(_lme4_fits())
+    table = pooled.anova().set_index("term")
+    ref = EXPECTED["d1_days"]  # k(m-1) = 4: Li et al.'s df (Reiter's needs more)
+    assert table.loc["Days", "num_df"] == 1
+    np.testing.assert_allclose(table.loc["Days", "F"], ref["F"], rtol=1e-5)
+    np.testing.assert_allclose(table.loc["Days", "den_df"], ref["df2"], rtol=1e-4)
+
+
+def test_pooled_emmeans_and_contrasts_are_rubin_rules_on_each_row() -> None:
+    fits = _lme4_fits()
+    pooled = hs.pool(fits)
+    emm = pooled.emmeans("Days", at={"Days": [0.0, 9.0]})
+    per_fit = [f.emmeans("Days", at={"Days": [0.0, 9.0]}) for f in fits]
+    q = np.vstack([t["emmean"].to_numpy() for t in per_fit])
+    u = np.vstack([t["se"].to_numpy() ** 2 for t in per_fit])
+    dfc = np.vstack([t["df"].to_numpy() for t in per_fit]).mean(axis=0)
+    r = pool_scalars(q, u, dfc)
+    np.testing.assert_allclose(emm["emmean"], r.estimate)
+    np.testing.assert_allclose(emm["se"], r.se)
+    np.testing.assert_allclose(emm["df"], r.df)
+    # at Days = 0 the mean is the intercept: the same as the pooled coefficient
+    np.testing.assert_allclose(emm["emmean"].iloc[0], EXPECTED["satterthwaite"]["estimate"][0], rtol=1e-6)
+    assert list(emm.columns[:2]) == ["Days", "emmean"]
+
+
+def test_pooled_contrast_adjustment() -> None:
+    rng = np.random.default_rng(4)
+    fits = []
+    for _ in range(3):
+        d = pd.DataFrame({"g": np.repeat(np.arange(20), 3), "arm": np.tile(["a", "b", "c"], 20)})
+        d["y"] = rng.normal(size=60) + (d["arm"] == "c") * 0.8 + rng.normal(size=20)[d["g"]]
+        fits.append(hs.fit_mixed(d, "y ~ arm + (1 | g)"))
+    pooled = hs.pool(fits)
+    raw = pooled.contrasts("arm")
+    holm = pooled.contrasts("arm", adjust="holm")
+    from statsmodels.stats.multitest import multipletests
+
+    np.testing.assert_allclose(holm["p"], multipletests(raw["p"], method="holm")[1])
+    with pytest.raises(ModelError, match="Tukey"):
+        pooled.contrasts("arm", adjust="tukey")

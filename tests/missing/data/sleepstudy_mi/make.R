@@ -29,6 +29,7 @@ ps <- pool.scalar(qhat[2, ], sapply(uhat, function(u) u[2, 2]), n = dfcom[2] + 1
 d1 <- mitml::testConstraints(qhat = qhat, uhat = uhat, constraints = c("Days", "(Intercept)"), method = "D1")
 d1c <- mitml::testConstraints(qhat = qhat, uhat = uhat, constraints = c("Days", "(Intercept)"),
                               method = "D1", df.com = 150)
+d1days <- mitml::testConstraints(qhat = qhat, uhat = uhat, constraints = "Days", method = "D1")
 out <- list(
   per_fit = per_fit,
   dfcom = unname(dfcom),
@@ -39,6 +40,7 @@ out <- list(
   pool_scalar_days = list(qbar = ps$qbar, t = ps$t, df = ps$df, r = ps$r, fmi = ps$fmi, lambda = ps$lambda),
   d1 = list(F = unname(d1$test[1, "F.value"]), df1 = unname(d1$test[1, "df1"]), df2 = unname(d1$test[1, "df2"]),
             riv = unname(d1$test[1, "RIV"])),
+  d1_days = list(F = unname(d1days$test[1, "F.value"]), df2 = unname(d1days$test[1, "df2"])),
   d1_dfcom150 = list(F = unname(d1c$test[1, "F.value"]), df2 = unname(d1c$test[1, "df2"]))
 )
 write_json(out, "expected.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)
