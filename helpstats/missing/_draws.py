@@ -71,15 +71,17 @@ def draw_pmm(x_obs: np.ndarray, y_obs: np.ndarray, x_mis: np.ndarray,
     k = min(donors, len(y_obs))
     order = np.argsort(yhat_obs, kind="stable")
     sorted_hat = yhat_obs[order]
-    out = np.empty(len(x_mis))
-    for i, target in enumerate(yhat_mis):
-        # the k nearest observed predictions: a window around the insertion point
-        pos = int(np.searchsorted(sorted_hat, target))
-        lo, hi = max(pos - k, 0), min(pos + k, len(sorted_hat))
-        window = np.arange(lo, hi)
-        nearest = window[np.argsort(np.abs(sorted_hat[window] - target), kind="stable")[:k]]
-        out[i] = y_obs[order[rng.choice(nearest)]]
-    return out
+    n_obs = len(sorted_hat)
+    # the k nearest observed predictions lie within k places of the insertion point: a
+    # window of 2k sorted candidates per missing row (shifted inward at either end)
+    width = min(2 * k, n_obs)
+    pos = np.searchsorted(sorted_hat, yhat_mis)
+    start = np.clip(pos - k, 0, n_obs - width)
+    window = start[:, None] + np.arange(width)
+    distance = np.abs(sorted_hat[window] - yhat_mis[:, None])
+    nearest = np.take_along_axis(window, np.argsort(distance, axis=1, kind="stable")[:, :k], axis=1)
+    pick = nearest[np.arange(len(yhat_mis)), rng.integers(0, k, len(yhat_mis))]
+    return y_obs[order[pick]]
 
 
 def _softmax_fit(X: np.ndarray, codes: np.ndarray, n_classes: int) -> np.ndarray:
