@@ -54,6 +54,7 @@ def simulate(n: int, seed: int) -> pd.DataFrame:
     person = rng.normal(scale=3, size=n)
     rows = []
     present = np.ones(n, dtype=bool)
+    prev = np.zeros(n)
     for w in range(4):
         phq = np.clip(np.round(12 + person - 1.2 * w * arm + rng.normal(scale=3, size=n)), 0, 27)
         gad = np.clip(np.round(0.6 * phq + rng.normal(scale=2.5, size=n)), 0, 21)

@@ -167,7 +167,9 @@ class Imputation:
         The m completed long frames. Each has the input's rows first, in their
         order and with their index labels, then one added row (``row_added``
         True) for every scheduled wave a participant has no row for; the
-        ``row_added`` column marks them (False for input rows).
+        ``row_added`` column marks them (False for input rows). In added rows,
+        columns constant within each participant (group, arm, gender) carry
+        the participant's value; other columns not imputed are missing.
     m : int
         Number of imputations.
     methods : pandas.Series
@@ -519,9 +521,15 @@ def _to_long(data: pd.DataFrame, layout: _Layout, wide: np.ndarray, names: list[
     added = template.copy()
     added.index = pd.RangeIndex(len(added))
     blank = np.zeros(len(added), dtype=bool)
+    person = data[id].astype(str)
     for c in data.columns:
-        if c not in (id, *layout.constant):
-            added[c] = added[c].where(blank)
+        if c in (id, *layout.constant):
+            continue
+        # a column constant within every participant (group, gender, ...) is carried into the
+        # added rows; anything else is unknown there unless imputed
+        if c not in layout.varying and (data.groupby(person, sort=False)[c].nunique(dropna=True) <= 1).all():
+            continue
+        added[c] = added[c].where(blank)
     added[wave] = pd.Series([layout.waves[w] for w in add_w], index=added.index,
                             dtype=data[wave].dtype)
     base = data.copy()
