@@ -143,7 +143,10 @@ def missing_analysis(
                 base = frame.loc[frame[wave] == waves[0], outcome]
                 sd = float(base.std()) if base.notna().sum() > 1 else 1.0
                 deltas = tuple(round(sd * f, 3) for f in (0.25, 0.5, 0.75, 1.0))
-            tip = tipping_point(imp, lambda d, f=formula: fit_fn(d, f), column=outcome, deltas=deltas,
+            def refit(completed: pd.DataFrame, formula: str = formula) -> Any:
+                return fit_fn(completed, formula)
+
+            tip = tipping_point(imp, refit, column=outcome, deltas=deltas,
                                 arm=by, shift_level=spec.shift_level, wave=wave)
             tip_table = tip.table.copy()
             tip_table.attrs["notes"] = (
