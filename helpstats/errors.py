@@ -28,6 +28,8 @@ __all__ = [
     "MiskeyedItemWarning",
     "TableError",
     "LevelError",
+    "ImputationError",
+    "ImputationWarning",
     "ProvisionalKeyWarning",
     "AmbiguousCodingWarning",
     "HeywoodCaseWarning",
@@ -85,6 +87,10 @@ class HelpingError(HelpstatsError, ValueError):
 class ReliabilityError(HelpstatsError, ValueError):
     """Reliability, item analysis or reliable change could not be computed."""
 
+class ImputationError(HelpstatsError, ValueError):
+    """Missing values could not be imputed, or imputed fits could not be pooled."""
+
+
 class TableError(HelpstatsError, ValueError):
     """A results table or plot could not be built from its inputs, or not written."""
 
@@ -119,6 +125,10 @@ class ExportWarning(UserWarning):
     For example, repeated or empty column names were made unique
     (the renames are also in ``Export.source.renamed_columns``).
     """
+
+
+class ImputationWarning(UserWarning):
+    """Imputation chains may not have converged (see ``Imputation.rhat``)."""
 
 
 class RoleMissingWarning(UserWarning):

@@ -531,12 +531,25 @@ def analyze(
 
         helping, state["helping_methods"] = helping_analyses(study, state["data"])
         tables.update(helping)
+    missing_spec = study.missing
+
+    def step_missing() -> None:
+        from .missing._analysis import missing_analysis
+
+        if missing_spec is None:
+            return
+        state["missing"] = missing_analysis(
+            state["data"], missing_spec, id=study.id, wave=wave, outcomes=study.model.outcomes,
+            by=by, covariates=study.model.covariates, group=study.group, formula_for=study.formula_for,
+            observed_fits=fits, fit_fn=fit_mixed)
+        tables.update(state["missing"].tables)
 
     steps: list[tuple[str, Callable[[], None]]] = [
         ("read, check and score", step_frame),
         ("Table 1, reliability, attrition", step_descriptives),
         *((f"model {o}", model_step(o)) for o in study.model.outcomes),
         *((("helping", step_helping),) if study.helping is not None else ()),
+        *([("missing data", step_missing)] if study.missing is not None else []),
     ]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -570,7 +583,7 @@ def analyze(
             ("table", validation.head(50)),
         ]),
         *((name, [("table", table)]) for name, table in tables.items()
-          if not name.startswith(("Outcome ", "Model "))),
+          if not name.startswith(("Outcome ", "Model ", *_MISSING_TABLES))),
     ]
     for outcome in study.model.outcomes:
         blocks: list[tuple[str, Any]] = [
@@ -580,12 +593,19 @@ def analyze(
         ]
         blocks.append(("image", images[outcome]))
         sections.append((f"Outcome: {outcome}", blocks))
-    methods = methods_text(study, data)  # the helping paragraphs go before "Software: ..."
-    methods[-1:-1] = state.get("helping_methods", [])
+    if "missing" in state:
+        sections.append(("Missing data", [("table", table) for name, table in tables.items()
+                                          if name.startswith(_MISSING_TABLES)]))
+    methods = methods_text(study, data)  # the helping and MI paragraphs go before "Software: ..."
+    methods[-1:-1] = [*state.get("helping_methods", []),
+                      *(state["missing"].methods if "missing" in state else [])]
     files.append(render_report(title=study.title, methods=methods,
                                sections=sections, path=out / "report.html"))
     return Analysis(study=study, output_dir=out, files=tuple(files), data=data,
                     validation=validation, tables=tables, fits=fits)
+
+
+_MISSING_TABLES = ("Missing patterns", "Dropout ", "MI ", "Tipping ")
 
 
 def _markdown(table: pd.DataFrame, *, empty: str) -> str:

@@ -45,6 +45,14 @@ A complete file (``[roles]``, ``[table_one]`` and most keys are optional)::
     decompose = true                        # within/between model of each outcome
     lag = 1                                 # model on helping at the previous wave (0: none)
     mediation = { treatment = "arm", mediator = "empowerment_total", outcome = "phq9_total" }
+    [missing]                               # optional: missing-data report and MI
+    method = "mi"                           # or "observed" (patterns and dropout only)
+    m = 20                                  # imputations
+    seed = 1
+    iterations = 20
+    auxiliary = ["age"]                     # extra predictors of the imputation model
+    deltas = [1, 2, 3]                      # tipping-point shifts (default: 0.25-1 baseline SD)
+    shift_level = "peer"                    # whose imputed values are shifted (default: all)
 
 Without ``waves``, numeric waves are in numeric order; text waves are in
 the order in which ``files`` lists them (``[{ path = "pre.csv", wave =
@@ -80,6 +88,7 @@ from typing import Any
 
 from .errors import InstrumentError, StudyError
 from .instruments import Instrument, load_instrument
+from .missing._analysis import MissingSpec
 
 __all__ = [
     "DataFile",
@@ -205,6 +214,7 @@ class Study:
     model: ModelSpec
     table_one: tuple[str, ...] = field(default_factory=tuple)
     helping: HelpingSpec | None = None
+    missing: MissingSpec | None = None
 
     def error(self, key: str, message: str) -> StudyError:
         """A :class:`StudyError` naming this file, the line of ``key`` and ``key``."""
@@ -308,7 +318,7 @@ def load_study(path: str | Path) -> Study:
             f"{file}: not valid TOML: {exc}. Check the quotes, brackets and '=' on that line."
         ) from None
     read = _Reader(file, source)
-    sections = {"study", "data", "instruments", "roles", "model", "table_one", "helping"}
+    sections = {"study", "data", "instruments", "roles", "model", "table_one", "helping", "missing"}
     for name in raw:
         if name not in sections:
             raise read.fail(name, "unknown section; a study file has: "
@@ -363,6 +373,33 @@ def load_study(path: str | Path) -> Study:
         model=ModelSpec(outcomes=outcomes, by=by, covariates=covariates, formula=formula),
         table_one=variables,
         helping=_helping(read, raw) if "helping" in raw else None,
+        missing=_missing(read, raw) if "missing" in raw else None,
+    )
+
+
+def _missing(read: _Reader, raw: Mapping[str, Any]) -> MissingSpec:
+    table = read.table(raw, "missing", {"method", "m", "seed", "iterations", "auxiliary", "deltas",
+                                        "shift_level"})
+    numbers = {}
+    for name, default, low in (("m", 20, 2), ("seed", 1, 0), ("iterations", 20, 1)):
+        value = table.get(name, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise read.fail(f"missing.{name}", f"expected a whole number of at least {low}, "
+                            f"found {value!r}.")
+        numbers[name] = value
+    deltas = table.get("deltas")
+    if deltas is not None and not (isinstance(deltas, list) and deltas and all(
+            isinstance(d, int | float) and not isinstance(d, bool) for d in deltas)):
+        raise read.fail("missing.deltas", f"expected a list of numbers, found {deltas!r}.")
+    shift = table.get("shift_level")
+    if shift is not None and not isinstance(shift, str | int | float):
+        raise read.fail("missing.shift_level", f"expected a level of the comparison, found {shift!r}.")
+    return MissingSpec(
+        method=read.text(table, "method", "missing", default="mi", choices=("mi", "observed")),
+        m=numbers["m"], seed=numbers["seed"], iterations=numbers["iterations"],
+        auxiliary=read.texts(table, "auxiliary", "missing"),
+        deltas=tuple(float(d) for d in deltas) if deltas is not None else None,
+        shift_level=shift,
     )
 
 
