@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._dask import is_dask
 from ._psychometrics import cronbach_alpha, feldt_interval, item_rest, omega_total
 from .errors import MiskeyedItemWarning, ReliabilityError
 from .instruments import Instrument, Scale, load_instrument
@@ -124,6 +125,11 @@ def reliability(data: pd.DataFrame, instrument: InstrumentLike, columns: ColumnS
     0   a  total  3  0.995
     1   b  total  3  0.986
     """
+    if is_dask(data):
+        from ._dask.reliability import reliability_dask
+
+        return reliability_dask(data, instrument, columns, by=by, use=use, level=level,
+                                on_invalid=on_invalid)
     _check_options(use, level)
     inst = load_instrument(instrument)
     by_columns = _by_columns(data, by)
@@ -187,6 +193,10 @@ def item_analysis(data: pd.DataFrame, instrument: InstrumentLike, columns: Colum
     >>> type(caught[0].message).__name__
     'MiskeyedItemWarning'
     """
+    if is_dask(data):
+        from ._dask.reliability import item_analysis_dask
+
+        return item_analysis_dask(data, instrument, columns, use=use, on_invalid=on_invalid)
     _check_options(use, 0.95)
     inst = load_instrument(instrument)
     matrices = _scale_item_scores(data, inst, columns, on_invalid)
