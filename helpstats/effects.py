@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._dask.elementwise import rowwise
 from .errors import InstrumentError, ReliabilityError
 from .instruments import Instrument, Scale, load_instrument
 
@@ -41,6 +42,7 @@ UNDIRECTED = ("reliable increase", "no reliable change", "reliable decrease")
 RELIABILITY_STATISTICS = ("test_retest", "alpha")
 
 
+@rowwise
 def reliable_change(
     before: Any,
     after: Any,
