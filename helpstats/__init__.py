@@ -28,7 +28,7 @@ from .validate import validate
 if TYPE_CHECKING:
     from . import datasets
     from .effects import reliable_change
-    from .io import Export, read_export
+    from .io import Export, read_export, read_exports
     from .models import MixedFit, compare, fit_mixed
     from .plots import plot_items, plot_trajectories
     from .report import analyze
@@ -55,6 +55,7 @@ _LAZY = {
     "reliable_change": ".effects",
     "Export": ".io",
     "read_export": ".io",
+    "read_exports": ".io",
     "MixedFit": ".models",
     "compare": ".models",
     "fit_mixed": ".models",
@@ -118,6 +119,7 @@ __all__ = [
     "plot_trajectories",
     "power",
     "read_export",
+    "read_exports",
     "reliability",
     "reliability_table",
     "reliable_change",
