@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import re
 import io
 import os
 import tempfile
@@ -43,6 +44,8 @@ __all__ = ["read_export_dask", "read_exports_dask"]
 _TEXT_FORMATS = ("csv", "qualtrics", "qualtrics-legacy", "redcap", "google-forms", "limesurvey")
 _HEAD_BYTES = 1 << 20
 _ASCII_COMPATIBLE = ("utf-8", "utf-8-sig", "cp1252", "ascii")
+_QUOTE = ord('"')
+_NEWLINE = ord("\n")
 
 
 def _head(path: Path) -> bytes:
@@ -80,6 +83,13 @@ def _parse_block(block: bytes, *, width: int, delimiter: str, encoding: str, pat
                             keep_default_na=False, na_values=[], sep=delimiter, encoding=encoding,
                             skip_blank_lines=False, engine="c", index_col=False)
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
+        opened = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+        if opened:
+            before = block.split(b"\n")[: int(opened.group(1))]
+            raise ExportError(
+                f"{path}: the quote opened on line {first_line + len(before)} is never closed, so "
+                "every line after it would be swallowed into one cell. Fix the quote (or, if one "
+                "quoted cell really is longer than a block, pass a larger blocksize=).") from None
         raise ExportError(f"{path}: the lines from line {first_line} cannot be parsed as delimited "
                           f"text ({exc}). Check for an unclosed quote or a row with extra fields; a "
                           "quoted cell with line breaks may also straddle two blocks (pass a larger "
@@ -190,27 +200,56 @@ def read_export_dask(path: str | Path, format: str = "auto", *, encoding: str | 
     def trimmed(block: bytes, k: int) -> bytes:
         return block[offset:] if k == 0 else block  # the header rows open the first block
 
-    def line_count(block: bytes, k: int) -> int:
-        return trimmed(block, k).count(b"\n")
+    def scan(block: bytes, k: int) -> tuple[int, int, int]:
+        """Line breaks, quote characters, and the end of a leading piece that closes a quote."""
+        raw = trimmed(block, k)
+        array = np.frombuffer(raw, dtype=np.uint8)
+        quotes = np.flatnonzero(array == _QUOTE)
+        breaks = np.flatnonzero(array == _NEWLINE)
+        before = np.searchsorted(quotes, breaks)  # quotes before each line break
+        odd = np.flatnonzero(before % 2 == 1)
+        carry = int(breaks[odd[0]]) + 1 if len(odd) else -1
+        return len(breaks), len(quotes), carry
 
-    counts = dask.compute(*[dask.delayed(line_count)(b, k) for k, b in enumerate(blocks)])
-    first_lines = np.concatenate([[header_lines + 1], header_lines + 1 + np.cumsum(counts)[:-1]]).tolist()
+    scanned = dask.compute(*[dask.delayed(scan)(b, k) for k, b in enumerate(blocks)])
+    counts = [n for n, _, _ in scanned]
+    parity = np.concatenate([[0], np.cumsum([q for _, q, _ in scanned])[:-1]]) % 2
+    inside = [bool(p) for p in parity]  # the block starts inside a quoted cell
+    for k, starts_inside in enumerate(inside):
+        if starts_inside and scanned[k][2] < 0:
+            raise ExportError(
+                f"{file}: a quote opened before line {header_lines + 1 + sum(counts[:k])} is not "
+                f"closed within the next {size:,} bytes: either a quote is never closed (the lines "
+                "after it would be swallowed into one cell) or one cell is larger than the block "
+                "size. Fix the quote, pass a larger blocksize=, or use engine='pandas'.")
+    first_lines = [header_lines + 1 + sum(counts[:k]) for k in range(len(blocks))]
 
-    def survey(block: bytes, k: int) -> tuple[int, int, dict[int, str]]:
-        frame, blank = _parse_block(trimmed(block, k), width=width, delimiter=delimiter, encoding=enc,
-                                    path=str(file), first_line=int(first_lines[k]))
+    def record_block(k: int, block: bytes, following: bytes | None) -> bytes:
+        """Block k moved to record boundaries: a quoted cell split by a block break is whole."""
+        raw = trimmed(block, k)
+        if inside[k]:
+            raw = raw[scanned[k][2]:]
+        if following is not None and k + 1 < len(blocks) and inside[k + 1]:
+            raw = raw + following[: scanned[k + 1][2]]
+        return raw
+
+    def survey(block: bytes, following: bytes | None, k: int) -> tuple[int, int, dict[int, str]]:
+        frame, blank = _parse_block(record_block(k, block, following), width=width, delimiter=delimiter,
+                                    encoding=enc, path=str(file), first_line=int(first_lines[k]))
         return len(frame), blank, _column_kinds(frame)
 
-    surveyed = dask.compute(*[dask.delayed(survey)(b, k) for k, b in enumerate(blocks)])
+    pairs = [(b, blocks[k + 1] if k + 1 < len(blocks) and inside[k + 1] else None)
+             for k, b in enumerate(blocks)]
+    surveyed = dask.compute(*[dask.delayed(survey)(b, nxt, k) for k, (b, nxt) in enumerate(pairs)])
     rows = [r for r, _, _ in surveyed]
     blanks = sum(b for _, b, _ in surveyed)
     final = _combine([k for _, _, k in surveyed], rows, width)
     starts = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(int).tolist()
     meta = _apply(pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)}), final, names, 0)
 
-    def load(block: bytes, k: int) -> pd.DataFrame:
-        frame, _ = _parse_block(trimmed(block, k), width=width, delimiter=delimiter, encoding=enc,
-                                path=str(file), first_line=int(first_lines[k]))
+    def load(block: bytes, following: bytes | None, k: int) -> pd.DataFrame:
+        frame, _ = _parse_block(record_block(k, block, following), width=width, delimiter=delimiter,
+                                encoding=enc, path=str(file), first_line=int(first_lines[k]))
         if len(frame) != rows[k]:
             raise ExportError(f"{file}: block {k} changed between passes ({rows[k]} then {len(frame)} "
                               "rows); was the file modified while it was read?")
@@ -220,7 +259,7 @@ def read_export_dask(path: str | Path, format: str = "auto", *, encoding: str | 
             out[name] = out[name].where(~out[name].astype(str).isin(codes))
         return out
 
-    parts = [dask.delayed(load)(b, k) for k, b in enumerate(blocks)]
+    parts = [dask.delayed(load)(b, nxt, k) for k, (b, nxt) in enumerate(pairs)]
     total = int(sum(rows))
     divisions = [*starts, max(total - 1, 0)] if total else None
     data = dd.from_delayed(parts, meta=meta, divisions=divisions, verify_meta=False)
