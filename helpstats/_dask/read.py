@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import csv
 import glob
-import re
 import io
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path

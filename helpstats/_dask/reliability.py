@@ -30,7 +30,8 @@ __all__ = ["item_analysis_dask", "reliability_dask"]
 _Moments = dict[str, Any]
 
 
-def _group_positions(part: pd.DataFrame, by_columns: list[str]) -> list[tuple[tuple[Hashable, ...], np.ndarray]]:
+def _group_positions(part: pd.DataFrame,
+                     by_columns: list[str]) -> list[tuple[tuple[Hashable, ...], np.ndarray]]:
     if not by_columns:
         return [((), np.arange(len(part)))]
     grouped = part[by_columns].reset_index(drop=True).groupby(by_columns, dropna=False, sort=False,

@@ -73,6 +73,8 @@ def classify_roles_dask(data: Any, *, giving: str, receiving: str, method: Any =
     kept = frame[usable]
     import dask
 
+    cut: dict[tuple[Hashable, ...], tuple[float, float]]
+    groups: dict[tuple[Hashable, ...], int]
     if method == "thresholds" and thresholds is not None:  # checked by the pandas call above
         sizes = kept.groupby(by_columns).size() if by_columns else kept[giving].size
         counts, tallies = dask.compute(n_missing, sizes)
@@ -82,18 +84,20 @@ def classify_roles_dask(data: Any, *, giving: str, receiving: str, method: Any =
         dist_g = kept.groupby([*by_columns, giving]).size()
         dist_r = kept.groupby([*by_columns, receiving]).size()
         counts, dist_g, dist_r = dask.compute(n_missing, dist_g, dist_r)
-        cut, groups = {}, {}
+        found: dict[tuple[Hashable, ...], list[float]] = {}
+        groups = {}
         for name, dist in (("g", dist_g), ("r", dist_r)):
             if by_columns:
                 levels = list(range(len(by_columns)))
-                for key, part in dist.groupby(level=levels, sort=True):
-                    values = part.droplevel(levels)
-                    cut.setdefault(_key(key), [np.nan, np.nan])[0 if name == "g" else 1] = exact_median(values)
+                for key, level_part in dist.groupby(level=levels, sort=True):
+                    values = level_part.droplevel(levels)
+                    slot = 0 if name == "g" else 1
+                    found.setdefault(_key(key), [np.nan, np.nan])[slot] = exact_median(values)
                     groups[_key(key)] = int(values.sum())
             else:
-                cut.setdefault((), [np.nan, np.nan])[0 if name == "g" else 1] = exact_median(dist)
+                found.setdefault((), [np.nan, np.nan])[0 if name == "g" else 1] = exact_median(dist)
                 groups[()] = int(dist.sum())
-        cut = {k: (v[0], v[1]) for k, v in cut.items()}
+        cut = {k: (v[0], v[1]) for k, v in found.items()}
     keys = sorted(cut, key=lambda k: tuple(map(str, k))) if by_columns else [()]
     if by_columns:
         frame_keys = pd.DataFrame(keys, columns=by_columns).sort_values(by_columns, kind="stable")
@@ -123,7 +127,7 @@ def classify_roles_dask(data: Any, *, giving: str, receiving: str, method: Any =
     meta_out = pd.Series(pd.Categorical([], dtype=_role_dtype()), name="role")
     roles = data[cols].map_partitions(part, meta=meta_out)
     n_rows, n_usable = int(counts["rows"]), int(counts["usable"])
-    missing = {"giving": int(counts["giving"]), "receiving": int(counts["receiving"]), "by": int(counts["by"])}
+    missing = {k: int(counts[k]) for k in ("giving", "receiving", "by")}
     rule = {
         "method": method, "comparison": ">", "giving": giving, "receiving": receiving, "by": by_columns,
         "cutoffs": [{**dict(zip(by_columns, k, strict=True)), "giving": cut[k][0], "receiving": cut[k][1],

@@ -24,7 +24,8 @@ __all__ = ["find_invalid_cells_dask", "item_scores_dask", "problem_summary", "sc
            "validate_dask"]
 
 
-def _partition_problems(part: pd.DataFrame, instruments: Sequence[Any], specs: dict[str, Any]) -> pd.DataFrame:
+def _partition_problems(part: pd.DataFrame, instruments: Sequence[Any],
+                        specs: dict[str, Any]) -> pd.DataFrame:
     frames = []
     for inst in instruments:
         cells = find_invalid_cells(part, inst, columns=specs[inst.id])
@@ -165,7 +166,8 @@ def validate_dask(data: Any, instruments: Any, *, columns: Any = None, id: str |
                "complete_rows"]
     summary = summaries.groupby("instrument", sort=False).agg(
         {**dict.fromkeys(counted, "sum"), "n_items": "first"}).reset_index()
-    summary["missing_columns"] = summaries.groupby("instrument", sort=False)["missing_columns"].max().to_numpy()
+    per_instrument = summaries.groupby("instrument", sort=False)
+    summary["missing_columns"] = per_instrument["missing_columns"].max().to_numpy()
     summary["ok"] = (summary["missing_columns"] == 0) & (summary["invalid_cells"] == 0)
     summary = summary[SUMMARY_COLUMNS]
     # an absent column is reported once, not once per partition
@@ -183,7 +185,8 @@ def validate_dask(data: Any, instruments: Any, *, columns: Any = None, id: str |
 
             def rows_with(part: pd.DataFrame) -> pd.DataFrame:
                 text = part[keys].astype(str)
-                key = list(zip(*(text[k] for k in keys), strict=True)) if len(keys) > 1 else list(text[keys[0]])
+                key = (list(zip(*(text[k] for k in keys), strict=True)) if len(keys) > 1
+                       else list(text[keys[0]]))
                 return part[[k in wanted for k in key]]
 
             hits = data[keys].map_partitions(rows_with).compute()
