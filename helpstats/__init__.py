@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .agreement import role_agreement
     from .dose import dose_table
     from .effects import clinical_change, clinical_change_table, reliable_change
-    from .io import Export, read_export
+    from .io import Export, read_export, read_exports
     from .mediation import MediationResult, mediate
     from .missing import (
         Imputation,
@@ -86,6 +86,7 @@ _LAZY = {
     "plot_dropout": ".missing",
     "pool": ".missing",
     "tipping_point": ".missing",
+    "read_exports": ".io",
     "MixedFit": ".models",
     "compare": ".models",
     "fit_mixed": ".models",
@@ -173,6 +174,7 @@ __all__ = [
     "pool",
     "power",
     "read_export",
+    "read_exports",
     "reliability",
     "reliability_table",
     "reliable_change",

@@ -181,6 +181,10 @@ def _parse_column_specs(specs: Sequence[str], ids: Sequence[str]) -> dict[str, s
 
 
 def _score(args: argparse.Namespace) -> int:
+    if args.engine == "dask":
+        from ._dask.cli import score_command
+
+        return score_command(args, CommandError)
     source = Path(args.input)
     check_output(Path(args.output))
     data, _ = read_export_table(source, format=args.format, dictionary=args.dictionary,
@@ -369,7 +373,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help="where an instrument's items are, e.g. phq9=Q5_{n}")
     scorer.add_argument("--on-invalid", choices=("raise", "missing"), default="raise",
                         help="invalid responses: stop with a report (default) or score as missing")
-    scorer.add_argument("-o", "--output", required=True, help="output .csv or .xlsx")
+    scorer.add_argument("-o", "--output", required=True,
+                        help="output .csv or .xlsx (with --engine dask: a .parquet dataset)")
+    scorer.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
+                        help="dask: read and score in blocks on a Dask cluster (pip install "
+                             "'helpstats[dask]'), for files larger than memory")
+    scorer.add_argument("--scheduler", metavar="ADDRESS",
+                        help="with --engine dask: an existing Dask scheduler (default: a local cluster)")
+    scorer.add_argument("--workers", type=int, help="with --engine dask: local cluster workers")
+    scorer.add_argument("--memory-limit", help="with --engine dask: memory per local worker, e.g. 2GB")
+    scorer.add_argument("--blocksize", default="64MiB", help="with --engine dask: block size (64MiB)")
+    scorer.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     scorer.set_defaults(handler=_score)
 
     rel = commands.add_parser("reliability",

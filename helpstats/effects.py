@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._dask.elementwise import rowwise
 from .change_rules import ChangeRules, load_change_rules
 from .errors import InstrumentError, ProvisionalKeyWarning, ReliabilityError
 from .instruments import Instrument, ReferenceValue, Scale, load_instrument
@@ -42,6 +43,7 @@ UNDIRECTED = ("reliable increase", "no reliable change", "reliable decrease")
 RELIABILITY_STATISTICS = ("test_retest", "alpha")
 
 
+@rowwise
 def reliable_change(
     before: Any,
     after: Any,

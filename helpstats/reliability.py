@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._dask import is_dask
 from ._psychometrics import cronbach_alpha, feldt_interval, item_rest, omega_fit
 from .errors import HeywoodCaseWarning, MiskeyedItemWarning, ReliabilityError
 from .instruments import Instrument, Scale, load_instrument
@@ -130,6 +131,11 @@ def reliability(data: pd.DataFrame, instrument: InstrumentLike, columns: ColumnS
     0   a  total  3  0.995
     1   b  total  3  0.986
     """
+    if is_dask(data):
+        from ._dask.reliability import reliability_dask
+
+        return reliability_dask(data, instrument, columns, by=by, use=use, level=level,
+                                on_invalid=on_invalid)
     _check_options(use, level)
     inst = load_instrument(instrument)
     by_columns = _by_columns(data, by)
@@ -195,6 +201,10 @@ def item_analysis(data: pd.DataFrame, instrument: InstrumentLike, columns: Colum
     >>> type(caught[0].message).__name__
     'MiskeyedItemWarning'
     """
+    if is_dask(data):
+        from ._dask.reliability import item_analysis_dask
+
+        return item_analysis_dask(data, instrument, columns, use=use, on_invalid=on_invalid)
     _check_options(use, 0.95)
     inst = load_instrument(instrument)
     matrices = _scale_item_scores(data, inst, columns, on_invalid)
@@ -315,17 +325,29 @@ def _scale_statistics(items: pd.DataFrame, scale: Scale, use: str,
                       level: float) -> dict[str, Any]:
     complete = items.notna().all(axis=1)
     n = int(complete.sum())
-    k = items.shape[1]
-    out: dict[str, Any] = {
-        "scale": scale.id, "n_items": k, "n": n, "n_incomplete": int((~complete).sum()),
-        "alpha": math.nan, "alpha_lower": math.nan, "alpha_upper": math.nan,
-        "omega": math.nan, "mean": math.nan, "sd": math.nan,
-    }
+    mean = sd = math.nan
     if n >= 1:
         score = _scale_score(items[complete], scale)
-        out["mean"] = float(score.mean())
-        out["sd"] = float(score.std()) if n >= 2 else math.nan
-    cov = _covariance(items, complete, use)
+        mean = float(score.mean())
+        sd = float(score.std()) if n >= 2 else math.nan
+    return scale_statistics_from(_covariance(items, complete, use), scale=scale, n=n,
+                                 n_incomplete=int((~complete).sum()), mean=mean, sd=sd,
+                                 items=list(items.columns), level=level)
+
+
+def scale_statistics_from(cov: np.ndarray | None, *, scale: Scale, n: int, n_incomplete: int,
+                          mean: float, sd: float, items: list[str], level: float) -> dict[str, Any]:
+    """One row of :func:`reliability` from a scale's item covariance and score moments.
+
+    Shared by the pandas path and the Dask path (which sums the moments over
+    partitions), so both apply the same formulas and warnings.
+    """
+    k = len(items)
+    out: dict[str, Any] = {
+        "scale": scale.id, "n_items": k, "n": n, "n_incomplete": n_incomplete,
+        "alpha": math.nan, "alpha_lower": math.nan, "alpha_upper": math.nan,
+        "omega": math.nan, "mean": mean, "sd": sd,
+    }
     if cov is None or k < 2:
         return out
     alpha = cronbach_alpha(cov)
@@ -333,7 +355,7 @@ def _scale_statistics(items: pd.DataFrame, scale: Scale, use: str,
     out["alpha_lower"], out["alpha_upper"] = feldt_interval(alpha, n, k, level)
     out["omega"], heywood = omega_fit(cov)
     if heywood:
-        items_at_bound = ", ".join(str(items.columns[i]) for i in heywood)
+        items_at_bound = ", ".join(str(items[i]) for i in heywood)
         warnings.warn(
             f"scale {scale.id!r}: the one-factor model behind omega is a Heywood case - the "
             f"residual variance of {items_at_bound} would be negative and is held at its bound, "

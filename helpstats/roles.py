@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._dask import is_dask
 from .errors import RoleError, RoleMissingWarning
 
 __all__ = ["ROLES", "ROLE_DTYPE", "classify_roles", "describe_role_rule", "role_cutoffs",
@@ -93,7 +94,8 @@ def classify_roles(
     method: str | Mapping[str, float] = "median",
     thresholds: Mapping[str, float] | None = None,
     by: str | Sequence[str] | None = None,
-) -> pd.Series:
+    return_rule: bool = False,
+) -> Any:
     """Classify members as neither, helpee, helper or dual-role.
 
     A member is *high* on giving when their help given is strictly ABOVE the
@@ -122,6 +124,11 @@ def classify_roles(
         Classify separately within each value of these columns (e.g. the wave,
         for time-varying roles). With ``method="median"`` each group has its
         own medians.
+    return_rule : bool, default False
+        Return ``(roles, rule)``: the rule dict (as ``roles.attrs["role_rule"]``)
+        travels separately, so it survives pandas operations that drop
+        ``attrs``. A Dask DataFrame gives lazy roles (exact medians, computed
+        in one pass), and its rule is available only this way.
 
     Returns
     -------
@@ -162,6 +169,12 @@ def classify_roles(
     ...                   thresholds={"giving": 1, "receiving": 1}).tolist()
     ['helpee', 'helper', 'helper', 'helper', 'dual']
     """
+    if is_dask(data):
+        from ._dask.roles import classify_roles_dask
+
+        lazy, lazy_rule = classify_roles_dask(data, giving=giving, receiving=receiving, method=method,
+                                              thresholds=thresholds, by=by)
+        return (lazy, lazy_rule) if return_rule else lazy
     if not isinstance(data, pd.DataFrame):
         raise RoleError(f"data must be a pandas DataFrame; found {type(data).__name__}.")
     if isinstance(method, Mapping):  # method={"giving": x, "receiving": y}: fixed cut-offs
@@ -245,7 +258,7 @@ def classify_roles(
             "See roles.attrs['role_rule'].",
             RoleMissingWarning, stacklevel=2,
         )
-    return roles
+    return (roles, dict(roles.attrs["role_rule"])) if return_rule else roles
 
 
 def _rule(roles: pd.Series | Mapping[str, Any]) -> Mapping[str, Any]:

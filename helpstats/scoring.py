@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._dask import is_dask
 from .errors import AmbiguousCodingWarning, InvalidCellsWarning, ProvisionalKeyWarning, ScoringError
 from .instruments import (
     Instrument,
@@ -301,6 +302,10 @@ def find_invalid_cells(data: pd.DataFrame, instrument: InstrumentLike,
        row  column  value       problem
     0    1  gad7_3      9  out of range
     """
+    if is_dask(data):
+        from ._dask.scoring import find_invalid_cells_dask
+
+        return find_invalid_cells_dask(data, instrument, columns)
     inst = load_instrument(instrument)
     try:
         parsed = _parse(data, inst, columns, inst.items)
@@ -512,17 +517,20 @@ def show_value(value: Any) -> str:
     return repr(value)
 
 
-def _raise_problems(problems: list[dict[str, Any]], label: str) -> None:
+def _raise_problems(problems: list[dict[str, Any]], label: str, total: int | None = None) -> None:
+    """Raise a ScoringError listing the first cells; ``total`` counts all when only the first
+    ones are in ``problems`` (the Dask path)."""
     table = pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
+    count = len(problems) if total is None else total
     lines = [
         f"  row {show_value(p['row'])}, column {p['column']!r}, value {show_value(p['value'])}: "
         f"{p['problem']} "
         f"(allowed: {p['allowed']})"
         for p in problems[:MAX_LISTED]
     ]
-    more = f"\n  ... and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
+    more = f"\n  ... and {count - MAX_LISTED} more" if count > MAX_LISTED else ""
     raise ScoringError(
-        f"{len(problems)} invalid cell(s) in {label}:\n" + "\n".join(lines) + more
+        f"{count} invalid cell(s) in {label}:\n" + "\n".join(lines) + more
         + "\nFix the data, or pass on_invalid='missing' to score these cells as missing.",
         problems=table,
     )
@@ -651,6 +659,10 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
     0         5.0            mild                      7
     1         NaN             NaN                      6
     """
+    if is_dask(data):
+        from ._dask.scoring import score_dask
+
+        return score_dask(data, instrument, columns=columns, on_invalid=on_invalid, coding=coding)
     _check_on_invalid(on_invalid)
     instruments, declared = _with_coding(_as_instruments(instrument), coding)
     specs = _columns_per_instrument(instruments, _columns_for(columns, instruments, coding))
@@ -746,6 +758,10 @@ def item_scores(data: pd.DataFrame, instrument: InstrumentLike, *, columns: Colu
     >>> total["ismi29_7"].tolist()  # stigma-resistance item, reversed in the total
     [1.0]
     """
+    if is_dask(data):
+        from ._dask.scoring import item_scores_dask
+
+        return item_scores_dask(data, instrument, columns=columns, on_invalid=on_invalid, scale=scale)
     _check_on_invalid(on_invalid)
     inst = load_instrument(instrument)
     chosen = _numeric_scale(inst, scale) if scale is not None else None

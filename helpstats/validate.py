@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._dask import is_dask
 from .errors import ExportError
 from .instruments import Instrument
 from .io import Export
@@ -114,6 +115,10 @@ def validate(
     """
     if isinstance(data, Export):
         data = data.data
+    if is_dask(data):
+        from ._dask.scoring import validate_dask
+
+        return validate_dask(data, instruments, columns=columns, id=id, wave=wave)
     if not isinstance(data, pd.DataFrame):
         raise ExportError(f"validate: data must be a DataFrame or an Export, found "
                           f"{type(data).__name__}.")

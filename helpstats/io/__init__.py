@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from ._export import FORMATS, Export, Source
 from .detect import detect_format
+from .many import read_exports
 from .read import read_export
 
-__all__ = ["FORMATS", "Export", "Source", "detect_format", "read_export"]
+__all__ = ["FORMATS", "Export", "Source", "detect_format", "read_export", "read_exports"]

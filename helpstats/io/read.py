@@ -43,6 +43,8 @@ def read_export(
     dictionary: str | Path | pd.DataFrame | None = None,
     sheet: str | int | None = None,
     encoding: str | None = None,
+    engine: str = "pandas",
+    blocksize: int | str = "64MiB",
 ) -> Export:
     """Read a survey export: Qualtrics, REDCap, SurveyMonkey, LimeSurvey, Google Forms,
     SPSS, Stata, Excel or CSV/TSV.
@@ -61,6 +63,14 @@ def read_export(
         Excel sheet (name or 0-based number); default the first.
     encoding : str, optional
         Text encoding; default detected (UTF-8 with or without BOM, UTF-16, Windows-1252).
+    engine : {"pandas", "dask"}, default "pandas"
+        ``"dask"`` (optional extra ``helpstats[dask]``) reads a delimited export
+        (CSV/TSV, Qualtrics, REDCap, LimeSurvey, Google Forms) lazily in blocks
+        of ``blocksize`` bytes: ``.data`` is a Dask DataFrame with the same
+        columns, dtypes and values, and every block's lines are checked against
+        its records (no row lost).
+    blocksize : int or str, default "64MiB"
+        Block size of ``engine="dask"``.
 
     Returns
     -------
@@ -75,6 +85,15 @@ def read_export(
         The file is missing, empty, unreadable, not a survey export, or not of
         the given ``format``.
     """
+    if engine not in ("pandas", "dask"):
+        raise ExportError(f"engine={engine!r}; expected 'pandas' or 'dask'.")
+    if engine == "dask":
+        if dictionary is not None or sheet is not None:
+            raise ExportError(f"{path}: engine='dask' reads delimited text without dictionary= or "
+                              "sheet=; use engine='pandas' for those.")
+        from .._dask.read import read_export_dask
+
+        return read_export_dask(path, format=format, encoding=encoding, blocksize=blocksize)
     fmt = str(format).lower()
     if fmt != "auto" and fmt not in FORMATS:
         raise ExportError(f"format={format!r} is not known; expected 'auto' or one of "

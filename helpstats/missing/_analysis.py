@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .impute import impute
+from .imputation import impute
 from .pattern import dropout_model, missing_pattern
 from .tipping import tipping_point
 

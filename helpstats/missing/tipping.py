@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ImputationError
-from .impute import Imputation
-from .pool import pool
+from .imputation import Imputation
+from .pooling import pool
 
 __all__ = ["TippingPoint", "tipping_point"]
 

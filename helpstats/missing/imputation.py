@@ -222,7 +222,7 @@ class Imputation:
         -------
         helpstats.PooledFit
         """
-        from .pool import pool
+        from .pooling import pool
 
         fits = [fit_fn(frame, *args, **kwargs) for frame in self.completed]
         return pool(fits, dfcom=dfcom)

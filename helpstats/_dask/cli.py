@@ -1,0 +1,89 @@
+"""``helpstats score ... --engine dask``: score an export too big for memory, write Parquet."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import HelpstatsError
+from . import require_dask
+
+__all__ = ["score_command"]
+
+
+@contextlib.contextmanager
+def _client(address: str | None, workers: int | None, memory: str | None) -> Iterator[Any]:
+    """A client of the given scheduler, or of a local cluster that is closed afterwards."""
+    from distributed import Client, LocalCluster
+
+    if address:
+        with Client(address) as client:
+            yield client
+        return
+    options: dict[str, Any] = {"threads_per_worker": 1, "dashboard_address": None,
+                               "processes": True}
+    if workers:
+        options["n_workers"] = workers
+    if memory:
+        options["memory_limit"] = memory
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # distributed's notes about ports and resources
+        with LocalCluster(**options) as cluster, Client(cluster) as client:
+            yield client
+
+
+def score_command(args: argparse.Namespace, error: type[HelpstatsError]) -> int:
+    """Read the export in blocks, check every cell, score lazily and write a Parquet dataset."""
+    require_dask()
+    import dask.dataframe as dd
+    from distributed import progress
+
+    from ..instruments import load_instrument
+    from ..scoring import score
+    from .read import read_export_dask
+
+    source = Path(args.input)
+    output = Path(args.output)
+    if output.suffix.lower() != ".parquet":
+        raise error(f"{output}: --engine dask writes a Parquet dataset; name the output *.parquet")
+    if output.exists() and not getattr(args, "overwrite", False):
+        raise error(f"{output} exists; remove it or pass --overwrite")
+    ids = [load_instrument(i).id for i in args.instrument]
+    with _client(args.scheduler, args.workers, args.memory_limit):
+        export = read_export_dask(source, format=args.format, blocksize=args.blocksize)
+        data = export.data
+        columns = {}
+        for spec in args.columns:
+            instrument, sep, pattern = spec.partition("=")
+            if not sep or instrument not in ids:
+                raise error(f"--columns {spec!r}: expected ID=PATTERN with ID one of {', '.join(ids)}")
+            columns[instrument] = pattern
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                scores = score(data, ids, columns=columns or None, on_invalid=args.on_invalid)
+            except HelpstatsError as exc:
+                text = str(exc).replace("pass on_invalid='missing'", "pass --on-invalid missing")
+                raise error(f"{source}: {text}\n(rows are numbered from 0 after the "
+                            f"{export.source.header_rows} header row(s))") from None
+        for warning in caught:
+            print(f"helpstats: warning: {source}: {warning.message}", file=sys.stderr)
+        clashes = [c for c in scores.columns if c in data.columns]
+        if clashes:
+            raise error(f"{source}: already has column(s) {clashes}; rename them before scoring")
+        combined = dd.concat([data, scores], axis=1)
+        job = combined.to_parquet(str(output), write_index=False, compute=False,
+                                  overwrite=bool(getattr(args, "overwrite", False)))
+        future = job.persist()
+        if not args.no_progress:
+            progress(future)
+            print(file=sys.stderr)
+        future.compute()
+    print(f"Scored {export.source.rows_read} rows of {source} with {', '.join(ids)} on Dask "
+          f"({data.npartitions} block(s)); wrote {output}")
+    return 0
