@@ -193,7 +193,7 @@ def zt_matrices(core: _Core, theta_s: np.ndarray, ev: Evaluation | None = None) 
             off, nl, q = rest[k]
             vals = core.pair_vals[k]  # (pairs, q_k, q1) = Z_k' Z_1
             for a in range(q):
-                np.add.at(A1r, (grp, slice(None), off + lev * q + a), vals[:, a, :])
+                A1r[grp, :, off + lev * q + a] = vals[:, a, :]  # (level, group) pairs are unique
         Y1r = _batched_forward(L1, np.einsum("ba,lbq->laq", lam1, A1r))
         Wd = ev.W.toarray() if ev.W is not None else np.zeros((Q2, n1))
         L2 = ev.L2

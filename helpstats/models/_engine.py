@@ -20,7 +20,8 @@ import scipy.linalg
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-__all__ = ["Evaluation", "LmmProblem", "OptResult", "ReTerm", "Standardisation", "optimize"]
+__all__ = ["Evaluation", "LmmProblem", "OptResult", "ReTerm", "Standardisation", "convergence",
+           "optimize"]
 
 
 @dataclass(frozen=True)
@@ -641,12 +642,118 @@ def blas_threads(problem: LmmProblem) -> int | None:
     return None if problem.rest and problem.Q2 > 1000 else 1
 
 
+def _newton_polish(core: _Core, theta: np.ndarray, value: float, counter: list[int],
+                   max_iter: int = 25) -> tuple[np.ndarray, float, int]:
+    """Projected Newton steps on the exact gradient and Hessian of the profiled
+    deviance (parameters on their bound with a gradient pushing outward stay
+    there). Returns the polished theta, its deviance and the steps taken."""
+    from ._derivatives import theta_derivatives
+
+    nu = core.n - core.p if core.reml else core.n
+    steps = 0
+    for _ in range(max_iter):
+        try:
+            grad, hess = theta_derivatives(core, theta, core.reml).profiled(nu)
+        except (np.linalg.LinAlgError, RuntimeError, FloatingPointError):
+            break
+        on_bound = (theta <= core.lower) & (grad > 0)
+        free = ~on_bound
+        if not free.any() or not np.all(np.isfinite(grad)) or not np.all(np.isfinite(hess)):
+            break
+        gf = grad[free]
+        hf = hess[np.ix_(free, free)]
+        try:
+            chol = np.linalg.cholesky(hf)
+        except np.linalg.LinAlgError:
+            break
+        step = np.zeros_like(theta)
+        step[free] = -scipy.linalg.cho_solve((chol, True), gf)
+        decrease = -float(gf @ step[free])
+        if decrease < 1e-14 * max(1.0, abs(value)):
+            break
+        t = 1.0
+        accepted = False
+        for _ in range(20):
+            cand = np.maximum(theta + t * step, core.lower)
+            counter[0] += 1
+            fc = core.objective(cand)
+            if fc <= value:
+                accepted = True
+                break
+            t /= 2.0
+        if not accepted:
+            break
+        moved = float(np.max(np.abs(cand - theta)))
+        theta, value = cand, fc
+        steps += 1
+        if moved < 1e-12:
+            break
+    return theta, value, steps
+
+
+def _edge_starts(core: _Core, theta: np.ndarray) -> list[np.ndarray]:
+    """Starts on the boundary: each diagonal element of a multi-column relative
+    factor set to zero in turn (the boundary optima lme4's default misses)."""
+    out = []
+    for k, t in enumerate(core.terms):
+        if t.q < 2:
+            continue
+        r, c = core.tril[k]
+        sl = core.theta_slices[k]
+        for i in np.flatnonzero(r == c):
+            idx = sl.start + int(i)
+            if theta[idx] > 0:
+                cand = theta.copy()
+                cand[idx] = 0.0
+                out.append(cand)
+    return out
+
+
 def optimize(problem: LmmProblem, start: np.ndarray | None = None) -> OptResult:
-    """Minimise the profiled deviance: BOBYQA, then a restart from its optimum."""
+    """Minimise the profiled deviance of the standardised model.
+
+    BOBYQA from lme4's start (identity relative factors, here of the
+    standardised model) and again from its optimum; then restarts from the
+    boundary (:func:`_edge_starts`, lme4's ``restart_edge`` / ``allFit``
+    idea), keeping the best; finally Newton steps on the exact gradient and
+    Hessian (:func:`_newton_polish`) so that the optimum, and the inference
+    taken at it, do not depend on where the derivative-free search stopped.
+    ``start`` is in lme4's units."""
+    core = problem.core
     counter = [0]
-    x0 = problem.theta_start() if start is None else start
+    x0 = core.theta_start() if start is None else problem.to_internal(start)
     with threadpool_limits(limits=blas_threads(problem), user_api="blas"):
-        first = _bobyqa(problem, x0, 0.2, counter)
-        second = _bobyqa(problem, first.theta, 0.02, counter)
-    best = second if second.deviance < first.deviance else first
-    return OptResult(best.theta, best.deviance, counter[0], best.status, best.message)
+        first = _bobyqa(core, x0, 0.2, counter)
+        second = _bobyqa(core, first.theta, 0.02, counter)
+        best = second if second.deviance < first.deviance else first
+        for cand in _edge_starts(core, best.theta):
+            if core.objective(cand) > best.deviance + 10.0:
+                continue
+            alt = _bobyqa(core, cand, 0.02, counter)
+            if alt.deviance < best.deviance - 1e-9:
+                best = alt
+        theta, value, _ = _newton_polish(core, best.theta, best.deviance, counter)
+    return OptResult(problem.from_internal(theta), value + problem.deviance_offset(),
+                     counter[0], best.status, best.message)
+
+
+def convergence(problem: LmmProblem, theta: np.ndarray) -> dict[str, np.ndarray]:
+    """lme4's convergence check with exact derivatives: the gradient of the
+    profiled deviance and the gradient scaled by the Cholesky factor of its
+    Hessian (``solve(chol(H), g)``), in the standardised model's parameters
+    (unit-free, so the check does not depend on the data's units)."""
+    from ._derivatives import theta_derivatives
+
+    core = problem.core
+    theta_s = problem.to_internal(theta)
+    nu = core.n - core.p if core.reml else core.n
+    try:
+        grad, hess = theta_derivatives(core, theta_s, core.reml).profiled(nu)
+    except (np.linalg.LinAlgError, RuntimeError):
+        grad = np.full(len(theta_s), np.nan)
+        return {"gradient": grad, "scaled_gradient": grad.copy()}
+    try:
+        scaled = scipy.linalg.solve_triangular(np.linalg.cholesky(hess), grad, lower=True)
+    except np.linalg.LinAlgError:
+        scaled = grad.copy()
+    return {"gradient": grad, "scaled_gradient": scaled}
