@@ -296,7 +296,7 @@ def _interval(prof: Callable[[float], float], est: float, dev_min: float, z: flo
             if side * zeta(x) >= z:
                 a = prev if prev != est else est + side * 1e-9 * max(abs(s), 1e-12)
                 tol = 1e-8 * max(abs(est), abs(step), 1e-12)
-                limit = sopt.brentq(lambda v: zeta(v) - side * z, min(a, x), max(a, x),
+                limit = sopt.brentq(lambda v, t=side * z: zeta(v) - t, min(a, x), max(a, x),
                                     xtol=tol, rtol=1e-9)
                 break
             prev = x
