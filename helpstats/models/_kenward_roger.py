@@ -122,7 +122,7 @@ def kr_ddf_terms(a1: float, a2: float, q: int) -> tuple[float, float]:
     Examples
     --------
     >>> round(kr_ddf_terms(0.0, 0.1, 1)[0], 6)
-    22.0
+    29.035151
     """
     B = (a1 + 6.0 * a2) / (2.0 * q)
     g = ((q + 1) * a1 - (q + 4) * a2) / ((q + 2) * a2)
