@@ -280,9 +280,10 @@ class ThetaDerivatives:
 
 
 def theta_derivatives(core: _Core, theta_s: np.ndarray, reml: bool,
-                      ev: Evaluation | None = None) -> ThetaDerivatives:
+                      ev: Evaluation | None = None, jacobian: bool = True) -> ThetaDerivatives:
     """Exact gradient and Hessian in ``theta_s`` of the deviance's log-determinant
-    and penalised residual sum of squares, and the Jacobian of ``(X'W^-1X)^-1``."""
+    and penalised residual sum of squares, and (``jacobian``) the Jacobian of
+    ``(X'W^-1X)^-1``."""
     if ev is None or ev.L1 is None:
         ev = core.evaluate(theta_s, blocks=True)
     mats = zt_matrices(core, theta_s, ev)
@@ -312,8 +313,8 @@ def theta_derivatives(core: _Core, theta_s: np.ndarray, reml: bool,
             hl[a, b] = hl[b, a] = second - M.trace2(ta, Ga, tb, Gb, keys=(a, b))
             hp[a, b] = hp[b, a] = 2.0 * float(gv[a][:, 0] @ MPgv[b][:, 0]) - pw2
     p = core.p
-    dK = np.empty((k, p, p))
-    for a, (t, G, _, _) in enumerate(dl):
+    dK = np.empty((k if jacobian else 0, p, p))
+    for a, (t, G, _, _) in enumerate(dl[: len(dK)]):
         GH = M.apply(t, G, mats.H) if Q else np.zeros_like(mats.H)
         dK[a] = mats.K @ (mats.H.T @ GH) @ mats.K
     logdet = ev.logdet_l + (ev.logdet_rx if reml else 0.0)

@@ -653,7 +653,7 @@ def _newton_polish(core: _Core, theta: np.ndarray, value: float, counter: list[i
     steps = 0
     for _ in range(max_iter):
         try:
-            grad, hess = theta_derivatives(core, theta, core.reml).profiled(nu)
+            grad, hess = theta_derivatives(core, theta, core.reml, jacobian=False).profiled(nu)
         except (np.linalg.LinAlgError, RuntimeError, FloatingPointError):
             break
         on_bound = (theta <= core.lower) & (grad > 0)
@@ -671,8 +671,8 @@ def _newton_polish(core: _Core, theta: np.ndarray, value: float, counter: list[i
         step = np.zeros_like(theta)
         step[free] = -scipy.linalg.cho_solve((chol, True), gf)
         decrease = -float(gf @ step[free])
-        if decrease <= 0:
-            break
+        if decrease <= 1e-15 * max(1.0, abs(value)):
+            break  # converged to rounding: a further step changes nothing measurable
         noise = 1e-10 * max(1.0, abs(value))
         if decrease < noise:
             # Within rounding of the optimum: the deviance cannot tell the full
@@ -684,6 +684,8 @@ def _newton_polish(core: _Core, theta: np.ndarray, value: float, counter: list[i
                 break
             theta, value = cand, min(fc, value)
             steps += 1
+            if decrease < 1e-13 * max(1.0, abs(value)):
+                break  # the step was at rounding level: the gradient is now ~0
             continue
         t = 1.0
         accepted = False
@@ -762,7 +764,7 @@ def convergence(problem: LmmProblem, theta: np.ndarray) -> dict[str, np.ndarray]
     theta_s = problem.to_internal(theta)
     nu = core.n - core.p if core.reml else core.n
     try:
-        grad, hess = theta_derivatives(core, theta_s, core.reml).profiled(nu)
+        grad, hess = theta_derivatives(core, theta_s, core.reml, jacobian=False).profiled(nu)
     except (np.linalg.LinAlgError, RuntimeError):
         grad = np.full(len(theta_s), np.nan)
         return {"gradient": grad, "scaled_gradient": grad.copy()}
