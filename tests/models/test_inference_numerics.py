@@ -297,3 +297,39 @@ def test_profile_confint_matches_lme4(name: str) -> None:
         dtype=float)) / scale
     assert np.nanmax(err) < 1e-3, got.assign(err_lo=err[:, 0], err_hi=err[:, 1])
     assert (got["lower"] <= got["estimate"]).all() and (got["estimate"] <= got["upper"]).all()
+
+
+EMM_KR = [(c, e) for c in KR_CASES
+          for e in json.loads((REF / c / "inference.json").read_text())["kenward_roger"]["emmeans"]
+          if re.fullmatch(r"~ (1|\w+)", e["spec"]) and (e["spec"] == "~ 1" or e["at"])]
+
+
+@pytest.mark.parametrize(("name", "entry"), EMM_KR, ids=[f"{c} {e['spec']}" for c, e in EMM_KR])
+def test_kenward_roger_marginal_means_match_emmeans(name: str, entry: dict[str, Any]) -> None:
+    """emmeans(lmer.df = "kenward-roger") for grids over one numeric covariate (or "~ 1"),
+    whose rows are (1, x): mean, SE, df and 95% limits; and their pairwise differences."""
+    fit, inf, _, extra = fitted(name)
+    beta = np.array([f["estimate"] for f in extra["kenward_roger"]["fixed"]])
+    names = list(fit.fixed["term"])
+    want = pd.DataFrame(entry["table"])
+    var = entry["spec"][2:]
+    xs = want[var].to_numpy(dtype=float) if var != "1" else np.zeros(len(want))
+    rows = np.array([[1.0 if n == "(Intercept)" else (x if n == var else 0.0) for n in names]
+                     for x in xs])
+    est = rows @ beta
+    se = np.sqrt(np.einsum("ij,jk,ik->i", rows, inf.vcov_kr, rows))
+    df = np.array([inf.df_kr(r) for r in rows])
+    half = stats.t.ppf(0.975, df) * se
+    close(est, want["emmean"], 1e-8, 1e-10, "emmean")
+    close(se, want["SE"], 1e-6, what="SE")
+    close(df, want["df"], 1e-6, what="df")
+    close(est - half, want["lower.CL"], 1e-6, 1e-9, "lower")
+    close(est + half, want["upper.CL"], 1e-6, 1e-9, "upper")
+    pairs = pd.DataFrame(entry["pairs"])
+    k = 0
+    for i in range(len(rows)):
+        for j in range(i + 1, len(rows)):
+            c = rows[i] - rows[j]
+            close(np.sqrt(c @ inf.vcov_kr @ c), pairs["SE"].iloc[k], 1e-6, what="pair SE")
+            close(inf.df_kr(c), pairs["df"].iloc[k], 1e-6, what="pair df")
+            k += 1
