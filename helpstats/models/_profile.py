@@ -25,7 +25,7 @@ from scipy import optimize as sopt
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
-from ._engine import LmmProblem, _bobyqa, _qr_lower, optimize
+from ._engine import LmmProblem, _bobyqa, _newton_polish, _qr_lower, optimize
 
 __all__ = ["profile_confint", "sdcor_names"]
 
@@ -89,11 +89,11 @@ def _ml_deviance(problem: LmmProblem, theta: np.ndarray, sigma: float) -> float:
 class _Profiler:
     """Profiled ML deviance over one parameter at a time."""
 
-    def __init__(self, problem: LmmProblem) -> None:
+    def __init__(self, problem: LmmProblem, start: np.ndarray | None = None) -> None:
         ml = problem if not problem.reml else LmmProblem(problem.X, problem.y, problem.terms,
                                                          reml=False)
         self.ml = ml
-        opt = optimize(ml)
+        opt = optimize(ml, start)
         ev = ml.evaluate(opt.theta)
         self.theta_hat = opt.theta
         self.sigma_hat = ml.sigma(ev)
@@ -265,8 +265,9 @@ class _Profiler:
         def prof(b: float) -> float:
             sub = LmmProblem(X[:, keep], self.ml.y - X[:, j] * b, self.ml.terms, reml=False)
             res = _bobyqa(sub.core, sub.to_internal(warm["theta"]), 0.05, [0])
-            warm["theta"] = sub.from_internal(res.theta)
-            return float(res.deviance + sub.deviance_offset())
+            theta_s, value, _ = _newton_polish(sub.core, res.theta, res.deviance, [0])
+            warm["theta"] = sub.from_internal(theta_s)
+            return float(value + sub.deviance_offset())
 
         return prof
 
@@ -296,8 +297,20 @@ def _interval(prof: Callable[[float], float], est: float, dev_min: float, z: flo
             if side * zeta(x) >= z:
                 a = prev if prev != est else est + side * 1e-9 * max(abs(s), 1e-12)
                 tol = 1e-8 * max(abs(est), abs(step), 1e-12)
-                limit = sopt.brentq(lambda v, t=side * z: zeta(v) - t, min(a, x), max(a, x),
-                                    xtol=tol, rtol=1e-9)
+                try:
+                    limit = sopt.brentq(lambda v, t=side * z: zeta(v) - t, min(a, x),
+                                        max(a, x), xtol=tol, rtol=1e-9)
+                except ValueError:  # the re-optimised profile moved: bisect instead
+                    inner, outer = a, x
+                    for _ in range(80):
+                        mid = 0.5 * (inner + outer)
+                        if side * zeta(mid) >= z:
+                            outer = mid
+                        else:
+                            inner = mid
+                        if abs(outer - inner) <= tol:
+                            break
+                    limit = 0.5 * (inner + outer)
                 break
             prev = x
             s *= 2.0
@@ -305,7 +318,8 @@ def _interval(prof: Callable[[float], float], est: float, dev_min: float, z: flo
     return out[0], out[1]
 
 
-def profile_confint(problem: LmmProblem, *, level: float = 0.95,
+def profile_confint(problem: LmmProblem, theta: np.ndarray | None = None, *,
+                    level: float = 0.95,
                     fixed_names: Sequence[str] | None = None,
                     which: str = "all") -> pd.DataFrame:
     """Profile-likelihood confidence intervals, as lme4's ``confint(method = "profile")``.
@@ -315,6 +329,8 @@ def profile_confint(problem: LmmProblem, *, level: float = 0.95,
     problem : LmmProblem
         The fitted model's problem (REML or ML: the profile is of the ML
         deviance either way, as lme4's ``profile`` refits by ML).
+    theta : numpy.ndarray, optional
+        The fit's theta (lme4's units), used to start the ML refit.
     level : float, default 0.95
         Confidence level.
     fixed_names : sequence of str, optional
@@ -349,13 +365,17 @@ def profile_confint(problem: LmmProblem, *, level: float = 0.95,
         from ..errors import ModelError
 
         raise ModelError(f"level must be between 0 and 1; got {level!r}. Use e.g. level=0.95.")
+    if which not in ("all", "theta_", "beta_"):
+        from ..errors import ModelError
+
+        raise ModelError(f"which must be 'all', 'theta_' or 'beta_'; got {which!r}.")
     with threadpool_limits(limits=1, user_api="blas"):
-        return _profile_confint(problem, level, fixed_names, which)
+        return _profile_confint(problem, theta, level, fixed_names, which)
 
 
-def _profile_confint(problem: LmmProblem, level: float, fixed_names: Sequence[str] | None,
-                     which: str) -> pd.DataFrame:
-    pr = _Profiler(problem)
+def _profile_confint(problem: LmmProblem, theta: np.ndarray | None, level: float,
+                     fixed_names: Sequence[str] | None, which: str) -> pd.DataFrame:
+    pr = _Profiler(problem, theta)
     z = float(stats.norm.ppf((1 + level) / 2))
     rows = []
     if which in ("all", "theta_"):

@@ -289,7 +289,7 @@ def test_profile_confint_matches_lme4(name: str) -> None:
     """Both limits to 1e-3 relative (lme4 interpolates a spline through its profile;
     the limits here are roots of the exact profile, so they agree to about 1e-4)."""
     fit, _, _, extra = fitted(name)
-    got = profile_confint(problem_of(fit), fixed_names=list(fit.fixed["term"]))
+    got = profile_confint(problem_of(fit), fit.theta, fixed_names=list(fit.fixed["term"]))
     want = pd.DataFrame(extra["profile"]["table"])
     assert list(got["parm"]) == list(want["parm"])
     scale = np.maximum(np.abs(want[["lower", "upper"]].to_numpy(dtype=float)), 1e-3)
