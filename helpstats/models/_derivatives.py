@@ -59,6 +59,13 @@ class MBlocks:
         self.FFt = np.einsum("lar,lbr->lab", F, F) if F.shape[2] else np.zeros_like(B)
         self.D1 = B - self.FFt  # diagonal blocks of the first factor
         self._GF: dict[int, np.ndarray] = {}
+        # sums over the first factor's groups of products of its q x q blocks, so that
+        # each trace below costs O(q^4), not O(groups q^3)
+        q = B.shape[1]
+        Bf = B.reshape(B.shape[0], q * q)
+        Ff = self.FFt.reshape(B.shape[0], q * q)
+        self.BB = (Bf.T @ Bf).reshape(q, q, q, q)
+        self.BF = (Bf.T @ Ff).reshape(q, q, q, q)
 
     # vectors / matrices over all Q random-effect coordinates --------------
     def apply(self, k: int, g: np.ndarray, X: np.ndarray) -> np.ndarray:
@@ -126,12 +133,11 @@ class MBlocks:
             keys = None if keys is None else (keys[1], keys[0])
         lay = self.lay
         if k1 == 0 and k2 == 0:
-            Bg1, Bg2 = self.B @ g1, self.B @ g2
-            t = np.sum(Bg1 * np.transpose(Bg2, (0, 2, 1)))
+            # sum_l tr(B_l g1 B_l g2) - tr(B_l g1 FF'_l g2) - tr(FF'_l g1 B_l g2)
+            t = np.einsum("abcd,bc,da->", self.BB, g1, g2)
             if self.F.shape[2]:
-                Fg1, Fg2 = self.FFt @ g1, self.FFt @ g2
-                t -= np.sum(Bg1 * np.transpose(Fg2, (0, 2, 1)))
-                t -= np.sum(Fg1 * np.transpose(Bg2, (0, 2, 1)))
+                t -= np.einsum("abcd,bc,da->", self.BF, g1, g2)
+                t -= np.einsum("abcd,da,bc->", self.BF, g1, g2)
                 if keys is None:
                     n1 = lay.l1 * lay.q1
                     Ff = self.F.reshape(n1, -1)
@@ -284,6 +290,10 @@ def theta_derivatives(core: _Core, theta_s: np.ndarray, reml: bool,
     """Exact gradient and Hessian in ``theta_s`` of the deviance's log-determinant
     and penalised residual sum of squares, and (``jacobian``) the Jacobian of
     ``(X'W^-1X)^-1``."""
+    key = (np.asarray(theta_s, dtype=float).tobytes(), reml)
+    cached = getattr(core, "_derivatives_cache", None)
+    if cached is not None and cached[0] == key and (cached[1].dK.shape[0] or not jacobian):
+        return cached[1]
     if ev is None or ev.L1 is None:
         ev = core.evaluate(theta_s, blocks=True)
     mats = zt_matrices(core, theta_s, ev)
@@ -318,4 +328,6 @@ def theta_derivatives(core: _Core, theta_s: np.ndarray, reml: bool,
         GH = M.apply(t, G, mats.H) if Q else np.zeros_like(mats.H)
         dK[a] = mats.K @ (mats.H.T @ GH) @ mats.K
     logdet = ev.logdet_l + (ev.logdet_rx if reml else 0.0)
-    return ThetaDerivatives(logdet, gl, hl, mats.pwrss, gp, hp, dK, mats.K, mats)
+    out = ThetaDerivatives(logdet, gl, hl, mats.pwrss, gp, hp, dK, mats.K, mats)
+    core._derivatives_cache = (key, out)  # the optimiser's last step, reused by the checks
+    return out

@@ -13,6 +13,7 @@ complement (the approach of MixedModels.jl).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import nlopt
 import numpy as np
@@ -124,6 +125,7 @@ class _Core:
         self.y = y
         self.terms = terms
         self.reml = reml
+        self._derivatives_cache: Any = None  # (key, derivatives) of the last exact derivatives
         self.n, self.p = X.shape
         XY = np.column_stack([X, y])
         self.p1 = self.p + 1
@@ -504,6 +506,7 @@ class LmmProblem:
         self.std, Xs, ys, terms_s = _standardise(np.asarray(X, dtype=float),
                                                  np.asarray(y, dtype=float), terms)
         self.core = _Core(Xs, ys, terms_s, reml)
+        self._last_optimum: tuple[bytes, np.ndarray] | None = None
         self.ntheta = self.core.ntheta
         self.lower = self.core.lower
         self.theta_slices = self.core.theta_slices
@@ -539,7 +542,13 @@ class LmmProblem:
         return out
 
     def to_internal(self, theta: np.ndarray) -> np.ndarray:
-        """lme4's ``theta`` -> the standardised model's ``theta_s``."""
+        """lme4's ``theta`` -> the standardised model's ``theta_s``.
+
+        The optimiser's own result maps back to exactly the ``theta_s`` it found."""
+        last = self._last_optimum
+        theta = np.asarray(theta, dtype=float)
+        if last is not None and last[0] == theta.tobytes():
+            return last[1].copy()
         return self._convert(theta, True)
 
     def from_internal(self, theta_s: np.ndarray) -> np.ndarray:
@@ -749,8 +758,10 @@ def optimize(problem: LmmProblem, start: np.ndarray | None = None) -> OptResult:
             if alt.deviance < best.deviance - 1e-9:
                 best = alt
         theta, value, _ = _newton_polish(core, best.theta, best.deviance, counter)
-    return OptResult(problem.from_internal(theta), value + problem.deviance_offset(),
-                     counter[0], best.status, best.message)
+    theta_o = problem.from_internal(theta)
+    problem._last_optimum = (theta_o.tobytes(), theta)
+    return OptResult(theta_o, value + problem.deviance_offset(), counter[0], best.status,
+                     best.message)
 
 
 def convergence(problem: LmmProblem, theta: np.ndarray) -> dict[str, np.ndarray]:
