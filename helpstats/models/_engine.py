@@ -13,6 +13,7 @@ complement (the approach of MixedModels.jl).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import nlopt
 import numpy as np
@@ -20,7 +21,8 @@ import scipy.linalg
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-__all__ = ["Evaluation", "LmmProblem", "OptResult", "ReTerm", "optimize"]
+__all__ = ["Evaluation", "LmmProblem", "OptResult", "ReTerm", "Standardisation", "convergence",
+           "optimize"]
 
 
 @dataclass(frozen=True)
@@ -112,14 +114,18 @@ class Evaluation:
     W: sp.csr_matrix | None
 
 
-class LmmProblem:
-    """Data of one linear mixed model, with cross-products computed once."""
+class _Core:
+    """Factorisation machinery on (standardised) data, cross-products computed once.
+
+    Works in the internal parameterisation; :class:`LmmProblem` wraps it in the
+    caller's units."""
 
     def __init__(self, X: np.ndarray, y: np.ndarray, terms: list[ReTerm], reml: bool) -> None:
         self.X = X
         self.y = y
         self.terms = terms
         self.reml = reml
+        self._derivatives_cache: Any = None  # (key, derivatives) of the last exact derivatives
         self.n, self.p = X.shape
         XY = np.column_stack([X, y])
         self.p1 = self.p + 1
@@ -385,6 +391,210 @@ class LmmProblem:
         return beta, out
 
 
+def _qr_lower(M: np.ndarray) -> np.ndarray:
+    """Lower-triangular ``L`` with non-negative diagonal and ``L L' = M M'``."""
+    r = np.linalg.qr(M.T, mode="r")
+    L = np.asarray(r).T
+    sgn = np.sign(np.diag(L))
+    sgn[sgn == 0] = 1.0
+    return L * sgn
+
+
+@dataclass(frozen=True)
+class Standardisation:
+    """How the data were centred and scaled before factorising.
+
+    ``y_s = (y - X beta_ols) / y_scale``; ``X_s = X R^-1`` (orthonormal columns,
+    ``X = X_s R``); each random term's columns ``Z_s = Z A_k`` (random-slope
+    covariates centred when the term has a constant column and scaled to unit
+    root mean square). Every quantity is computed for the standardised model
+    and mapped back exactly, so a change of units of the outcome or of any
+    covariate leaves the computation unchanged up to rounding."""
+
+    y_scale: float
+    beta_ols: np.ndarray
+    R: np.ndarray
+    A: tuple[np.ndarray, ...]
+    A_inv: tuple[np.ndarray, ...]
+    A_diagonal: tuple[bool, ...]
+
+    @property
+    def beta_map(self) -> np.ndarray:
+        """``T`` with ``beta = T beta_s + beta_ols`` (so ``cov(beta) = T cov_s T'``)."""
+        p = self.R.shape[0]
+        if p == 0:
+            return np.zeros((0, 0))
+        return self.y_scale * scipy.linalg.solve_triangular(self.R, np.eye(p))
+
+
+def _standardise(X: np.ndarray, y: np.ndarray, terms: list[ReTerm]
+                 ) -> tuple[Standardisation, np.ndarray, np.ndarray, list[ReTerm]]:
+    n, p = X.shape
+    if p:
+        Q, R = np.linalg.qr(X)
+        sgn = np.sign(np.diag(R))
+        sgn[sgn == 0] = 1.0
+        Q, R = Q * sgn, R * sgn[:, None]
+        qty = Q.T @ y
+        resid = y - Q @ qty
+        corr = Q.T @ resid  # a second pass removes what rounding left in the column space
+        resid = resid - Q @ corr
+        qty = qty + corr
+        beta_ols = scipy.linalg.solve_triangular(R, qty)
+    else:
+        Q, R, resid, beta_ols = X, np.zeros((0, 0)), y.astype(float), np.zeros(0)
+    ss = float(resid @ resid)
+    scale = float(np.sqrt(ss / max(n - p, 1)))
+    if not np.isfinite(scale) or scale <= 0:
+        scale = 1.0
+    As, Ainv, diag = [], [], []
+    new_terms = []
+    for t in terms:
+        Z = np.array(t.Z, dtype=float, copy=True)
+        q = Z.shape[1]
+        A = np.eye(q)
+        const = [j for j in range(q) if Z[0, j] != 0 and np.ptp(Z[:, j]) == 0]
+        if q >= 2 and const:
+            j0 = const[0]
+            c0 = Z[0, j0]
+            for j in range(q):
+                if j != j0 and j not in const:
+                    m = float(Z[:, j].mean())
+                    Z[:, j] -= m
+                    A[j0, j] = -m / c0
+        d = np.sqrt(np.mean(Z * Z, axis=0))
+        d[~(d > 0)] = 1.0
+        Z /= d
+        A = A / d
+        As.append(A)
+        Ainv.append(np.linalg.inv(A))
+        diag.append(bool(np.all(A == np.diag(np.diag(A)))))
+        new_terms.append(ReTerm(t.group, t.cnames, t.codes, t.levels, Z))
+    st = Standardisation(scale, beta_ols, R, tuple(As), tuple(Ainv), tuple(diag))
+    return st, Q, resid / scale, new_terms
+
+
+class LmmProblem:
+    """Data of one linear mixed model (the engine's boundary).
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Full-rank fixed-effects model matrix (n, p).
+    y : numpy.ndarray
+        Response (n,).
+    terms : list of ReTerm
+        Random-effects terms, in lme4's order.
+    reml : bool
+        REML criterion (True) or maximum likelihood.
+
+    Notes
+    -----
+    Everything public is in the caller's units: ``theta`` is lme4's (relative
+    covariance factors for the columns as given), deviances are lme4's. Inside,
+    the model is standardised first (:class:`Standardisation`) and factorised
+    by :class:`_Core`; ``core`` and ``std`` expose that internal problem, whose
+    parameter ``theta_s`` the optimiser and the derivatives use.
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, terms: list[ReTerm], reml: bool) -> None:
+        self.X = X
+        self.y = y
+        self.terms = terms
+        self.reml = reml
+        self.n, self.p = X.shape
+        self.std, Xs, ys, terms_s = _standardise(np.asarray(X, dtype=float),
+                                                 np.asarray(y, dtype=float), terms)
+        self.core = _Core(Xs, ys, terms_s, reml)
+        self._last_optimum: tuple[bytes, np.ndarray] | None = None
+        self.ntheta = self.core.ntheta
+        self.lower = self.core.lower
+        self.theta_slices = self.core.theta_slices
+        self.tril = self.core.tril
+        if self.p:
+            self._logdet_r = 2.0 * float(np.sum(np.log(np.abs(np.diag(self.std.R)))))
+        else:
+            self._logdet_r = 0.0
+
+    @property
+    def rest(self) -> list[ReTerm]:
+        return self.core.rest
+
+    @property
+    def Q2(self) -> int:
+        return getattr(self.core, "Q2", 0)
+
+    # ---------------------------------------------------------- parameters
+    def lam(self, theta: np.ndarray, k: int) -> np.ndarray:
+        """Relative covariance factor Lambda_k (q x q) of term k (caller's units)."""
+        return self.core.lam(theta, k)
+
+    def _convert(self, theta: np.ndarray, to_internal: bool) -> np.ndarray:
+        theta = np.asarray(theta, dtype=float)
+        out = np.empty_like(theta)
+        for k in range(len(self.terms)):
+            lam = self.core.lam(theta, k)
+            A = self.std.A_inv[k] if to_internal else self.std.A[k]
+            M = A @ lam
+            L = M if self.std.A_diagonal[k] else _qr_lower(M)
+            r, c = self.tril[k]
+            out[self.theta_slices[k]] = L[r, c]
+        return out
+
+    def to_internal(self, theta: np.ndarray) -> np.ndarray:
+        """lme4's ``theta`` -> the standardised model's ``theta_s``.
+
+        The optimiser's own result maps back to exactly the ``theta_s`` it found."""
+        last = self._last_optimum
+        theta = np.asarray(theta, dtype=float)
+        if last is not None and last[0] == theta.tobytes():
+            return last[1].copy()
+        return self._convert(theta, True)
+
+    def from_internal(self, theta_s: np.ndarray) -> np.ndarray:
+        """The standardised model's ``theta_s`` -> lme4's ``theta``."""
+        return self._convert(theta_s, False)
+
+    def theta_start(self) -> np.ndarray:
+        """Start of the optimiser: identity relative factors of the standardised model."""
+        return self.from_internal(self.core.theta_start())
+
+    # ------------------------------------------------------------ evaluate
+    def evaluate(self, theta: np.ndarray, blocks: bool = True) -> Evaluation:
+        """Factorise the standardised system at lme4's ``theta``."""
+        return self.core.evaluate(self.to_internal(theta), blocks)
+
+    def deviance_offset(self, reml: bool | None = None) -> float:
+        """Deviance of the data as given minus that of the standardised data."""
+        reml = self.reml if reml is None else reml
+        nu = self.n - self.p if reml else self.n
+        out = nu * 2.0 * np.log(self.std.y_scale)
+        return out + self._logdet_r if reml else out
+
+    def deviance(self, ev: Evaluation, reml: bool | None = None) -> float:
+        """Profiled deviance (-2 log-likelihood, REML criterion when ``reml``)."""
+        return float(self.core.deviance(ev, reml) + self.deviance_offset(reml))
+
+    def objective(self, theta: np.ndarray) -> float:
+        """Deviance at lme4's ``theta`` (inf where the factorisation fails)."""
+        return self.core.objective(self.to_internal(theta)) + self.deviance_offset()
+
+    def objective_internal(self, theta_s: np.ndarray) -> float:
+        """Deviance at the standardised model's ``theta_s`` (caller's units)."""
+        return self.core.objective(theta_s) + self.deviance_offset()
+
+    def sigma(self, ev: Evaluation) -> float:
+        """Residual standard deviation at the profiled optimum."""
+        return self.core.sigma(ev) * self.std.y_scale
+
+    def estimates(self, ev: Evaluation) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Fixed effects and conditional modes b (one (nl, q) array per term)."""
+        beta_s, b_s = self.core.estimates(ev)
+        beta = self.std.beta_map @ beta_s + self.std.beta_ols if self.p else np.zeros(0)
+        b = [self.std.y_scale * (bk @ A.T) for bk, A in zip(b_s, self.std.A, strict=True)]
+        return beta, b
+
+
 @dataclass(frozen=True)
 class OptResult:
     """Outcome of the optimiser."""
@@ -407,7 +617,7 @@ _MESSAGES = {
 }
 
 
-def _bobyqa(problem: LmmProblem, start: np.ndarray, step: float, counter: list[int]) -> OptResult:
+def _bobyqa(problem: _Core, start: np.ndarray, step: float, counter: list[int]) -> OptResult:
     def f(x: np.ndarray, grad: np.ndarray) -> float:
         counter[0] += 1
         return problem.objective(x)
@@ -441,12 +651,136 @@ def blas_threads(problem: LmmProblem) -> int | None:
     return None if problem.rest and problem.Q2 > 1000 else 1
 
 
+def _newton_polish(core: _Core, theta: np.ndarray, value: float, counter: list[int],
+                   max_iter: int = 25) -> tuple[np.ndarray, float, int]:
+    """Projected Newton steps on the exact gradient and Hessian of the profiled
+    deviance (parameters on their bound with a gradient pushing outward stay
+    there). Returns the polished theta, its deviance and the steps taken."""
+    from ._derivatives import theta_derivatives
+
+    nu = core.n - core.p if core.reml else core.n
+    steps = 0
+    for _ in range(max_iter):
+        try:
+            grad, hess = theta_derivatives(core, theta, core.reml, jacobian=False).profiled(nu)
+        except (np.linalg.LinAlgError, RuntimeError, FloatingPointError):
+            break
+        on_bound = (theta <= core.lower) & (grad > 0)
+        free = ~on_bound
+        if not free.any() or not np.all(np.isfinite(grad)) or not np.all(np.isfinite(hess)):
+            break
+        gf = grad[free]
+        if float(np.max(np.abs(gf))) < 1e-11:
+            break
+        hf = hess[np.ix_(free, free)]
+        try:
+            chol = np.linalg.cholesky(hf)
+        except np.linalg.LinAlgError:
+            break
+        step = np.zeros_like(theta)
+        step[free] = -scipy.linalg.cho_solve((chol, True), gf)
+        decrease = -float(gf @ step[free])
+        if decrease <= 1e-15 * max(1.0, abs(value)):
+            break  # converged to rounding: a further step changes nothing measurable
+        noise = 1e-10 * max(1.0, abs(value))
+        if decrease < noise:
+            # Within rounding of the optimum: the deviance cannot tell the full
+            # Newton step from its start, so accept it unless it is visibly worse.
+            cand = np.maximum(theta + step, core.lower)
+            counter[0] += 1
+            fc = core.objective(cand)
+            if not fc <= value + noise:
+                break
+            theta, value = cand, min(fc, value)
+            steps += 1
+            if decrease < 1e-13 * max(1.0, abs(value)):
+                break  # the step was at rounding level: the gradient is now ~0
+            continue
+        t = 1.0
+        accepted = False
+        for _ in range(20):
+            cand = np.maximum(theta + t * step, core.lower)
+            counter[0] += 1
+            fc = core.objective(cand)
+            if fc <= value:
+                accepted = True
+                break
+            t /= 2.0
+        if not accepted:
+            break
+        moved = float(np.max(np.abs(cand - theta)))
+        theta, value = cand, fc
+        steps += 1
+        if moved < 1e-12:
+            break
+    return theta, value, steps
+
+
+def _edge_starts(core: _Core, theta: np.ndarray) -> list[np.ndarray]:
+    """Starts on the boundary: each diagonal element of a multi-column relative
+    factor set to zero in turn (the boundary optima lme4's default misses)."""
+    out = []
+    for k, t in enumerate(core.terms):
+        if t.q < 2:
+            continue
+        r, c = core.tril[k]
+        sl = core.theta_slices[k]
+        for i in np.flatnonzero(r == c):
+            idx = sl.start + int(i)
+            if theta[idx] > 0:
+                cand = theta.copy()
+                cand[idx] = 0.0
+                out.append(cand)
+    return out
+
+
 def optimize(problem: LmmProblem, start: np.ndarray | None = None) -> OptResult:
-    """Minimise the profiled deviance: BOBYQA, then a restart from its optimum."""
+    """Minimise the profiled deviance of the standardised model.
+
+    BOBYQA from lme4's start (identity relative factors, here of the
+    standardised model) and again from its optimum; then restarts from the
+    boundary (:func:`_edge_starts`, lme4's ``restart_edge`` / ``allFit``
+    idea), keeping the best; finally Newton steps on the exact gradient and
+    Hessian (:func:`_newton_polish`) so that the optimum, and the inference
+    taken at it, do not depend on where the derivative-free search stopped.
+    ``start`` is in lme4's units."""
+    core = problem.core
     counter = [0]
-    x0 = problem.theta_start() if start is None else start
+    x0 = core.theta_start() if start is None else problem.to_internal(start)
     with threadpool_limits(limits=blas_threads(problem), user_api="blas"):
-        first = _bobyqa(problem, x0, 0.2, counter)
-        second = _bobyqa(problem, first.theta, 0.02, counter)
-    best = second if second.deviance < first.deviance else first
-    return OptResult(best.theta, best.deviance, counter[0], best.status, best.message)
+        first = _bobyqa(core, x0, 0.2, counter)
+        second = _bobyqa(core, first.theta, 0.02, counter)
+        best = second if second.deviance < first.deviance else first
+        for cand in _edge_starts(core, best.theta):
+            if core.objective(cand) > best.deviance + 10.0:
+                continue
+            alt = _bobyqa(core, cand, 0.02, counter)
+            if alt.deviance < best.deviance - 1e-9:
+                best = alt
+        theta, value, _ = _newton_polish(core, best.theta, best.deviance, counter)
+    theta_o = problem.from_internal(theta)
+    problem._last_optimum = (theta_o.tobytes(), theta)
+    return OptResult(theta_o, value + problem.deviance_offset(), counter[0], best.status,
+                     best.message)
+
+
+def convergence(problem: LmmProblem, theta: np.ndarray) -> dict[str, np.ndarray]:
+    """lme4's convergence check with exact derivatives: the gradient of the
+    profiled deviance and the gradient scaled by the Cholesky factor of its
+    Hessian (``solve(chol(H), g)``), in the standardised model's parameters
+    (unit-free, so the check does not depend on the data's units)."""
+    from ._derivatives import theta_derivatives
+
+    core = problem.core
+    theta_s = problem.to_internal(theta)
+    nu = core.n - core.p if core.reml else core.n
+    try:
+        grad, hess = theta_derivatives(core, theta_s, core.reml, jacobian=False).profiled(nu)
+    except (np.linalg.LinAlgError, RuntimeError):
+        grad = np.full(len(theta_s), np.nan)
+        return {"gradient": grad, "scaled_gradient": grad.copy()}
+    try:
+        scaled = scipy.linalg.solve_triangular(np.linalg.cholesky(hess), grad, lower=True)
+    except np.linalg.LinAlgError:
+        scaled = grad.copy()
+    return {"gradient": grad, "scaled_gradient": scaled}

@@ -98,15 +98,16 @@ class InferenceMethods:
         """
         level = check_level(level)
         if method == "profile":
-            try:
-                from . import _profile  # type: ignore[attr-defined]
-            except ImportError:
-                _profile = None
-            func = getattr(_profile, "confint_profile", None)
-            if func is None:
-                raise ModelError("method='profile' is not available in this build; use "
-                                 "method='wald'.")
-            result: pd.DataFrame = func(self._result(), level=level)
+            from ._profile import profile_confint
+
+            fit = self._result()
+            problem = getattr(fit, "problem", None)
+            if problem is None:
+                raise ModelError(f"method='profile' needs a linear mixed model fit; this "
+                                 f"{type(fit).__name__} has Wald intervals (method='wald').")
+            result = profile_confint(problem, getattr(fit, "theta", None), level=level,
+                                     fixed_names=list(fit.coef.index))
+            result.attrs["level"] = level
             return result
         if method != "wald":
             raise ModelError(f"method={method!r} is not known; use 'wald' or 'profile'.")

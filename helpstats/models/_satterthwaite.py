@@ -1,119 +1,123 @@
 """Satterthwaite degrees of freedom as in lmerTest (Kuznetsova et al. 2017).
 
-The variance parameters are ``varpar = (theta, sigma)``. lmerTest takes the
-Hessian of the deviance (fixed effects profiled out, ``sigma`` not) in
-``varpar`` and the Jacobian of ``cov(beta) = sigma^2 (X'V~X)^-1`` in
-``varpar``, both by Richardson-extrapolated central differences; then for a
-linear function ``c'beta`` the denominator df is
-``2 (c'Vc)^2 / (g' A g)`` with ``g_i = c' (dV/dvarpar_i) c`` and
-``A = 2 H^+`` (pseudo-inverse over eigenvalues above 1e-8).
+lmerTest takes the variance parameters ``varpar = (theta, sigma)``, the Hessian
+of the deviance in ``varpar`` (fixed effects profiled out, ``sigma`` not) and
+the Jacobian of ``cov(beta) = sigma^2 (X'V~X)^-1`` in ``varpar``, both by
+numerical differentiation; then for a linear function ``c'beta`` the
+denominator df is ``2 (c'Vc)^2 / (g' A g)`` with ``g_i = c' (dV/dvarpar_i) c``
+and ``A = 2 H^+`` (pseudo-inverse over eigenvalues above 1e-8).
+
+Here both derivatives are exact (:mod:`._derivatives`) and are taken in the
+standardised model's parameters ``(theta_s, sigma_s)`` (:class:`~._engine.Standardisation`).
+At the optimum the df are invariant to such a reparameterisation, so they are
+lmerTest's -- and they do not change when the outcome or a covariate changes
+units, where numerical differences in lme4's raw parameters lose precision.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
+from ..errors import ModelError
+from ._derivatives import ThetaDerivatives, theta_derivatives
 from ._engine import LmmProblem
+from ._kenward_roger import KenwardRoger
 
 __all__ = ["VarparInference", "fstat_ddf"]
 
 
-def _steps(x: float) -> float:
-    """Initial step: larger than numDeriv's 1e-4 |x|, which is swamped by rounding
-    when a theta is small; Richardson extrapolation removes the truncation error."""
-    return 1e-3 * max(abs(x), 1.0)
-
-
-def _richardson(values: list[np.ndarray]) -> np.ndarray:
-    """Richardson extrapolation of estimates at steps h, h/2, h/4, ... (error O(h^2))."""
-    table = [np.asarray(v, dtype=float) for v in values]
-    m = 1
-    while len(table) > 1:
-        four = 4.0**m
-        table = [(four * table[i + 1] - table[i]) / (four - 1) for i in range(len(table) - 1)]
-        m += 1
-    return table[0]
-
-
 class VarparInference:
-    """Hessian and Jacobian in ``varpar = (theta, sigma)`` at the fitted optimum."""
+    """Satterthwaite (and Kenward-Roger) inference for the fixed effects at ``theta``.
+
+    Parameters
+    ----------
+    problem : LmmProblem
+    theta : numpy.ndarray
+        lme4's relative covariance parameters at the optimum.
+    sigma : float
+        Residual standard deviation.
+    reml : bool
+        Whether the fit is REML (the deviance whose Hessian is taken).
+
+    Attributes
+    ----------
+    vcov_beta : numpy.ndarray
+        ``cov(beta) = sigma^2 (X'V~X)^-1``.
+    hessian : numpy.ndarray
+        Hessian of lmerTest's deviance in ``(theta_s, sigma_s)``.
+    vcov_varpar : numpy.ndarray
+        ``2 H^+``: asymptotic covariance of ``(theta_s, sigma_s)``.
+    jacobian : numpy.ndarray
+        ``d cov(beta) / d (theta_s, sigma_s)``, shape (k + 1, p, p).
+    """
 
     def __init__(self, problem: LmmProblem, theta: np.ndarray, sigma: float, reml: bool) -> None:
         self.problem = problem
         self.reml = reml
-        self.varpar = np.concatenate([theta, [sigma]])
-        self._cache: dict[bytes, tuple[float, float, float, np.ndarray]] = {}
-        self.hessian = self._hessian()
-        self.jacobian = self._jacobian()  # (k, p, p)
-        vals, vecs = np.linalg.eigh(self.hessian)
+        core = problem.core
+        std = problem.std
+        self.theta_s = problem.to_internal(np.asarray(theta, dtype=float))
+        self.sigma_s = float(sigma) / std.y_scale
+        self.derivs: ThetaDerivatives = theta_derivatives(core, self.theta_s, reml)
+        d = self.derivs
+        s = self.sigma_s
+        s2 = s * s
+        k = len(self.theta_s)
+        nu = problem.n - problem.p if reml else problem.n
+        hess = np.empty((k + 1, k + 1))
+        hess[:k, :k] = d.hess_logdet + d.hess_pwrss / s2
+        hess[:k, k] = hess[k, :k] = -2.0 * d.grad_pwrss / (s2 * s)
+        hess[k, k] = 6.0 * d.pwrss / s2**2 - 2.0 * nu / s2
+        hess[:k, :k] += self._reparam_correction(d.grad_logdet + d.grad_pwrss / s2)
+        self.hessian = hess
+        vals, vecs = np.linalg.eigh(hess)
         pos = vals > 1e-8
         self.vcov_varpar = 2.0 * (vecs[:, pos] / vals[pos]) @ vecs[:, pos].T
-        self.vcov_beta = self.covbeta(self.varpar)
+        T = std.beta_map
+        self.beta_map = T
+        jac_s = np.concatenate([s2 * d.dK, (2.0 * s * d.K)[None]], axis=0)
+        self.jacobian = np.einsum("ij,kjl,ml->kim", T, jac_s, T)
+        self.vcov_beta = s2 * (T @ d.K @ T.T)
 
-    def _parts(self, theta: np.ndarray) -> tuple[float, float, float, np.ndarray]:
-        key = np.asarray(theta, dtype=float).tobytes()
-        hit = self._cache.get(key)
-        if hit is None:
-            ev = self.problem.evaluate(theta, blocks=False)
-            inv = np.linalg.inv(ev.sxx) if self.problem.p else np.zeros((0, 0))
-            hit = (ev.logdet_l, ev.logdet_rx, ev.pwrss, inv)
-            self._cache[key] = hit
-        return hit
+    def _reparam_correction(self, grad_s: np.ndarray) -> np.ndarray:
+        """Curvature term that makes ``2 H^+`` lmerTest's away from the exact optimum.
 
-    def deviance(self, varpar: np.ndarray) -> float:
-        """Deviance at ``(theta, sigma)`` with beta profiled (lmerTest's devfun_vp)."""
-        logdet_l, logdet_rx, pwrss, _ = self._parts(varpar[:-1])
-        s2 = varpar[-1] ** 2
-        n, p = self.problem.n, self.problem.p
-        dev = logdet_l + pwrss / s2 + n * np.log(2 * np.pi * s2)
-        if self.reml:
-            dev += logdet_rx - p * np.log(2 * np.pi * s2)
-        return float(dev)
-
-    def covbeta(self, varpar: np.ndarray) -> np.ndarray:
-        """``cov(beta)`` at ``(theta, sigma)``."""
-        return varpar[-1] ** 2 * self._parts(varpar[:-1])[3]
-
-    def _hessian(self, r: int = 4) -> np.ndarray:
-        x = self.varpar
-        k = len(x)
-        f0 = self.deviance(x)
-        h0 = np.array([_steps(v) for v in x])
-
-        def second(step: np.ndarray) -> float:
-            return self.deviance(x + step) - 2 * f0 + self.deviance(x - step)
-
-        diag_est = []
-        for level in range(r):
-            h = h0 / 2.0**level
-            diag_est.append(np.array([second(np.eye(k)[i] * h[i]) / h[i] ** 2 for i in range(k)]))
-        diag = _richardson(diag_est)
-        hess = np.diag(diag)
-        for i in range(k):
-            for j in range(i):
-                est = []
-                for level in range(r):
-                    h = h0 / 2.0**level
-                    step = np.zeros(k)
-                    step[i], step[j] = h[i], h[j]
-                    val = second(step) - diag[i] * h[i] ** 2 - diag[j] * h[j] ** 2
-                    est.append(np.array(val / (2 * h[i] * h[j])))
-                hess[i, j] = hess[j, i] = float(_richardson(est))
-        return hess
-
-    def _jacobian(self, r: int = 4) -> np.ndarray:
-        x = self.varpar
-        k = len(x)
-        h0 = np.array([_steps(v) for v in x])
-        out = []
-        for i in range(k):
-            est = []
-            for level in range(r):
-                e = np.zeros(k)
-                e[i] = h0[i] / 2.0**level
-                est.append((self.covbeta(x + e) - self.covbeta(x - e)) / (2 * e[i]))
-            out.append(_richardson(est))
-        return np.array(out)
+        lmerTest differentiates in lme4's ``theta``; ``theta_s`` is a smooth,
+        nonlinear function of it when random-slope columns were centred. The
+        Hessians differ by ``-sum_i (dD/dtheta_i) d^2 theta_i / d theta_s^2``, which
+        vanishes at the optimum (zero gradient) but not at a point where an
+        optimiser stopped short (lme4's default on Orthodont). The second
+        derivatives of the cheap map ``theta_s -> theta`` are taken by central
+        differences; the term is skipped on the boundary, where the map has a kink."""
+        prob = self.problem
+        k = len(self.theta_s)
+        zero = np.zeros((k, k))
+        if all(prob.std.A_diagonal) or not np.any(grad_s):
+            return zero
+        diag = prob.lower == 0
+        if np.any(self.theta_s[diag] < 1e-4):
+            return zero
+        x = self.theta_s
+        h = 1e-4 * np.maximum(np.abs(x), 0.1)
+        f = prob.from_internal
+        eye = np.eye(k)
+        jac = np.column_stack([(f(x + h[a] * eye[a]) - f(x - h[a] * eye[a])) / (2 * h[a])
+                               for a in range(k)])
+        try:
+            grad_o = np.linalg.solve(jac.T, grad_s)
+        except np.linalg.LinAlgError:
+            return zero
+        f0 = f(x)
+        out = np.empty((k, k))
+        for a in range(k):
+            for b in range(a + 1):
+                ea, eb = h[a] * eye[a], h[b] * eye[b]
+                d2 = (f(x + ea + eb) - f(x + ea - eb) - f(x - ea + eb) + f(x - ea - eb)) / (
+                    4 * h[a] * h[b]) if a != b else (f(x + ea) - 2 * f0 + f(x - ea)) / h[a] ** 2
+                out[a, b] = out[b, a] = -float(grad_o @ d2)
+        return out
 
     def df(self, c: np.ndarray) -> float:
         """Satterthwaite df of the linear function ``c'beta``."""
@@ -134,16 +138,32 @@ class VarparInference:
         PtL = (P.T @ L)[:q]
         t2 = (PtL @ beta) ** 2 / d[:q]
         F = float(np.sum(t2) / q)
-        nu = np.array([
-            2 * d[m] ** 2
-            / float(
-                (g := np.einsum("i,kij,j->k", PtL[m], self.jacobian, PtL[m]))
-                @ self.vcov_varpar
-                @ g
-            )
-            for m in range(q)
-        ])
+        nu = np.array([self.df(PtL[m]) for m in range(q)])
         return q, fstat_ddf(nu), F
+
+    # ------------------------------------------------------- Kenward-Roger
+    @cached_property
+    def _kr(self) -> KenwardRoger:
+        if not self.reml:
+            raise ModelError(
+                "Kenward-Roger df need a REML fit (as lmerTest and pbkrtest); this fit is "
+                "maximum likelihood. Refit with reml=True or use df='satterthwaite'."
+            )
+        return KenwardRoger(self.problem, self.derivs, self.sigma_s)
+
+    @property
+    def vcov_kr(self) -> np.ndarray:
+        """Kenward-Roger adjusted covariance of beta (pbkrtest's ``vcovAdj``)."""
+        return self._kr.vcov_adj
+
+    def df_kr(self, c: np.ndarray) -> float:
+        """Kenward-Roger df of ``c'beta`` (pbkrtest's ``Lb_ddf``)."""
+        return self._kr.ddf(np.atleast_2d(c))
+
+    def contest_kr(self, L: np.ndarray, beta: np.ndarray) -> tuple[int, float, float]:
+        """Kenward-Roger F test of ``L beta = 0``: num df, den df and the scaled F
+        (pbkrtest's ``KRmodcomp``, as lmerTest's ``anova(ddf = "Kenward-Roger")``)."""
+        return self._kr.ftest(np.atleast_2d(L), np.asarray(beta, dtype=float))
 
 
 def fstat_ddf(nu: np.ndarray, tol: float = 1e-8) -> float:

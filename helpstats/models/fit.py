@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import ModelError
 from ._design import drop_collinear, group_codes
-from ._engine import LmmProblem, OptResult, ReTerm, optimize
+from ._engine import LmmProblem, OptResult, ReTerm, convergence, optimize
 from ._formula import Formula, parse_formula
 from ._inference import InferenceMethods
 from ._protocol import check_df_method
@@ -294,29 +294,8 @@ def _varcorr(terms: Sequence[ReTerm], lams: Sequence[np.ndarray], sigma: float) 
 
 
 def _convergence(problem: LmmProblem, theta: np.ndarray, f0: float) -> dict[str, Any]:
-    """Finite-difference gradient and Hessian of the deviance (lme4's checks)."""
-    k = len(theta)
-    h = 1e-4
-    grad = np.empty(k)
-    hess = np.empty((k, k))
-    fp = np.empty(k)
-    for i in range(k):
-        e = np.zeros(k)
-        e[i] = h
-        fp[i] = problem.objective(theta + e)
-        fm = problem.objective(theta - e)
-        grad[i] = (fp[i] - fm) / (2 * h)
-        hess[i, i] = (fp[i] - 2 * f0 + fm) / h**2
-    for i in range(k):
-        for j in range(i):
-            e = np.zeros(k)
-            e[i] = e[j] = h
-            hess[i, j] = hess[j, i] = (problem.objective(theta + e) - fp[i] - fp[j] + f0) / h**2
-    try:
-        scaled = np.linalg.solve(np.linalg.cholesky(hess), grad)
-    except np.linalg.LinAlgError:
-        scaled = grad.copy()
-    return {"gradient": grad, "scaled_gradient": scaled}
+    """Gradient and scaled gradient of the deviance (lme4's checks; exact derivatives)."""
+    return convergence(problem, theta)
 
 
 def _weights_column(data: pd.DataFrame, weights: Any) -> tuple[str | None, pd.Series | None]:
