@@ -7,8 +7,8 @@ backend (scripts, CI, ``helpstats analyze``).
 Examples
 --------
 >>> import helpstats as hs
->>> sorted(name for name in hs.__all__ if name.startswith("plot_"))
-['plot_items', 'plot_trajectories']
+>>> {"plot_items", "plot_trajectories"} <= set(hs.__all__)
+True
 """
 
 from __future__ import annotations
