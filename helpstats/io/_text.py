@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ExportError
-from ._convert import MAX_INT_DIGITS, convert_text_column
+from ._convert import MAX_INT_DIGITS, convert_text_column, is_id_name
+from ._records import check_quoted_cells, csv_field_limit, line_breaks, record_widths
 
 __all__ = ["Grid", "decode", "head_records", "load_bytes", "load_head", "read_delimited", "sniff_delimiter"]
 
@@ -42,7 +43,11 @@ _NA = {"keep_default_na": False, "na_values": [""]}
 
 @dataclass
 class Grid:
-    """Header records and data rows of one table, before names are assigned."""
+    """Header records and data rows of one table, before names are assigned.
+
+    ``notes`` say what the reader did; ``warnings`` are notes a user must see (they
+    are also warned about as :class:`~helpstats.errors.ExportWarning`).
+    """
 
     header: list[list[str]]
     data: pd.DataFrame
@@ -50,6 +55,7 @@ class Grid:
     delimiter: str | None
     sheet: str | None = None
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def n_columns(self) -> int:
@@ -106,20 +112,69 @@ def load_head(path: str | Path, size: int) -> bytes:
     return head[: cut + 1] if cut > 0 else head
 
 
+MIXED_ENCODING = "utf-8+cp1252"
+"""``Source.encoding`` of a file whose lines are partly UTF-8 and partly Windows-1252."""
+
+
 def decode(path: str | Path, data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Decode text bytes; return ``(text, encoding)``.
 
     Without ``encoding``: UTF-16 when the file starts with its byte-order mark,
-    else UTF-8 (with or without BOM), else Windows-1252. Text that is only
-    whitespace raises the "empty file" error.
+    else UTF-8 (with or without BOM), else Windows-1252. A file whose lines mix
+    UTF-8 and Windows-1252 (rows pasted from different sources) is decoded line
+    by line (:data:`MIXED_ENCODING`), so ``Zoë`` in a UTF-8 line stays ``Zoë``. Text
+    that is only whitespace raises the "empty file" error.
     """
-    text, used = _decode(path, data, encoding)
-    if not text.strip("\ufeff \t\r\n"):
-        raise ExportError(f"{path}: the file is empty; expected a survey export with a header row.")
+    text, used, _ = decode_with_notes(path, data, encoding)
     return text, used
 
 
-def _decode(path: str | Path, data: bytes, encoding: str | None) -> tuple[str, str]:
+def decode_with_notes(path: str | Path, data: bytes,
+                      encoding: str | None = None) -> tuple[str, str, list[str]]:
+    """:func:`decode`, plus notes on what was done (the lines decoded as Windows-1252)."""
+    text, used, notes = _decode(path, data, encoding)
+    if not text.strip("\ufeff \t\r\n"):
+        raise ExportError(f"{path}: the file is empty; expected a survey export with a header row.")
+    return text, used, notes
+
+
+def _decode_lines(data: bytes) -> tuple[str, list[int], bool]:
+    """Decode each line as UTF-8, or as Windows-1252 when it is not UTF-8.
+
+    Returns the text, the 1-based numbers of the lines decoded as Windows-1252,
+    and whether some other line holds non-ASCII UTF-8 (so the file is mixed).
+    """
+    parts: list[str] = []
+    fallback: list[int] = []
+    utf8_beyond_ascii = False
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            parts.append(line.decode("utf-8"))
+            utf8_beyond_ascii = utf8_beyond_ascii or not line.isascii()
+        except UnicodeDecodeError:
+            parts.append(line.decode("cp1252"))
+            fallback.append(number)
+    return "\n".join(parts), fallback, utf8_beyond_ascii
+
+
+def _decode(path: str | Path, data: bytes, encoding: str | None) -> tuple[str, str, list[str]]:
+    text, used = _decode_whole(path, data, encoding)
+    if used != "cp1252" or encoding is not None:
+        return text, used, []
+    try:
+        mixed, fallback, utf8_beyond_ascii = _decode_lines(data)
+    except UnicodeDecodeError:
+        return text, used, []
+    if not utf8_beyond_ascii:
+        return text, used, []
+    lines = ", ".join(str(n) for n in fallback[:10]) + (", ..." if len(fallback) > 10 else "")
+    return mixed, MIXED_ENCODING, [
+        f"the file mixes encodings: {len(fallback)} line(s) are not UTF-8 and were decoded "
+        f"as Windows-1252 (line(s) {lines}), the others as UTF-8; check those lines' "
+        "accented characters"]
+
+
+def _decode_whole(path: str | Path, data: bytes, encoding: str | None) -> tuple[str, str]:
     if encoding is not None:
         try:
             return data.decode(encoding), encoding
@@ -185,12 +240,13 @@ def head_records(text: str, delimiter: str, n: int) -> list[list[str]]:
 
 
 def _records(text: str, delimiter: str, n: int) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     out: list[list[str]] = []
-    for record in reader:
-        out.append(record)
-        if len(out) == n:
-            break
+    with csv_field_limit():
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for record in reader:
+            out.append(record)
+            if len(out) == n:
+                break
     return out
 
 
@@ -202,13 +258,14 @@ def _classes(delimiter: str) -> bytes:
         table[byte] = ord("S")
     for byte in range(ord("1"), ord("9") + 1):
         table[byte] = ord("D")
-    for char, cls in (("0", "Z"), ("+", "P"), ("-", "M")):
+    for char, cls in (("0", "Z"), ("+", "P"), ("-", "M"), ("e", "E"), ("E", "E")):
         table[ord(char)] = ord(cls)
     return bytes(table)
 
 
 _LEADING_ZERO = re.compile(rb"SZ[DZ]")
 _NEGATIVE_ZERO = re.compile(rb"SMZ[DZ]")
+_BARE_EXPONENT = re.compile(rb"SM?[DZ]+E[DZ]")  # 1E5: a code, not a number a program writes
 
 
 def _risky_numbers(raw: bytes, delimiter: str) -> bool:
@@ -227,7 +284,7 @@ def _risky_numbers(raw: bytes, delimiter: str) -> bool:
 
 def _risky_classes(c: bytes) -> bool:
     return b"SP" in c or _NEGATIVE_ZERO.search(c) is not None or \
-        _LEADING_ZERO.search(c) is not None
+        _LEADING_ZERO.search(c) is not None or _BARE_EXPONENT.search(c) is not None
 
 
 def _has_risky_text(texts: pd.Series) -> bool:
@@ -267,8 +324,9 @@ def _parse(source: str | bytes, encoding: str, **kwargs: object) -> pd.DataFrame
 
 
 def _max_fields(text: str, delimiter: str) -> int:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return max((len(r) for r in reader), default=0)
+    with csv_field_limit():
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return max((len(r) for r in reader), default=0)
 
 
 def read_delimited(
@@ -293,10 +351,11 @@ def read_delimited(
         The file's bytes when already read.
     """
     raw = load_bytes(path) if data is None else data
-    text, used_encoding = decode(path, raw, encoding)
+    text, used_encoding, decode_notes = decode_with_notes(path, raw, encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
     delim = delimiter or sniff_delimiter(text)
+    spans = check_quoted_cells(path, text, delim)
     try:
         header = head_records(text, delim, header_rows)
     except csv.Error as exc:
@@ -308,7 +367,7 @@ def read_delimited(
             "Check format= (or the file is truncated)."
         )
     width = max((len(r) for r in header), default=0)
-    ascii_compatible = used_encoding in ("utf-8", "utf-8-sig", "cp1252")
+    ascii_compatible = used_encoding in ("utf-8", "utf-8-sig", "cp1252")  # not mixed
     source: str | bytes = raw if ascii_compatible else text
     names_arg: dict[str, object] = {}
     try:
@@ -332,6 +391,9 @@ def read_delimited(
             frame[extra] = pd.Series(np.nan, index=frame.index, dtype="str")
 
     notes: list[str] = []
+    header_width = max((len(r) for r in header), default=0)
+    warn, notes = _check_rows(path, text, delim, frame, header_rows, header_width, bool(spans))
+    warn = decode_notes + warn
     blank_tail = _trailing_blank_lines(raw if ascii_compatible else text.encode("utf-8"))
     if blank_tail and frame.shape[1] > 1 and len(frame) >= blank_tail:
         tail = frame.iloc[len(frame) - blank_tail:]
@@ -339,7 +401,11 @@ def read_delimited(
             frame = frame.iloc[: len(frame) - blank_tail]
             notes.append(f"{blank_tail} blank line(s) at the end of the file were not read as rows")
 
-    exact = {c: _needs_exact_reading(frame[c]) for c in frame.columns}
+    names = (header[0] + [""] * frame.shape[1])[: frame.shape[1]] if header else []
+    ids = {c for c, name in zip(frame.columns, names, strict=False) if is_id_name(name)}
+    exact = {c: _needs_exact_reading(frame[c]) or (c in ids and frame[c].dtype.kind == "f"
+                                                  and bool(frame[c].notna().any()))
+             for c in frame.columns}
     numeric = [c for c in frame.columns if frame[c].dtype.kind in "biuf" or exact[c]]
     fast_ok = ascii_compatible and not _risky_numbers(raw, delim)
     recheck = numeric if not fast_ok else [c for c in numeric if exact[c]]
@@ -353,9 +419,54 @@ def read_delimited(
             if _has_risky_text(texts[c]):  # 00123, +1, -05: such a column stays text
                 frame[c] = texts[c]
             elif exact[c]:
-                frame[c] = convert_text_column(texts[c])
+                frame[c] = convert_text_column(texts[c], exact=c in ids)
     frame = frame.reset_index(drop=True)
-    return Grid(header=header, data=frame, encoding=used_encoding, delimiter=delim, notes=notes)
+    return Grid(header=header, data=frame, encoding=used_encoding, delimiter=delim, notes=notes,
+                warnings=warn)
+
+
+def _rows_listing(rows: list[int]) -> str:
+    shown = ", ".join(str(r) for r in rows[:10])
+    return shown + (f", ... ({len(rows) - 10} more)" if len(rows) > 10 else "")
+
+
+def _check_rows(path: str | Path, text: str, delimiter: str, frame: pd.DataFrame,
+                header_rows: int, width: int, multiline: bool) -> tuple[list[str], list[str]]:
+    """Check the rows read against the file's records; describe short rows (a warning)
+    and blank lines within the data (a note).
+
+    Rows are numbered as the file shows them (the first data row is ``header_rows + 1``).
+    """
+    brk = line_breaks(text)
+    if not multiline:
+        lines = text.count(brk) + (0 if text.endswith((brk, brk + "\r")) else 1)
+        if lines - header_rows == len(frame):
+            last = frame.iloc[:, width - 1] if 0 < width <= frame.shape[1] else None
+            if last is None or not bool(last.isna().any()):
+                return [], []  # no row can be short: every row has its last field
+    widths = record_widths(text, delimiter, multiline)[header_rows:]
+    while len(widths) > len(frame) and widths and widths[-1] == 0:
+        widths.pop()  # blank lines after the last record, as the parser leaves them
+    if len(widths) != len(frame):
+        raise ExportError(
+            f"{path}: read {len(frame)} data row(s) but the file has {len(widths)} record(s) "
+            f"after its {header_rows} header row(s); the file is damaged or not "
+            f"{_DELIMITER_NAMES.get(delimiter, repr(delimiter))}-separated text. Check format= "
+            "and the quotes of the rows around the difference.")
+    first = header_rows + 1
+    end = len(widths)
+    while end > 0 and widths[end - 1] == 0:
+        end -= 1
+    short = [first + i for i, w in enumerate(widths[:end]) if 0 < w < width]
+    blank = [first + i for i, w in enumerate(widths[:end]) if w == 0]
+    warn, notes = [], []
+    if short:
+        warn.append(f"{len(short)} row(s) have fewer fields than the header ({width}) and "
+                     f"were padded with empty cells: row(s) {_rows_listing(short)}")
+    if blank:
+        notes.append(f"{len(blank)} blank line(s) within the data were read as empty rows: "
+                     f"row(s) {_rows_listing(blank)}")
+    return warn, notes
 
 
 def _trailing_blank_lines(raw: bytes) -> int:

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ExportError
-from ._sheet import cell_text, choose_sheet, sheet_names
+from ._sheet import cell_text, choose_sheet, sheet_cells, sheet_names
 from ._text import decode, head_records, load_head, sniff_delimiter
 from .googleforms import looks_like_google_forms
 from .limesurvey import looks_like_limesurvey
@@ -66,11 +66,7 @@ def _is_stata(head: bytes) -> bool:
 
 def _xlsx_rows(path: str | Path, sheet: str | int | None) -> list[list[str]]:
     target = choose_sheet(path, sheet_names(path), sheet)
-    try:
-        cells = pd.read_excel(path, sheet_name=target, header=None, nrows=4, dtype=object,
-                              engine="openpyxl")
-    except (ValueError, KeyError, OSError) as exc:
-        raise ExportError(f"{path}: sheet {target!r} cannot be read ({exc}).") from exc
+    cells = sheet_cells(path, target, nrows=8)
     return [[cell_text(v) for v in row] for row in cells.itertuples(index=False)]
 
 
