@@ -26,7 +26,7 @@ Examples
 >>> try:
 ...     check_quoted_cells("x.csv", 'id,q,"Any comments?\\n1,2,a\\n3,4,b\\n', ",")
 ... except ValueError as err:
-...     print(str(err).split(";")[0])
+...     print(str(err).split(",")[0])
 x.csv: line 1: a quote opens a cell that is never closed and runs to the end of the file
 """
 

@@ -392,7 +392,8 @@ def read_delimited(
 
     notes: list[str] = []
     header_width = max((len(r) for r in header), default=0)
-    warn, notes = _check_rows(path, text, delim, frame, header_rows, header_width, bool(spans))
+    warn, row_notes = _check_rows(path, text, delim, frame, header_rows, header_width,
+                                  bool(spans))
     warn = decode_notes + warn
     blank_tail = _trailing_blank_lines(raw if ascii_compatible else text.encode("utf-8"))
     if blank_tail and frame.shape[1] > 1 and len(frame) >= blank_tail:
@@ -400,6 +401,7 @@ def read_delimited(
         if bool(tail.isna().all(axis=None)):
             frame = frame.iloc[: len(frame) - blank_tail]
             notes.append(f"{blank_tail} blank line(s) at the end of the file were not read as rows")
+    notes += row_notes
 
     names = (header[0] + [""] * frame.shape[1])[: frame.shape[1]] if header else []
     ids = {c for c, name in zip(frame.columns, names, strict=False) if is_id_name(name)}
