@@ -35,8 +35,9 @@ True
 
 from __future__ import annotations
 
+from ._convert import parse_number
 from ._export import FORMATS, Export, Source
 from .detect import detect_format
 from .read import read_export
 
-__all__ = ["FORMATS", "Export", "Source", "detect_format", "read_export"]
+__all__ = ["FORMATS", "Export", "Source", "detect_format", "parse_number", "read_export"]

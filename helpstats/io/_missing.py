@@ -2,8 +2,9 @@
 
 One rule for every format: only an empty cell is missing. Typed answers such as
 ``NA``, ``None``, ``N/A`` or ``#N/A`` and numeric codes such as NHANES' 7 (refused)
-and 9 (don't know) are values until declared: a list applies to every column, a
-mapping ``{column: codes}`` to the columns named. A code matches a numeric cell by
+and 9 (don't know) are values until declared: a list applies to every column but
+the identifier columns (``id``, ``record_id``, ``ResponseId`` ...: participant 9 keeps
+its id), a mapping ``{column: codes}`` to the columns named. A code matches a numeric cell by
 value and a text cell by its text (spaces around ignored; ``7`` also matches the
 text ``7.0``). Matched cells become missing, the codes are recorded in
 ``Export.missing_codes`` and the number of cells per column in
@@ -100,7 +101,7 @@ def apply_missing_codes(export: Export, missing_codes: MissingCodes | None) -> E
         declared = {str(c): _codes_of(v, f"[{c!r}]") for c, v in missing_codes.items()}
     else:
         codes = _codes_of(missing_codes, "")
-        declared = {str(c): codes for c in data.columns}
+        declared = {str(c): codes for c in data.columns if not is_id_name(c)}
     data = data.copy()
     codes_out = {k: tuple(v) for k, v in export.missing_codes.items()}
     cells = dict(export.source.missing_cells)

@@ -67,7 +67,8 @@ def read_export(
     missing_codes : list or dict, optional
         Codes to read as missing. Only an empty cell is missing otherwise, in every
         format (typed ``NA`` or ``None`` are values). A list (``[7, 9]``, ``["NA"]``)
-        applies to every column, a dict (``{"DPQ010": [7, 9]}``) to the columns named.
+        applies to every column but identifiers (``id``, ``record_id`` ...), a dict
+        (``{"DPQ010": [7, 9]}``) to the columns named.
         Recorded in ``Export.missing_codes``; cells read as missing per column in
         ``Export.source.missing_cells``.
 
