@@ -178,10 +178,10 @@ class _Options:
             return MISSING
         if text in self.by_text:
             return self.by_text[text]
-        number = parse_number(text)  # "0_1" is not 1: no digit-group underscores
-        if number is None:
+        parsed = parse_number(text)  # "0_1" is not 1: no digit-group underscores
+        if parsed is None or not math.isfinite(parsed):
             return INVALID
-        return int(self.numbers(np.array([number]))[0]) if math.isfinite(number) else INVALID
+        return int(self.numbers(np.array([parsed]))[0])
 
 
 def _positions(column: pd.Series, options: _Options) -> np.ndarray:
