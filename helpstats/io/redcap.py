@@ -268,6 +268,10 @@ _UNCHECKED = ("0", "unchecked")
 _CHECKED = ("1", "checked")
 
 
+def _shown(value: Any) -> str:
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def _box_states(column: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(unchecked, unexpected) masks of one checkbox column; blanks are neither."""
     present = column.notna()
@@ -318,7 +322,7 @@ def unchecked_as_missing(export: Export) -> pd.DataFrame:
     for columns in groups.values():
         for column in columns:
             _, unexpected = _box_states(data[column])
-            problems += [f"row {rows[i]}, column {column!r}, value {data[column].iat[i]!r}"
+            problems += [f"row {rows[i]}, column {column!r}, value {_shown(data[column].iat[i])}"
                          for i in np.flatnonzero(unexpected.to_numpy())]
     if problems:
         shown = "; ".join(problems[:20]) + (f"; ... ({len(problems) - 20} more)"
