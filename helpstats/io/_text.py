@@ -212,7 +212,7 @@ def _decode_whole(path: str | Path, data: bytes, encoding: str | None) -> tuple[
 def sniff_delimiter(text: str) -> str:
     """Pick the delimiter among ``, TAB ; |`` that splits the first records consistently."""
     sample = text[:65536]
-    best, best_score = ",", (-1, -1)
+    best, best_score = ",", (-1, -1, -1)
     for delim in _DELIMITERS:
         try:
             records = [r for r in head_records(sample, delim, 6) if r]
@@ -224,7 +224,8 @@ def sniff_delimiter(text: str) -> str:
             continue
         widths = {len(r) for r in records}
         width = len(records[0])
-        score = (1 if len(widths) == 1 and width > 1 else 0, width)
+        consistent = len(widths) == 1
+        score = (1 if consistent and width > 1 else 0, int(consistent), width)
         if score > best_score:
             best, best_score = delim, score
     return best
