@@ -165,7 +165,8 @@ def sheet_cells(path: str | Path, sheet: str, nrows: int | None = None) -> pd.Da
     Empty cells are None; text, numbers, dates and booleans as Excel stores them;
     error cells as their text (``#N/A``). Trailing empty rows and columns are dropped.
     """
-    rows = _rows(path, sheet, data_only=True, nrows=nrows)
+    rows = [[None if v == "" else v for v in row]  # an empty text cell is an empty cell
+            for row in _rows(path, sheet, data_only=True, nrows=nrows)]
     for row in rows:
         while row and (row[-1] is None or row[-1] == ""):
             row.pop()

@@ -158,6 +158,12 @@ def _decode_lines(data: bytes) -> tuple[str, list[int], bool]:
 
 
 def _decode(path: str | Path, data: bytes, encoding: str | None) -> tuple[str, str, list[str]]:
+    bom = data[:3] == b"\xef\xbb\xbf"
+    if bom and encoding is None:
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig", []
+        except UnicodeDecodeError:
+            data = data[3:]  # a UTF-8 file with some Windows-1252 lines: decode line by line
     text, used = _decode_whole(path, data, encoding)
     if used != "cp1252" or encoding is not None:
         return text, used, []
@@ -165,7 +171,7 @@ def _decode(path: str | Path, data: bytes, encoding: str | None) -> tuple[str, s
         mixed, fallback, utf8_beyond_ascii = _decode_lines(data)
     except UnicodeDecodeError:
         return text, used, []
-    if not utf8_beyond_ascii:
+    if not utf8_beyond_ascii and not bom:
         return text, used, []
     lines = ", ".join(str(n) for n in fallback[:10]) + (", ..." if len(fallback) > 10 else "")
     return mixed, MIXED_ENCODING, [

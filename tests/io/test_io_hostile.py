@@ -345,3 +345,17 @@ def test_an_item_cell_0_1_is_not_scored_as_1() -> None:
         hs.score(data, "phq9")
     data["phq9_1"] = [" 1 "]
     assert hs.score(data, "phq9")["phq9_total"].tolist() == [9]
+
+
+def test_utf8_with_bom_and_a_cp1252_line(tmp_path: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "id,name\n1,Zoë\n".encode() + "2,Chloé\n".encode("cp1252"))
+    with pytest.warns(ExportWarning, match=r"line\(s\) 3"):
+        exp = hs.read_export(path)
+    assert list(exp.data.columns) == ["id", "name"]
+    assert exp.data["name"].tolist() == ["Zoë", "Chloé"]
+
+
+def test_an_empty_text_cell_in_xlsx_is_missing_like_an_empty_csv_cell(tmp_path: Path) -> None:
+    path = xlsx(tmp_path / "e.xlsx", [["id", "x"], ["1", ""], ["2", "a"]])
+    assert hs.read_export(path).data["x"].isna().tolist() == [True, False]
