@@ -40,7 +40,7 @@ from contextlib import contextmanager
 
 from ..errors import ExportError
 
-__all__ = ["check_quoted_cells", "csv_field_limit", "line_breaks", "record_widths"]
+__all__ = ["check_quoted_cells", "csv_field_limit", "line_breaks", "record_width", "record_widths"]
 
 _QUOTE = '"'
 
@@ -67,7 +67,7 @@ def _line_of(text: str, pos: int, brk: str) -> int:
     return text.count(brk, 0, pos) + 1
 
 
-def _fields(line: str, delimiter: str) -> int:
+def record_width(line: str, delimiter: str) -> int:
     """Number of fields of one line read on its own (quotes as csv reads them)."""
     line = line.rstrip("\r\n")
     if not line:
@@ -106,9 +106,9 @@ def _swallow_error(path: object, text: str, q: int, delimiter: str, brk: str,
     start = text.rfind(brk, 0, q) + 1
     first_end = text.find(brk, q)
     opening = text[start:q] + text[q + 1:first_end]
-    width = _fields(opening, delimiter)
+    width = record_width(opening, delimiter)
     inner = text[first_end + 1: text.rfind(brk, 0, close) + 1].split(brk)[:-1]
-    if width >= 2 and inner and all(_fields(line, delimiter) == width for line in inner):
+    if width >= 2 and inner and all(record_width(line, delimiter) == width for line in inner):
         return (f"{path}: line {line_no}: a quote opens a cell that runs to line {end_line} "
                 f"and holds {len(inner)} line(s) that look like whole records ({width} "
                 f"fields each, as line {line_no} has without the quote){fix}")
@@ -161,4 +161,4 @@ def record_widths(text: str, delimiter: str, multiline: bool) -> list[int]:
     lines = text.split(brk)
     if lines and lines[-1].strip("\r") == "":
         lines.pop()  # the break that ends the last line
-    return [_fields(line, delimiter) for line in lines]
+    return [record_width(line, delimiter) for line in lines]

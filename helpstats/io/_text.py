@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..errors import ExportError
 from ._convert import MAX_INT_DIGITS, convert_text_column, is_id_name
-from ._records import check_quoted_cells, csv_field_limit, line_breaks, record_widths
+from ._records import check_quoted_cells, csv_field_limit, line_breaks, record_width, record_widths
 
 __all__ = ["Grid", "decode", "head_records", "load_bytes", "load_head", "read_delimited", "sniff_delimiter"]
 
@@ -218,7 +218,7 @@ def _decode_whole(path: str | Path, data: bytes, encoding: str | None) -> tuple[
 def sniff_delimiter(text: str) -> str:
     """Pick the delimiter among ``, TAB ; |`` that splits the first records consistently."""
     sample = text[:65536]
-    best, best_score = ",", (-1, -1, -1)
+    best, best_score = ",", (-1, -1, -1, -1)
     for delim in _DELIMITERS:
         try:
             records = [r for r in head_records(sample, delim, 6) if r]
@@ -231,7 +231,8 @@ def sniff_delimiter(text: str) -> str:
         widths = {len(r) for r in records}
         width = len(records[0])
         consistent = len(widths) == 1
-        score = (1 if consistent and width > 1 else 0, int(consistent), width)
+        # every record alike and split; else a split header; else records alike (one column)
+        score = (int(consistent and width > 1), int(width > 1), int(consistent), width)
         if score > best_score:
             best, best_score = delim, score
     return best
@@ -399,8 +400,7 @@ def read_delimited(
 
     notes: list[str] = []
     header_width = max((len(r) for r in header), default=0)
-    warn, row_notes = _check_rows(path, text, delim, frame, header_rows, header_width,
-                                  bool(spans))
+    warn, row_notes = _check_rows(path, text, delim, frame, header_rows, header_width, spans)
     warn = decode_notes + warn
     blank_tail = _trailing_blank_lines(raw if ascii_compatible else text.encode("utf-8"))
     if blank_tail and frame.shape[1] > 1 and len(frame) >= blank_tail:
@@ -440,38 +440,55 @@ def _rows_listing(rows: list[int]) -> str:
 
 
 def _check_rows(path: str | Path, text: str, delimiter: str, frame: pd.DataFrame,
-                header_rows: int, width: int, multiline: bool) -> tuple[list[str], list[str]]:
+                header_rows: int, width: int, spans: list[tuple[int, int]]
+                ) -> tuple[list[str], list[str]]:
     """Check the rows read against the file's records; describe short rows (a warning)
     and blank lines within the data (a note).
 
-    Rows are numbered as the file shows them (the first data row is ``header_rows + 1``).
+    ``spans`` are the (first, last) lines of quoted cells that span lines. Rows are
+    numbered as the file shows them (the first data row is ``header_rows + 1``).
     """
     brk = line_breaks(text)
-    if not multiline:
-        lines = text.count(brk) + (0 if text.endswith((brk, brk + "\r")) else 1)
-        if lines - header_rows == len(frame):
-            last = frame.iloc[:, width - 1] if 0 < width <= frame.shape[1] else None
-            if last is None or not bool(last.isna().any()):
-                return [], []  # no row can be short: every row has its last field
-    widths = record_widths(text, delimiter, multiline)[header_rows:]
-    while len(widths) > len(frame) and widths and widths[-1] == 0:
-        widths.pop()  # blank lines after the last record, as the parser leaves them
-    if len(widths) != len(frame):
+    header_end = header_rows  # the header's last line: its cells may span lines
+    for first_line, last_line in spans:
+        if first_line <= header_end:
+            header_end += last_line - first_line
+    data_multiline = any(first_line > header_end for first_line, _ in spans)
+    last = frame.iloc[:, width - 1] if 0 < width <= frame.shape[1] else None
+    maybe_short = last is not None and bool(last.isna().any())
+    if not data_multiline:
+        n_lines = text.count(brk) + (0 if text.endswith((brk, brk + "\r")) else 1)
+        if n_lines - header_end == len(frame) and not maybe_short:
+            return [], []  # as many rows as lines, and every row has its last field
+        lines = text.split(brk)[header_end:]
+        if lines and lines[-1].strip("\r") == "":
+            lines.pop()  # the break that ends the last line
+        fields = [0 if not line.strip("\r") else width for line in lines]
+        candidates = np.flatnonzero(last.isna().to_numpy()) if maybe_short and last is not None \
+            else np.array([], dtype=int)
+        for i in candidates:
+            if i < len(lines):
+                fields[i] = record_width(lines[i], delimiter)
+    else:
+        fields = record_widths(text, delimiter, True)[header_rows:]
+    while len(fields) > len(frame) and fields and fields[-1] == 0:
+        fields.pop()  # blank lines after the last record, as the parser leaves them
+    if len(fields) != len(frame):
         raise ExportError(
-            f"{path}: read {len(frame)} data row(s) but the file has {len(widths)} record(s) "
-            f"after its {header_rows} header row(s); the file is damaged or not "
-            f"{_DELIMITER_NAMES.get(delimiter, repr(delimiter))}-separated text. Check format= "
-            "and the quotes of the rows around the difference.")
+            f"{path}: read {len(frame)} data row(s) but the file has {len(fields)} record(s) "
+            f"after its {header_rows} header row(s); the file is damaged (a line break inside "
+            f"a cell that is not quoted?) or not {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}"
+            "-separated text. Check format= and the rows around the difference.")
     first = header_rows + 1
-    end = len(widths)
-    while end > 0 and widths[end - 1] == 0:
+    end = len(fields)
+    while end > 0 and fields[end - 1] == 0:
         end -= 1
-    short = [first + i for i, w in enumerate(widths[:end]) if 0 < w < width]
-    blank = [first + i for i, w in enumerate(widths[:end]) if w == 0]
+    short = [first + i for i, w in enumerate(fields[:end]) if 0 < w < width]
+    blank = [first + i for i, w in enumerate(fields[:end]) if w == 0]
     warn, notes = [], []
     if short:
         warn.append(f"{len(short)} row(s) have fewer fields than the header ({width}) and "
-                     f"were padded with empty cells: row(s) {_rows_listing(short)}")
+                    f"were padded with empty cells: row(s) {_rows_listing(short)}")
     if blank:
         notes.append(f"{len(blank)} blank line(s) within the data were read as empty rows: "
                      f"row(s) {_rows_listing(blank)}")
