@@ -115,18 +115,60 @@ def _swallow_error(path: object, text: str, q: int, delimiter: str, brk: str,
     return None
 
 
+def _suspicious_lines(text: str, brk: str) -> list[int]:
+    """0-based numbers of the lines holding an odd number of quotes.
+
+    A line whose quotes all pair up holds only one-line quoted cells, so the line
+    where a cell opens and spans lines (or never closes) has an odd count. The
+    count runs at C speed: every byte but quotes and line breaks is deleted, then
+    pairs of quotes; one quote is left on each odd line.
+    """
+    keep = (ord(_QUOTE), ord(brk))
+    marks = text.encode("utf-8", "surrogatepass").translate(
+        None, bytes(b for b in range(256) if b not in keep)).replace(b'""', b"")
+    lines: list[int] = []
+    line, pos = 0, 0
+    newline = brk.encode()
+    q = marks.find(b'"')
+    while q != -1:
+        line += marks.count(newline, pos, q)
+        lines.append(line)
+        pos = q
+        q = marks.find(b'"', q + 1)
+    return lines
+
+
 def check_quoted_cells(path: object, text: str, delimiter: str) -> list[tuple[int, int]]:
     """Find quoted cells that span lines; raise :class:`ExportError` for one that swallows
     records (see the module docstring). Returns ``(first_line, last_line)`` of each
     multi-line cell (1-based)."""
-    spans: list[tuple[int, int]] = []
+    if _QUOTE not in text:
+        return []
     brk = line_breaks(text)
+    spans: list[tuple[int, int]] = []
+    done = 0  # text before this offset is checked
+    line_no, offset = 0, 0  # a line number and the offset where that line starts
+    for target in _suspicious_lines(text, brk):
+        while line_no < target:
+            offset = text.find(brk, offset) + 1
+            line_no += 1
+        if offset < done:
+            continue
+        done = _scan_from(path, text, delimiter, brk, offset, spans)
+    return spans
+
+
+def _scan_from(path: object, text: str, delimiter: str, brk: str, pos: int,
+               spans: list[tuple[int, int]]) -> int:
+    """Read the quotes from ``pos`` (outside any quoted cell) to the end of the line where
+    reading ends outside a quoted cell; return that offset."""
     starts = {delimiter, "\n", "\r"}
-    pos = 0
     while True:
-        q = text.find(_QUOTE, pos)
+        line_end = text.find(brk, pos)
+        line_end = len(text) if line_end == -1 else line_end
+        q = text.find(_QUOTE, pos, line_end)
         if q == -1:
-            return spans
+            return line_end
         if q > 0 and text[q - 1] not in starts:
             pos = q + 1  # a quote inside an unquoted cell is a plain character
             continue
@@ -138,7 +180,7 @@ def check_quoted_cells(path: object, text: str, delimiter: str) -> list[tuple[in
                 raise ExportError(problem)
             spans.append((_line_of(text, q, brk), _line_of(text, close, brk)))
         if close == -1:
-            return spans
+            return len(text)
         pos = close + 1
         if text[pos: pos + 1] not in ("", delimiter, "\r", "\n"):
             # text after a closing quote continues the cell; quotes in it are plain

@@ -456,10 +456,11 @@ def _check_rows(path: str | Path, text: str, delimiter: str, frame: pd.DataFrame
     data_multiline = any(first_line > header_end for first_line, _ in spans)
     last = frame.iloc[:, width - 1] if 0 < width <= frame.shape[1] else None
     maybe_short = last is not None and bool(last.isna().any())
+    n_lines = text.count(brk) + (0 if text.endswith((brk, brk + "\r")) else 1)
+    in_cells = sum(last_line - first_line for first_line, last_line in spans)
+    if n_lines - in_cells - header_rows == len(frame) and not maybe_short:
+        return [], []  # as many rows as records, and every row has its last field
     if not data_multiline:
-        n_lines = text.count(brk) + (0 if text.endswith((brk, brk + "\r")) else 1)
-        if n_lines - header_end == len(frame) and not maybe_short:
-            return [], []  # as many rows as lines, and every row has its last field
         lines = text.split(brk)[header_end:]
         if lines and lines[-1].strip("\r") == "":
             lines.pop()  # the break that ends the last line
