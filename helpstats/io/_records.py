@@ -38,9 +38,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
+
 from ..errors import ExportError
 
-__all__ = ["check_quoted_cells", "csv_field_limit", "line_breaks", "record_width", "record_widths"]
+__all__ = ["check_quoted_cells", "csv_field_limit", "line_breaks", "line_counts", "record_width",
+           "record_widths"]
 
 _QUOTE = '"'
 
@@ -115,40 +118,45 @@ def _swallow_error(path: object, text: str, q: int, delimiter: str, brk: str,
     return None
 
 
-def _suspicious_lines(text: str, brk: str) -> list[int]:
-    """0-based numbers of the lines holding an odd number of quotes.
+def line_counts(text: str, delimiter: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per line of ``text``: how many delimiters and how many quotes it holds.
 
-    A line whose quotes all pair up holds only one-line quoted cells, so the line
-    where a cell opens and spans lines (or never closes) has an odd count. The
-    count runs at C speed: every byte but quotes and line breaks is deleted, then
-    pairs of quotes; one quote is left on each odd line.
+    C speed: every byte but delimiters, quotes and line breaks is deleted, so a line's
+    length is its delimiters plus its quotes, and the (usually few) quotes are placed
+    on their lines by a sorted search.
     """
-    keep = (ord(_QUOTE), ord(brk))
-    marks = text.encode("utf-8", "surrogatepass").translate(
-        None, bytes(b for b in range(256) if b not in keep)).replace(b'""', b"")
-    lines: list[int] = []
-    line, pos = 0, 0
-    newline = brk.encode()
-    q = marks.find(b'"')
-    while q != -1:
-        line += marks.count(newline, pos, q)
-        lines.append(line)
-        pos = q
-        q = marks.find(b'"', q + 1)
-    return lines
+    brk = line_breaks(text)
+    keep = (ord(delimiter), ord(_QUOTE), ord(brk))
+    data = text.encode("utf-8", "surrogatepass")
+    marks = np.frombuffer(data.translate(None, bytes(b for b in range(256) if b not in keep)),
+                          dtype=np.uint8)
+    breaks = np.flatnonzero(marks == ord(brk))
+    lengths = np.diff(np.concatenate(([-1], breaks, [marks.size]))) - 1
+    quote_lines = np.searchsorted(breaks, np.flatnonzero(marks == ord(_QUOTE)))
+    quotes = np.bincount(quote_lines, minlength=lengths.size)[: lengths.size]
+    return lengths - quotes, quotes
 
 
-def check_quoted_cells(path: object, text: str, delimiter: str) -> list[tuple[int, int]]:
+def check_quoted_cells(path: object, text: str, delimiter: str,
+                       quotes: np.ndarray | None = None) -> list[tuple[int, int]]:
     """Find quoted cells that span lines; raise :class:`ExportError` for one that swallows
     records (see the module docstring). Returns ``(first_line, last_line)`` of each
-    multi-line cell (1-based)."""
+    multi-line cell (1-based).
+
+    Only lines with an odd number of quotes are read closely: a line whose quotes pair
+    up holds only one-line quoted cells, and the line where a cell opens and spans
+    lines (or never closes) has an odd count. ``quotes`` are the quotes per line
+    (:func:`line_counts`), when already counted.
+    """
     if _QUOTE not in text:
         return []
+    if quotes is None:
+        quotes = line_counts(text, delimiter)[1]
     brk = line_breaks(text)
     spans: list[tuple[int, int]] = []
     done = 0  # text before this offset is checked
     line_no, offset = 0, 0  # a line number and the offset where that line starts
-    for target in _suspicious_lines(text, brk):
+    for target in np.flatnonzero(quotes % 2).tolist():
         while line_no < target:
             offset = text.find(brk, offset) + 1
             line_no += 1

@@ -32,11 +32,19 @@ import pandas as pd
 
 from ..errors import ExportError
 from ._convert import MAX_INT_DIGITS, convert_text_column, is_id_name
-from ._records import check_quoted_cells, csv_field_limit, line_breaks, record_width, record_widths
+from ._records import (
+    check_quoted_cells,
+    csv_field_limit,
+    line_breaks,
+    line_counts,
+    record_width,
+    record_widths,
+)
 
 __all__ = ["Grid", "decode", "head_records", "load_bytes", "load_head", "read_delimited", "sniff_delimiter"]
 
 _DELIMITERS = (",", "\t", ";", "|")
+_QUOTE_CHAR = '"'
 _DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 _NA = {"keep_default_na": False, "na_values": [""]}
 
@@ -273,7 +281,23 @@ def _classes(delimiter: str) -> bytes:
 
 _LEADING_ZERO = re.compile(rb"SZ[DZ]")
 _NEGATIVE_ZERO = re.compile(rb"SMZ[DZ]")
-_BARE_EXPONENT = re.compile(rb"SM?[DZ]+E[DZ]")  # 1E5: a code, not a number a program writes
+_EXPONENT_DIGIT = re.compile(rb"E[DZ]")  # starts with a literal: a fast search
+
+
+def _bare_exponent(c: bytes) -> bool:
+    """Some field is digits, ``E`` and a digit (``1E5``: a code, not a number a program
+    writes); ``c`` is the file mapped to character classes."""
+    for match in _EXPONENT_DIGIT.finditer(c):
+        i = match.start() - 1
+        while i >= 0 and c[i] in b"DZ":
+            i -= 1
+        if i == match.start() - 1:
+            continue  # no digits before the E
+        if i >= 0 and c[i] == ord("M"):
+            i -= 1
+        if i < 0 or c[i] == ord("S"):
+            return True
+    return False
 
 
 def _risky_numbers(raw: bytes, delimiter: str) -> bool:
@@ -292,7 +316,7 @@ def _risky_numbers(raw: bytes, delimiter: str) -> bool:
 
 def _risky_classes(c: bytes) -> bool:
     return b"SP" in c or _NEGATIVE_ZERO.search(c) is not None or \
-        _LEADING_ZERO.search(c) is not None or _BARE_EXPONENT.search(c) is not None
+        _LEADING_ZERO.search(c) is not None or _bare_exponent(c)
 
 
 def _has_risky_text(texts: pd.Series) -> bool:
@@ -363,7 +387,8 @@ def read_delimited(
     if text.startswith("\ufeff"):
         text = text[1:]
     delim = delimiter or sniff_delimiter(text)
-    spans = check_quoted_cells(path, text, delim)
+    per_line = line_counts(text, delim)
+    spans = check_quoted_cells(path, text, delim, quotes=per_line[1])
     try:
         header = head_records(text, delim, header_rows)
     except csv.Error as exc:
@@ -400,7 +425,8 @@ def read_delimited(
 
     notes: list[str] = []
     header_width = max((len(r) for r in header), default=0)
-    warn, row_notes = _check_rows(path, text, delim, frame, header_rows, header_width, spans)
+    warn, row_notes = _check_rows(path, text, delim, frame, header_rows, header_width, spans,
+                                  per_line)
     warn = decode_notes + warn
     blank_tail = _trailing_blank_lines(raw if ascii_compatible else text.encode("utf-8"))
     if blank_tail and frame.shape[1] > 1 and len(frame) >= blank_tail:
@@ -439,9 +465,40 @@ def _rows_listing(rows: list[int]) -> str:
     return shown + (f", ... ({len(rows) - 10} more)" if len(rows) > 10 else "")
 
 
+def _line_widths(text: str, delimiter: str, brk: str, frame: pd.DataFrame, width: int,
+                 header_end: int, last: pd.Series | None,
+                 per_line: tuple[np.ndarray, np.ndarray]) -> list[int]:
+    """Fields of each data line when every record is one line: 0 for a blank line,
+    the exact count for a row whose last field is missing, ``width`` otherwise.
+
+    ``per_line``: the delimiters and quotes of each line (:func:`line_counts`).
+    """
+    delimiters, quotes = per_line
+    counts, quoted = delimiters[header_end:] + 1, quotes[header_end:] > 0
+    if counts.size and text[text.rfind(brk) + 1:].strip("\r") == "":
+        counts, quoted = counts[:-1], quoted[:-1]  # the break that ends the last line
+    if counts.size != len(frame):
+        return [width] * int(counts.size)  # the caller reports the difference
+    fields = np.full(counts.size, width, dtype=np.int64)
+    empty = np.flatnonzero((counts == 1) & ~quoted)  # no delimiter or quote: blank, or one field
+    if empty.size:
+        blank = frame.iloc[empty].isna().all(axis=1).to_numpy()
+        fields[empty] = np.where(blank, 0, 1)
+    if last is not None:
+        candidates = last.isna().to_numpy() & (fields > 1)
+        plain = candidates & ~quoted
+        fields[plain] = counts[plain]
+        exact = np.flatnonzero(candidates & quoted)
+        if exact.size:
+            lines = text.split(brk)[header_end:]
+            for i in exact:
+                fields[i] = record_width(lines[i], delimiter)
+    return fields.tolist()
+
+
 def _check_rows(path: str | Path, text: str, delimiter: str, frame: pd.DataFrame,
-                header_rows: int, width: int, spans: list[tuple[int, int]]
-                ) -> tuple[list[str], list[str]]:
+                header_rows: int, width: int, spans: list[tuple[int, int]],
+                per_line: tuple[np.ndarray, np.ndarray]) -> tuple[list[str], list[str]]:
     """Check the rows read against the file's records; describe short rows (a warning)
     and blank lines within the data (a note).
 
@@ -461,15 +518,9 @@ def _check_rows(path: str | Path, text: str, delimiter: str, frame: pd.DataFrame
     if n_lines - in_cells - header_rows == len(frame) and not maybe_short:
         return [], []  # as many rows as records, and every row has its last field
     if not data_multiline:
-        lines = text.split(brk)[header_end:]
-        if lines and lines[-1].strip("\r") == "":
-            lines.pop()  # the break that ends the last line
-        fields = [0 if not line.strip("\r") else width for line in lines]
-        candidates = np.flatnonzero(last.isna().to_numpy()) if maybe_short and last is not None \
-            else np.array([], dtype=int)
-        for i in candidates:
-            if i < len(lines):
-                fields[i] = record_width(lines[i], delimiter)
+        fields = _line_widths(text, delimiter, brk, frame, width, header_end, per_line=per_line,
+                              last=
+                              last if maybe_short else None)
     else:
         fields = record_widths(text, delimiter, True)[header_rows:]
     while len(fields) > len(frame) and fields and fields[-1] == 0:
@@ -484,8 +535,9 @@ def _check_rows(path: str | Path, text: str, delimiter: str, frame: pd.DataFrame
     end = len(fields)
     while end > 0 and fields[end - 1] == 0:
         end -= 1
-    short = [first + i for i, w in enumerate(fields[:end]) if 0 < w < width]
-    blank = [first + i for i, w in enumerate(fields[:end]) if w == 0]
+    widths = np.asarray(fields[:end], dtype=np.int64)
+    short = (np.flatnonzero((widths > 0) & (widths < width)) + first).tolist()
+    blank = (np.flatnonzero(widths == 0) + first).tolist()
     warn, notes = [], []
     if short:
         warn.append(f"{len(short)} row(s) have fewer fields than the header ({width}) and "
