@@ -13,7 +13,9 @@ quote opened when the cell
 - is closed by a quote followed by more text (``..."fine"`` in a later row: a
   well-formed file closes a quoted cell only before a delimiter or line break);
 - holds, after its first line, lines that are whole records: as many fields as the
-  line where the quote opened has when the quote is read as a plain character.
+  line where the quote opened has when the quote is read as a plain character;
+- makes a row with more fields than the header (the quote that "closed" it opened a
+  cell of a later record).
 
 :func:`record_widths` gives the number of fields of every record (0 for a blank
 line), so short rows can be reported and the row count checked against the file.
@@ -91,7 +93,7 @@ def _closing_quote(text: str, start: int) -> int:
 
 
 def _swallow_error(path: object, text: str, q: int, delimiter: str, brk: str,
-                   close: int) -> str | None:
+                   close: int, header_width: int | None) -> str | None:
     """Why the multi-line quoted cell opened at ``q`` swallows records, or None."""
     line_no = _line_of(text, q, brk)
     fix = (f"; a cell that starts with a quote must end with one. Fix line {line_no} of the "
@@ -115,6 +117,15 @@ def _swallow_error(path: object, text: str, q: int, delimiter: str, brk: str,
         return (f"{path}: line {line_no}: a quote opens a cell that runs to line {end_line} "
                 f"and holds {len(inner)} line(s) that look like whole records ({width} "
                 f"fields each, as line {line_no} has without the quote){fix}")
+    if header_width is not None and line_no > 1:
+        stop = text.find(brk, close)
+        record = text[start: len(text) if stop == -1 else stop]
+        with csv_field_limit():
+            fields = len(next(csv.reader(io.StringIO(record, newline=""), delimiter=delimiter)))
+        if fields > header_width:
+            return (f"{path}: line {line_no}: a quote opens a cell that runs to line {end_line}, "
+                    f"and the row it makes has {fields} fields where the header has "
+                    f"{header_width}, so the lines between are records read as one cell{fix}")
     return None
 
 
@@ -137,6 +148,11 @@ def line_counts(text: str, delimiter: str) -> tuple[np.ndarray, np.ndarray]:
     return lengths - quotes, quotes
 
 
+def _first_record_width(text: str, delimiter: str) -> int:
+    with csv_field_limit():
+        return len(next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), []))
+
+
 def check_quoted_cells(path: object, text: str, delimiter: str,
                        quotes: np.ndarray | None = None) -> list[tuple[int, int]]:
     """Find quoted cells that span lines; raise :class:`ExportError` for one that swallows
@@ -155,6 +171,7 @@ def check_quoted_cells(path: object, text: str, delimiter: str,
     brk = line_breaks(text)
     spans: list[tuple[int, int]] = []
     done = 0  # text before this offset is checked
+    header_width: int | None = None
     line_no, offset = 0, 0  # a line number and the offset where that line starts
     for target in np.flatnonzero(quotes % 2).tolist():
         while line_no < target:
@@ -162,12 +179,14 @@ def check_quoted_cells(path: object, text: str, delimiter: str,
             line_no += 1
         if offset < done:
             continue
-        done = _scan_from(path, text, delimiter, brk, offset, spans)
+        if header_width is None and target > 0:
+            header_width = _first_record_width(text, delimiter)
+        done = _scan_from(path, text, delimiter, brk, offset, spans, header_width)
     return spans
 
 
 def _scan_from(path: object, text: str, delimiter: str, brk: str, pos: int,
-               spans: list[tuple[int, int]]) -> int:
+               spans: list[tuple[int, int]], header_width: int | None) -> int:
     """Read the quotes from ``pos`` (outside any quoted cell) to the end of the line where
     reading ends outside a quoted cell; return that offset."""
     starts = {delimiter, "\n", "\r"}
@@ -183,7 +202,7 @@ def _scan_from(path: object, text: str, delimiter: str, brk: str, pos: int,
         close = _closing_quote(text, q)
         end = len(text) if close == -1 else close
         if "\n" in text[q:end] or "\r" in text[q:end] or close == -1:
-            problem = _swallow_error(path, text, q, delimiter, brk, close)
+            problem = _swallow_error(path, text, q, delimiter, brk, close, header_width)
             if problem is not None:
                 raise ExportError(problem)
             spans.append((_line_of(text, q, brk), _line_of(text, close, brk)))

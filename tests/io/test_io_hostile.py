@@ -63,6 +63,9 @@ def xlsx(path: Path, rows: list[list[object]], *, text: bool = True) -> Path:
     ('id,q1,comment\n1,2,"nice\n3,4,good\n5,6,"fine"\n7,8,x\n', 2),
     # ... or closes cleanly, but the lines it holds are whole records
     ('id,comment,q1\n1,"nice,2\n2,good,3\n3,fine,4\n4,ok",1\n5,yes,2\n', 2),
+    # ... or is closed by the opening quote of a later cell, making a row too wide
+    # (found by hypothesis: a lost quote of '""""')
+    ('c0,c1,c2,c3,c4\n,,,,"""\n,,,,",;"\n', 2),
     # CRLF line ends and a semicolon delimiter: same rule
     ('id;q1;comment\r\n1;2;"nice\r\n3;4;good\r\n5;6;fine\r\n', 2),
 ])
