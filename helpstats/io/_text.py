@@ -399,7 +399,7 @@ def read_delimited(
             f"{path}: has {len(header)} header row(s); expected {header_rows}. "
             "Check format= (or the file is truncated)."
         )
-    width = max((len(r) for r in header), default=0)
+    width = header_width = max((len(r) for r in header), default=0)
     ascii_compatible = used_encoding in ("utf-8", "utf-8-sig", "cp1252")  # not mixed
     source: str | bytes = raw if ascii_compatible else text
     names_arg: dict[str, object] = {}
@@ -424,7 +424,6 @@ def read_delimited(
             frame[extra] = pd.Series(np.nan, index=frame.index, dtype="str")
 
     notes: list[str] = []
-    header_width = max((len(r) for r in header), default=0)
     warn, row_notes = _check_rows(path, text, delim, frame, header_rows, header_width, spans,
                                   per_line)
     warn = decode_notes + warn

@@ -25,7 +25,7 @@ from ..errors import ExportError
 from ._sheet import cell_text, choose_sheet, sheet_cells, sheet_names
 from ._text import decode, head_records, load_head, sniff_delimiter
 from .googleforms import looks_like_google_forms
-from .limesurvey import looks_like_limesurvey
+from .limesurvey import LIMESURVEY_COLUMNS, looks_like_limesurvey
 from .qualtrics import is_import_id_row, is_question_text_row
 from .redcap import looks_like_redcap
 from .surveymonkey import surveymonkey_signal
@@ -59,11 +59,18 @@ def guess_from_rows(rows: list[list[str]]) -> tuple[str, str | None]:
             "columns, and a row 2 with no answers under them), so row 2 was read as "
             "sub-headers; pass format='csv' if row 2 is a respondent")
     if looks_like_redcap(row1):
-        return "redcap", None
+        special = any(c.strip().startswith("redcap_") or c.strip().endswith("Complete?")
+                      for c in row1)
+        return "redcap", None if special else (
+            "format guessed as REDCap from its *_complete status columns (no redcap_ "
+            "columns); pass format='csv' if it is not a REDCap export")
     if looks_like_google_forms(row1, row2):
         return "google-forms", None
     if looks_like_limesurvey(row1):
-        return "limesurvey", None
+        coded = len({c.strip().lower() for c in row1} & LIMESURVEY_COLUMNS) >= 3
+        return "limesurvey", None if coded else (
+            "format guessed as LimeSurvey from its 'code. question text' headings; pass "
+            "format='csv' if it is not a LimeSurvey export")
     return "csv", None
 
 

@@ -362,3 +362,13 @@ def test_utf8_with_bom_and_a_cp1252_line(tmp_path: Path) -> None:
 def test_an_empty_text_cell_in_xlsx_is_missing_like_an_empty_csv_cell(tmp_path: Path) -> None:
     path = xlsx(tmp_path / "e.xlsx", [["id", "x"], ["1", ""], ["2", "a"]])
     assert hs.read_export(path).data["x"].isna().tolist() == [True, False]
+
+
+def test_formats_guessed_from_weak_signals_say_so(tmp_path: Path) -> None:
+    weak = write(tmp_path / "w.csv", "record_id,c___1,form_complete\n1,1,2\n")
+    assert any("guessed as REDCap" in n for n in hs.read_export(weak).source.notes)
+    strong = write(tmp_path / "s.csv", "record_id,redcap_event_name,form_complete\n1,e,2\n")
+    assert not any("guessed" in n for n in hs.read_export(strong).source.notes)
+    heads = write(tmp_path / "l.csv", "q1. How old are you?,q2. Where?\n34,Here\n")
+    exp = hs.read_export(heads)
+    assert exp.format == "limesurvey" and "1 data row(s)" in exp.source.notes[-1]
