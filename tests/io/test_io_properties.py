@@ -267,3 +267,62 @@ def test_a_stray_quote_never_loses_rows_silently(tmp_path_factory: pytest.TempPa
     except hs.errors.ExportError:
         return
     assert len(exp.data) >= len(rows)
+
+
+@BUDGET
+@given(table=tables())
+def test_google_forms_layout_round_trip(tmp_path_factory: pytest.TempPathFactory,
+                                        table: tuple[list[str], list[list[str]]]) -> None:
+    names, rows = table
+    names = ["Timestamp", *(f"{n}?" for n in names)]
+    body = [[f"3/{i + 1}/2024 10:00:00", *row] for i, row in enumerate(rows)]
+    path = write_delimited(tmp_path_factory.mktemp("gf") / "f.csv", [names], body, ",")
+    exp = read(path)
+    assert exp.format == "google-forms"
+    assert_accounted(exp, names, body)
+
+
+@BUDGET
+@given(table=tables(names="plain"))
+def test_limesurvey_layout_round_trip(tmp_path_factory: pytest.TempPathFactory,
+                                      table: tuple[list[str], list[list[str]]]) -> None:
+    names, rows = table
+    meta = ["id", "submitdate", "lastpage", "startlanguage"]
+    body = [[str(i + 1), "2024-01-01 10:00:00", "3", "en", *row] for i, row in enumerate(rows)]
+    path = write_delimited(tmp_path_factory.mktemp("ls") / "l.csv", [meta + names], body, ",")
+    exp = read(path)
+    assert exp.format == "limesurvey"
+    assert_accounted(exp, meta + names, body)
+
+
+@BUDGET
+@given(table=tables(banned="\r" + "".join(map(chr, range(1, 32))).replace("\t", "").replace(
+    "\n", "")))
+def test_qualtrics_and_surveymonkey_xlsx_round_trip(tmp_path_factory: pytest.TempPathFactory,
+                                                    table: tuple[list[str], list[list[str]]]
+                                                    ) -> None:
+    names, rows = table
+    while rows and all(v == "" for v in rows[-1]):
+        rows = rows[:-1]  # a blank last row has no cells in an .xlsx file
+    folder = tmp_path_factory.mktemp("lx")
+    layouts = {
+        "qualtrics": ([["ResponseId", *names], ["Response ID", *(f"Q {n}" for n in names)],
+                       [_import_id(i) for i in range(len(names) + 1)]],
+                      [[f"R_{i}", *row] for i, row in enumerate(rows)], ["ResponseId", *names]),
+        "surveymonkey": ([["Respondent ID", *(f"Q{j}?" for j in range(len(names)))],
+                          ["", *(["Response"] * len(names))]],
+                         [[str(100 + i), *row] for i, row in enumerate(rows)],
+                         ["Respondent ID", *(f"q{j + 1}" for j in range(len(names)))]),
+    }
+    for fmt, (header, body, expected) in layouts.items():
+        book = openpyxl.Workbook()
+        sheet = book.active
+        for r, row in enumerate([*header, *body], start=1):
+            for c, value in enumerate(row, start=1):
+                if value != "":
+                    sheet.cell(row=r, column=c, value=value).data_type = "s"
+        path = folder / f"{fmt}.xlsx"
+        book.save(path)
+        exp = read(path)
+        assert exp.format == fmt
+        assert_accounted(exp, expected, body)
