@@ -62,7 +62,12 @@ def parse_missing_codes(text: str) -> list[Code]:
 
 
 def _codes_of(value: Any, where: str) -> tuple[Code, ...]:
-    items = [value] if isinstance(value, str | int | float) else list(value)
+    if isinstance(value, str):
+        items: list[Any] = list(parse_missing_codes(value))  # "7,9" as on the command line
+    elif isinstance(value, int | float):
+        items = [value]
+    else:
+        items = list(value)
     for code in items:
         if isinstance(code, bool) or not isinstance(code, str | int | float | np.integer |
                                                      np.floating):

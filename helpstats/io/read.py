@@ -64,11 +64,12 @@ def read_export(
         Excel sheet (name or 0-based number); default the first.
     encoding : str, optional
         Text encoding; default detected (UTF-8 with or without BOM, UTF-16, Windows-1252).
-    missing_codes : list or dict, optional
+    missing_codes : list, str or dict, optional
         Codes to read as missing. Only an empty cell is missing otherwise, in every
         format (typed ``NA`` or ``None`` are values). A list (``[7, 9]``, ``["NA"]``)
         applies to every column but identifiers (``id``, ``record_id`` ...), a dict
-        (``{"DPQ010": [7, 9]}``) to the columns named.
+        (``{"DPQ010": [7, 9]}``) to the columns named; a text ``"7,9"`` is read as
+        the command line's ``--missing-codes``.
         Recorded in ``Export.missing_codes``; cells read as missing per column in
         ``Export.source.missing_cells``.
 

@@ -372,3 +372,10 @@ def test_formats_guessed_from_weak_signals_say_so(tmp_path: Path) -> None:
     heads = write(tmp_path / "l.csv", "q1. How old are you?,q2. Where?\n34,Here\n")
     exp = hs.read_export(heads)
     assert exp.format == "limesurvey" and "1 data row(s)" in exp.source.notes[-1]
+
+
+def test_missing_codes_as_text_like_the_command_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.csv", "pid,q\nA,7\nB,9\nC,2\n")
+    assert hs.read_export(path, missing_codes="7,9").data["q"].isna().tolist() == [True, True,
+                                                                                   False]
+    assert hs.read_export(path, missing_codes={"q": "9"}).missing_codes == {"q": (9,)}
