@@ -188,7 +188,7 @@ def _score(args: argparse.Namespace) -> int:
     source = Path(args.input)
     check_output(Path(args.output))
     data, _ = read_export_table(source, format=args.format, dictionary=args.dictionary,
-                                sheet=args.sheet)
+                                sheet=args.sheet, missing_codes=args.missing_codes)
     ids = [load_instrument(i).id for i in args.instrument]
     columns = _parse_column_specs(args.columns, ids)
     with warnings.catch_warnings(record=True) as caught:
@@ -218,7 +218,7 @@ def _reliability(args: argparse.Namespace) -> int:
     if args.items:
         check_output(Path(args.items))
     data, _ = read_export_table(source, format=args.format, dictionary=args.dictionary,
-                                sheet=args.sheet)
+                                sheet=args.sheet, missing_codes=args.missing_codes)
     inst = load_instrument(args.instrument)
     columns = _parse_column_specs(args.columns, [inst.id]).get(inst.id)
     with warnings.catch_warnings(record=True) as caught:
@@ -242,7 +242,9 @@ def _reliability(args: argparse.Namespace) -> int:
 
 
 def read_export_table(path: Path, *, format: str = "auto", dictionary: str | None = None,
-                      sheet: str | None = None) -> tuple[pd.DataFrame, str]:
+                      sheet: str | None = None,
+                      missing_codes: list[int | float | str] | None = None
+                      ) -> tuple[pd.DataFrame, str]:
     """Read any survey export with :func:`helpstats.read_export`, indexed by row number.
 
     The index is the row number a spreadsheet shows (the first data row comes
@@ -254,7 +256,8 @@ def read_export_table(path: Path, *, format: str = "auto", dictionary: str | Non
     chosen_sheet: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        export = read_export(path, format=format, dictionary=dictionary, sheet=chosen_sheet)
+        export = read_export(path, format=format, dictionary=dictionary, sheet=chosen_sheet,
+                             missing_codes=missing_codes)
     for message in dict.fromkeys(str(w.message) for w in caught):
         print(f"helpstats: warning: {message}", file=sys.stderr)
     data = export.data.set_axis(export.file_rows())
@@ -266,7 +269,7 @@ def _validate(args: argparse.Namespace) -> int:
     if args.output:
         check_output(Path(args.output))
     data, fmt = read_export_table(source, format=args.format, dictionary=args.dictionary,
-                                  sheet=args.sheet)
+                                  sheet=args.sheet, missing_codes=args.missing_codes)
     ids = [load_instrument(i).id for i in args.instrument]
     columns = _parse_column_specs(args.columns, ids)
     try:
@@ -339,10 +342,19 @@ EXPORT_HELP = ("any export read_export reads: Qualtrics, REDCap, SurveyMonkey, L
                "Google Forms, SPSS, Stata, Excel, CSV/TSV; one row per administration")
 
 
+def _missing_codes(text: str) -> list[int | float | str]:
+    from .io._missing import parse_missing_codes
+
+    return parse_missing_codes(text)
+
+
 def _add_export_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", default="auto", help="export format (default: detect)")
     parser.add_argument("--dictionary", help="REDCap data dictionary .csv")
     parser.add_argument("--sheet", help="Excel sheet name or 0-based number")
+    parser.add_argument("--missing-codes", type=_missing_codes, default=None, metavar="CODES",
+                        help="comma-separated codes read as missing in every column, e.g. 7,9 "
+                             "(only empty cells are missing otherwise)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -40,6 +40,7 @@ from .instruments import (
     family_codings,
     load_instrument,
 )
+from .io import parse_number
 
 __all__ = ["find_invalid_cells", "item_scores", "resolve_columns", "score"]
 
@@ -188,11 +189,10 @@ class _Options:
             return MISSING
         if text in self.by_text:
             return self.by_text[text]
-        try:
-            number = float(text)
-        except ValueError:
+        parsed = parse_number(text)  # "0_1" is not 1: no digit-group underscores
+        if parsed is None or not math.isfinite(parsed):
             return INVALID
-        return int(self.numbers(np.array([number]))[0]) if math.isfinite(number) else INVALID
+        return int(self.numbers(np.array([parsed]))[0])
 
 
 def _positions(column: pd.Series, options: _Options) -> np.ndarray:
@@ -207,12 +207,7 @@ def _positions(column: pd.Series, options: _Options) -> np.ndarray:
 
 
 def _describe_problem(value: Any, options: _Options) -> str:
-    text = str(value).strip()
-    try:
-        float(text)
-        is_number = True
-    except ValueError:
-        is_number = False
+    is_number = parse_number(str(value).strip()) is not None
     if is_number and not options.response_set.numeric:
         return "a number where a response label is expected"
     if is_number:

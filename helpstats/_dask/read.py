@@ -159,7 +159,7 @@ def _apply(frame: pd.DataFrame, final: dict[int, str], names: list[str], start: 
 
 
 def read_export_dask(path: str | Path, format: str = "auto", *, encoding: str | None = None,
-                     blocksize: int | str = "64MiB") -> Export:
+                     blocksize: int | str = "64MiB", missing_codes: Any = None) -> Export:
     """Read a delimited export lazily into an :class:`Export` whose ``.data`` is a Dask DataFrame."""
     dd = require_dask()
     import dask
@@ -175,7 +175,7 @@ def read_export_dask(path: str | Path, format: str = "auto", *, encoding: str | 
     with tempfile.TemporaryDirectory() as tmp:
         sample = Path(tmp) / file.name
         sample.write_bytes(head)
-        preview = read_export(sample, format=format, encoding=encoding)
+        preview = read_export(sample, format=format, encoding=encoding, missing_codes=missing_codes)
     fmt = preview.format
     if fmt not in _TEXT_FORMATS:
         raise ExportError(f"{file}: engine='dask' reads delimited text exports ({', '.join(_TEXT_FORMATS)}); "

@@ -23,8 +23,11 @@ Nothing is lost: every data row is a row of ``.data``; a column becomes numeric
 only when every value is a plain number that keeps its text (``00123`` and
 ``11400000001`` stay text); repeated or empty names are made unique, warned
 about (:class:`~helpstats.errors.ExportWarning`) and listed in
-``.source.renamed_columns``. Bad files raise
-:class:`~helpstats.errors.ExportError` naming the file and the problem.
+``.source.renamed_columns``; rows shorter than the header are padded and
+reported. Only an empty cell is missing, in every format, unless codes are
+declared (``missing_codes=[7, 9]``). Bad files raise
+:class:`~helpstats.errors.ExportError` naming the file and the problem, such as
+the line where a stray quote opened a cell that swallows the records after it.
 
 Examples
 --------
@@ -35,9 +38,11 @@ True
 
 from __future__ import annotations
 
+from ._convert import parse_number
 from ._export import FORMATS, Export, Source
 from .detect import detect_format
 from .many import read_exports
 from .read import read_export
 
-__all__ = ["FORMATS", "Export", "Source", "detect_format", "read_export", "read_exports"]
+__all__ = ["FORMATS", "Export", "Source", "detect_format", "parse_number", "read_export",
+           "read_exports"]

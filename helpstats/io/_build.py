@@ -68,6 +68,8 @@ def build_export(
             ExportWarning,
             stacklevel=_caller_level(),
         )
+    for message in grid.warnings:
+        warnings.warn(f"{path}: {message}.", ExportWarning, stacklevel=_caller_level())
     if questions is not None and not isinstance(questions, Mapping):
         questions = {c: str(t) for c, t in zip(unique, questions, strict=False) if str(t).strip()}
     data = grid.data.copy()
@@ -81,7 +83,7 @@ def build_export(
         header_rows=len(grid.header),
         renamed_columns=renamed,
         missing_cells=dict(missing_cells or {}),
-        notes=tuple(grid.notes) + tuple(notes),
+        notes=tuple(grid.notes) + tuple(grid.warnings) + tuple(notes),
     )
     return Export(
         data=data,

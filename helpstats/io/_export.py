@@ -91,7 +91,9 @@ class Export:
         Column -> {code: label}, where the export or its data dictionary gives them.
     missing_codes : Mapping[str, tuple]
         Column -> codes read as missing (SPSS user-missing values, REDCap's
-        ``[not completed]``). A range of codes is a ``(low, high)`` tuple.
+        ``[not completed]``, and the codes declared with ``read_export(...,
+        missing_codes=...)``). A range of codes is a ``(low, high)`` tuple. Only empty
+        cells are missing otherwise.
     source : Source
         Path, sheet, encoding, rows read, header rows and renamed columns.
     fields : pandas.DataFrame or None

@@ -31,18 +31,31 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ExportError
-from ._convert import MAX_INT_DIGITS, convert_text_column
+from ._convert import MAX_INT_DIGITS, convert_text_column, is_id_name
+from ._records import (
+    check_quoted_cells,
+    csv_field_limit,
+    line_breaks,
+    line_counts,
+    record_width,
+    record_widths,
+)
 
 __all__ = ["Grid", "decode", "head_records", "load_bytes", "load_head", "read_delimited", "sniff_delimiter"]
 
 _DELIMITERS = (",", "\t", ";", "|")
+_QUOTE_CHAR = '"'
 _DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 _NA = {"keep_default_na": False, "na_values": [""]}
 
 
 @dataclass
 class Grid:
-    """Header records and data rows of one table, before names are assigned."""
+    """Header records and data rows of one table, before names are assigned.
+
+    ``notes`` say what the reader did; ``warnings`` are notes a user must see (they
+    are also warned about as :class:`~helpstats.errors.ExportWarning`).
+    """
 
     header: list[list[str]]
     data: pd.DataFrame
@@ -50,6 +63,7 @@ class Grid:
     delimiter: str | None
     sheet: str | None = None
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def n_columns(self) -> int:
@@ -106,20 +120,75 @@ def load_head(path: str | Path, size: int) -> bytes:
     return head[: cut + 1] if cut > 0 else head
 
 
+MIXED_ENCODING = "utf-8+cp1252"
+"""``Source.encoding`` of a file whose lines are partly UTF-8 and partly Windows-1252."""
+
+
 def decode(path: str | Path, data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Decode text bytes; return ``(text, encoding)``.
 
     Without ``encoding``: UTF-16 when the file starts with its byte-order mark,
-    else UTF-8 (with or without BOM), else Windows-1252. Text that is only
-    whitespace raises the "empty file" error.
+    else UTF-8 (with or without BOM), else Windows-1252. A file whose lines mix
+    UTF-8 and Windows-1252 (rows pasted from different sources) is decoded line
+    by line (:data:`MIXED_ENCODING`), so ``Zoë`` in a UTF-8 line stays ``Zoë``. Text
+    that is only whitespace raises the "empty file" error.
     """
-    text, used = _decode(path, data, encoding)
-    if not text.strip("\ufeff \t\r\n"):
-        raise ExportError(f"{path}: the file is empty; expected a survey export with a header row.")
+    text, used, _ = decode_with_notes(path, data, encoding)
     return text, used
 
 
-def _decode(path: str | Path, data: bytes, encoding: str | None) -> tuple[str, str]:
+def decode_with_notes(path: str | Path, data: bytes,
+                      encoding: str | None = None) -> tuple[str, str, list[str]]:
+    """:func:`decode`, plus notes on what was done (the lines decoded as Windows-1252)."""
+    text, used, notes = _decode(path, data, encoding)
+    if not text.strip("\ufeff \t\r\n"):
+        raise ExportError(f"{path}: the file is empty; expected a survey export with a header row.")
+    return text, used, notes
+
+
+def _decode_lines(data: bytes) -> tuple[str, list[int], bool]:
+    """Decode each line as UTF-8, or as Windows-1252 when it is not UTF-8.
+
+    Returns the text, the 1-based numbers of the lines decoded as Windows-1252,
+    and whether some other line holds non-ASCII UTF-8 (so the file is mixed).
+    """
+    parts: list[str] = []
+    fallback: list[int] = []
+    utf8_beyond_ascii = False
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            parts.append(line.decode("utf-8"))
+            utf8_beyond_ascii = utf8_beyond_ascii or not line.isascii()
+        except UnicodeDecodeError:
+            parts.append(line.decode("cp1252"))
+            fallback.append(number)
+    return "\n".join(parts), fallback, utf8_beyond_ascii
+
+
+def _decode(path: str | Path, data: bytes, encoding: str | None) -> tuple[str, str, list[str]]:
+    bom = data[:3] == b"\xef\xbb\xbf"
+    if bom and encoding is None:
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig", []
+        except UnicodeDecodeError:
+            data = data[3:]  # a UTF-8 file with some Windows-1252 lines: decode line by line
+    text, used = _decode_whole(path, data, encoding)
+    if used != "cp1252" or encoding is not None:
+        return text, used, []
+    try:
+        mixed, fallback, utf8_beyond_ascii = _decode_lines(data)
+    except UnicodeDecodeError:
+        return text, used, []
+    if not utf8_beyond_ascii and not bom:
+        return text, used, []
+    lines = ", ".join(str(n) for n in fallback[:10]) + (", ..." if len(fallback) > 10 else "")
+    return mixed, MIXED_ENCODING, [
+        f"the file mixes encodings: {len(fallback)} line(s) are not UTF-8 and were decoded "
+        f"as Windows-1252 (line(s) {lines}), the others as UTF-8; check those lines' "
+        "accented characters"]
+
+
+def _decode_whole(path: str | Path, data: bytes, encoding: str | None) -> tuple[str, str]:
     if encoding is not None:
         try:
             return data.decode(encoding), encoding
@@ -157,7 +226,7 @@ def _decode(path: str | Path, data: bytes, encoding: str | None) -> tuple[str, s
 def sniff_delimiter(text: str) -> str:
     """Pick the delimiter among ``, TAB ; |`` that splits the first records consistently."""
     sample = text[:65536]
-    best, best_score = ",", (-1, -1)
+    best, best_score = ",", (-1, -1, -1, -1)
     for delim in _DELIMITERS:
         try:
             records = [r for r in head_records(sample, delim, 6) if r]
@@ -169,7 +238,9 @@ def sniff_delimiter(text: str) -> str:
             continue
         widths = {len(r) for r in records}
         width = len(records[0])
-        score = (1 if len(widths) == 1 and width > 1 else 0, width)
+        consistent = len(widths) == 1
+        # every record alike and split; else a split header; else records alike (one column)
+        score = (int(consistent and width > 1), int(width > 1), int(consistent), width)
         if score > best_score:
             best, best_score = delim, score
     return best
@@ -185,12 +256,13 @@ def head_records(text: str, delimiter: str, n: int) -> list[list[str]]:
 
 
 def _records(text: str, delimiter: str, n: int) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     out: list[list[str]] = []
-    for record in reader:
-        out.append(record)
-        if len(out) == n:
-            break
+    with csv_field_limit():
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for record in reader:
+            out.append(record)
+            if len(out) == n:
+                break
     return out
 
 
@@ -202,13 +274,30 @@ def _classes(delimiter: str) -> bytes:
         table[byte] = ord("S")
     for byte in range(ord("1"), ord("9") + 1):
         table[byte] = ord("D")
-    for char, cls in (("0", "Z"), ("+", "P"), ("-", "M")):
+    for char, cls in (("0", "Z"), ("+", "P"), ("-", "M"), ("e", "E"), ("E", "E")):
         table[ord(char)] = ord(cls)
     return bytes(table)
 
 
 _LEADING_ZERO = re.compile(rb"SZ[DZ]")
 _NEGATIVE_ZERO = re.compile(rb"SMZ[DZ]")
+_EXPONENT_DIGIT = re.compile(rb"E[DZ]")  # starts with a literal: a fast search
+
+
+def _bare_exponent(c: bytes) -> bool:
+    """Some field is digits, ``E`` and a digit (``1E5``: a code, not a number a program
+    writes); ``c`` is the file mapped to character classes."""
+    for match in _EXPONENT_DIGIT.finditer(c):
+        i = match.start() - 1
+        while i >= 0 and c[i] in b"DZ":
+            i -= 1
+        if i == match.start() - 1:
+            continue  # no digits before the E
+        if i >= 0 and c[i] == ord("M"):
+            i -= 1
+        if i < 0 or c[i] == ord("S"):
+            return True
+    return False
 
 
 def _risky_numbers(raw: bytes, delimiter: str) -> bool:
@@ -227,7 +316,7 @@ def _risky_numbers(raw: bytes, delimiter: str) -> bool:
 
 def _risky_classes(c: bytes) -> bool:
     return b"SP" in c or _NEGATIVE_ZERO.search(c) is not None or \
-        _LEADING_ZERO.search(c) is not None
+        _LEADING_ZERO.search(c) is not None or _bare_exponent(c)
 
 
 def _has_risky_text(texts: pd.Series) -> bool:
@@ -267,8 +356,9 @@ def _parse(source: str | bytes, encoding: str, **kwargs: object) -> pd.DataFrame
 
 
 def _max_fields(text: str, delimiter: str) -> int:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return max((len(r) for r in reader), default=0)
+    with csv_field_limit():
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return max((len(r) for r in reader), default=0)
 
 
 def read_delimited(
@@ -293,10 +383,12 @@ def read_delimited(
         The file's bytes when already read.
     """
     raw = load_bytes(path) if data is None else data
-    text, used_encoding = decode(path, raw, encoding)
+    text, used_encoding, decode_notes = decode_with_notes(path, raw, encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
     delim = delimiter or sniff_delimiter(text)
+    per_line = line_counts(text, delim)
+    spans = check_quoted_cells(path, text, delim, quotes=per_line[1])
     try:
         header = head_records(text, delim, header_rows)
     except csv.Error as exc:
@@ -307,8 +399,8 @@ def read_delimited(
             f"{path}: has {len(header)} header row(s); expected {header_rows}. "
             "Check format= (or the file is truncated)."
         )
-    width = max((len(r) for r in header), default=0)
-    ascii_compatible = used_encoding in ("utf-8", "utf-8-sig", "cp1252")
+    width = header_width = max((len(r) for r in header), default=0)
+    ascii_compatible = used_encoding in ("utf-8", "utf-8-sig", "cp1252")  # not mixed
     source: str | bytes = raw if ascii_compatible else text
     names_arg: dict[str, object] = {}
     try:
@@ -332,14 +424,22 @@ def read_delimited(
             frame[extra] = pd.Series(np.nan, index=frame.index, dtype="str")
 
     notes: list[str] = []
+    warn, row_notes = _check_rows(path, text, delim, frame, header_rows, header_width, spans,
+                                  per_line)
+    warn = decode_notes + warn
     blank_tail = _trailing_blank_lines(raw if ascii_compatible else text.encode("utf-8"))
     if blank_tail and frame.shape[1] > 1 and len(frame) >= blank_tail:
         tail = frame.iloc[len(frame) - blank_tail:]
         if bool(tail.isna().all(axis=None)):
             frame = frame.iloc[: len(frame) - blank_tail]
             notes.append(f"{blank_tail} blank line(s) at the end of the file were not read as rows")
+    notes += row_notes
 
-    exact = {c: _needs_exact_reading(frame[c]) for c in frame.columns}
+    names = (header[0] + [""] * frame.shape[1])[: frame.shape[1]] if header else []
+    ids = {c for c, name in zip(frame.columns, names, strict=False) if is_id_name(name)}
+    exact = {c: _needs_exact_reading(frame[c]) or (c in ids and frame[c].dtype.kind == "f"
+                                                  and bool(frame[c].notna().any()))
+             for c in frame.columns}
     numeric = [c for c in frame.columns if frame[c].dtype.kind in "biuf" or exact[c]]
     fast_ok = ascii_compatible and not _risky_numbers(raw, delim)
     recheck = numeric if not fast_ok else [c for c in numeric if exact[c]]
@@ -353,9 +453,98 @@ def read_delimited(
             if _has_risky_text(texts[c]):  # 00123, +1, -05: such a column stays text
                 frame[c] = texts[c]
             elif exact[c]:
-                frame[c] = convert_text_column(texts[c])
+                frame[c] = convert_text_column(texts[c], exact=c in ids)
     frame = frame.reset_index(drop=True)
-    return Grid(header=header, data=frame, encoding=used_encoding, delimiter=delim, notes=notes)
+    return Grid(header=header, data=frame, encoding=used_encoding, delimiter=delim, notes=notes,
+                warnings=warn)
+
+
+def _rows_listing(rows: list[int]) -> str:
+    shown = ", ".join(str(r) for r in rows[:10])
+    return shown + (f", ... ({len(rows) - 10} more)" if len(rows) > 10 else "")
+
+
+def _line_widths(text: str, delimiter: str, brk: str, frame: pd.DataFrame, width: int,
+                 header_end: int, last: pd.Series | None,
+                 per_line: tuple[np.ndarray, np.ndarray]) -> list[int]:
+    """Fields of each data line when every record is one line: 0 for a blank line,
+    the exact count for a row whose last field is missing, ``width`` otherwise.
+
+    ``per_line``: the delimiters and quotes of each line (:func:`line_counts`).
+    """
+    delimiters, quotes = per_line
+    counts, quoted = delimiters[header_end:] + 1, quotes[header_end:] > 0
+    if counts.size and text[text.rfind(brk) + 1:].strip("\r") == "":
+        counts, quoted = counts[:-1], quoted[:-1]  # the break that ends the last line
+    if counts.size != len(frame):
+        return [width] * int(counts.size)  # the caller reports the difference
+    fields = np.full(counts.size, width, dtype=np.int64)
+    empty = np.flatnonzero((counts == 1) & ~quoted)  # no delimiter or quote: blank, or one field
+    if empty.size:
+        blank = frame.iloc[empty].isna().all(axis=1).to_numpy()
+        fields[empty] = np.where(blank, 0, 1)
+    if last is not None:
+        candidates = last.isna().to_numpy() & (fields > 1)
+        plain = candidates & ~quoted
+        fields[plain] = counts[plain]
+        exact = np.flatnonzero(candidates & quoted)
+        if exact.size:
+            lines = text.split(brk)[header_end:]
+            for i in exact:
+                fields[i] = record_width(lines[i], delimiter)
+    return fields.tolist()
+
+
+def _check_rows(path: str | Path, text: str, delimiter: str, frame: pd.DataFrame,
+                header_rows: int, width: int, spans: list[tuple[int, int]],
+                per_line: tuple[np.ndarray, np.ndarray]) -> tuple[list[str], list[str]]:
+    """Check the rows read against the file's records; describe short rows (a warning)
+    and blank lines within the data (a note).
+
+    ``spans`` are the (first, last) lines of quoted cells that span lines. Rows are
+    numbered as the file shows them (the first data row is ``header_rows + 1``).
+    """
+    brk = line_breaks(text)
+    header_end = header_rows  # the header's last line: its cells may span lines
+    for first_line, last_line in spans:
+        if first_line <= header_end:
+            header_end += last_line - first_line
+    data_multiline = any(first_line > header_end for first_line, _ in spans)
+    last = frame.iloc[:, width - 1] if 0 < width <= frame.shape[1] else None
+    maybe_short = last is not None and bool(last.isna().any())
+    n_lines = text.count(brk) + (0 if text.endswith((brk, brk + "\r")) else 1)
+    in_cells = sum(last_line - first_line for first_line, last_line in spans)
+    if n_lines - in_cells - header_rows == len(frame) and not maybe_short:
+        return [], []  # as many rows as records, and every row has its last field
+    if not data_multiline:
+        fields = _line_widths(text, delimiter, brk, frame, width, header_end, per_line=per_line,
+                              last=
+                              last if maybe_short else None)
+    else:
+        fields = record_widths(text, delimiter, True)[header_rows:]
+    while len(fields) > len(frame) and fields and fields[-1] == 0:
+        fields.pop()  # blank lines after the last record, as the parser leaves them
+    if len(fields) != len(frame):
+        raise ExportError(
+            f"{path}: read {len(frame)} data row(s) but the file has {len(fields)} record(s) "
+            f"after its {header_rows} header row(s); the file is damaged (a line break inside "
+            f"a cell that is not quoted?) or not {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}"
+            "-separated text. Check format= and the rows around the difference.")
+    first = header_rows + 1
+    end = len(fields)
+    while end > 0 and fields[end - 1] == 0:
+        end -= 1
+    widths = np.asarray(fields[:end], dtype=np.int64)
+    short = (np.flatnonzero((widths > 0) & (widths < width)) + first).tolist()
+    blank = (np.flatnonzero(widths == 0) + first).tolist()
+    warn, notes = [], []
+    if short:
+        warn.append(f"{len(short)} row(s) have fewer fields than the header ({width}) and "
+                    f"were padded with empty cells: row(s) {_rows_listing(short)}")
+    if blank:
+        notes.append(f"{len(blank)} blank line(s) within the data were read as empty rows: "
+                     f"row(s) {_rows_listing(blank)}")
+    return warn, notes
 
 
 def _trailing_blank_lines(raw: bytes) -> int:

@@ -21,40 +21,57 @@ import re
 import zipfile
 from pathlib import Path
 
-import pandas as pd
-
 from ..errors import ExportError
-from ._sheet import cell_text, choose_sheet, sheet_names
+from ._sheet import cell_text, choose_sheet, sheet_cells, sheet_names
 from ._text import decode, head_records, load_head, sniff_delimiter
 from .googleforms import looks_like_google_forms
-from .limesurvey import looks_like_limesurvey
-from .qualtrics import is_import_id_row
+from .limesurvey import LIMESURVEY_COLUMNS, looks_like_limesurvey
+from .qualtrics import is_import_id_row, is_question_text_row
 from .redcap import looks_like_redcap
-from .surveymonkey import looks_like_surveymonkey
+from .surveymonkey import surveymonkey_signal
 
-__all__ = ["detect_format", "detect_from_rows"]
+__all__ = ["detect_format", "detect_from_rows", "guess_format", "guess_from_rows"]
 
 _LEGACY = re.compile(r"V[0-9]+")
 
 
 def detect_from_rows(rows: list[list[str]]) -> str:
     """Format of a table given its first rows (header rows and some data)."""
+    return guess_from_rows(rows)[0]
+
+
+def guess_from_rows(rows: list[list[str]]) -> tuple[str, str | None]:
+    """Format of a table given its first rows, and a note when the guess rests on weak
+    signals (None when the format's own markers are there)."""
     padded = rows + [[]] * max(0, 3 - len(rows))
     row1, row2, row3 = padded[0], padded[1], padded[2]
     if len(rows) >= 3 and is_import_id_row(row3):
-        return "qualtrics"
+        return "qualtrics", None
     if len(row1) >= 2 and all(_LEGACY.fullmatch(c) for c in row1[:2]) and \
             any(c.strip().lower() == "responseid" for c in row2):
-        return "qualtrics-legacy"
-    if looks_like_surveymonkey(row1, row2):
-        return "surveymonkey"
+        return "qualtrics-legacy", None
+    if is_question_text_row(row1, row2):
+        return "qualtrics", None  # the reader notes the missing ImportId row
+    signal = surveymonkey_signal(row1, row2)
+    if signal is not None:
+        return "surveymonkey", None if signal == "strong" else (
+            "format guessed as SurveyMonkey from weak signals (Respondent ID and Collector ID "
+            "columns, and a row 2 with no answers under them), so row 2 was read as "
+            "sub-headers; pass format='csv' if row 2 is a respondent")
     if looks_like_redcap(row1):
-        return "redcap"
+        special = any(c.strip().startswith("redcap_") or c.strip().endswith("Complete?")
+                      for c in row1)
+        return "redcap", None if special else (
+            "format guessed as REDCap from its *_complete status columns (no redcap_ "
+            "columns); pass format='csv' if it is not a REDCap export")
     if looks_like_google_forms(row1, row2):
-        return "google-forms"
+        return "google-forms", None
     if looks_like_limesurvey(row1):
-        return "limesurvey"
-    return "csv"
+        coded = len({c.strip().lower() for c in row1} & LIMESURVEY_COLUMNS) >= 3
+        return "limesurvey", None if coded else (
+            "format guessed as LimeSurvey from its 'code. question text' headings; pass "
+            "format='csv' if it is not a LimeSurvey export")
+    return "csv", None
 
 
 def _is_stata(head: bytes) -> bool:
@@ -66,11 +83,7 @@ def _is_stata(head: bytes) -> bool:
 
 def _xlsx_rows(path: str | Path, sheet: str | int | None) -> list[list[str]]:
     target = choose_sheet(path, sheet_names(path), sheet)
-    try:
-        cells = pd.read_excel(path, sheet_name=target, header=None, nrows=4, dtype=object,
-                              engine="openpyxl")
-    except (ValueError, KeyError, OSError) as exc:
-        raise ExportError(f"{path}: sheet {target!r} cannot be read ({exc}).") from exc
+    cells = sheet_cells(path, target, nrows=8)
     return [[cell_text(v) for v in row] for row in cells.itertuples(index=False)]
 
 
@@ -81,12 +94,18 @@ def detect_format(path: str | Path, *, sheet: str | int | None = None,
     Raises :class:`~helpstats.errors.ExportError` for files that are empty,
     unreadable, or not a survey export.
     """
+    return guess_format(path, sheet=sheet, encoding=encoding)[0]
+
+
+def guess_format(path: str | Path, *, sheet: str | int | None = None,
+                 encoding: str | None = None) -> tuple[str, str | None]:
+    """:func:`detect_format`, plus a note when the format was guessed from weak signals."""
     data = load_head(path, 262144)
     head = data[:512]
     if head.startswith((b"$FL2", b"$FL3")):
-        return "spss"
+        return "spss", None
     if _is_stata(head):
-        return "stata"
+        return "stata", None
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise ExportError(f"{path}: is an old binary Excel (.xls) or other OLE file, which "
                           "helpstats does not read. Save it as .xlsx or CSV and read that.")
@@ -99,8 +118,8 @@ def detect_format(path: str | Path, *, sheet: str | int | None = None,
         if not is_xlsx:
             raise ExportError(f"{path}: a zip archive that is not an .xlsx workbook, so not a "
                               "survey export. Unpack it and read the export inside.")
-        fmt = detect_from_rows(_xlsx_rows(path, sheet))
-        return fmt if fmt in ("qualtrics", "surveymonkey") else "excel"
+        fmt, note = guess_from_rows(_xlsx_rows(path, sheet))
+        return (fmt, note) if fmt in ("qualtrics", "surveymonkey") else ("excel", None)
     binary_suffixes = {".xlsx": "an Excel workbook", ".xlsm": "an Excel workbook",
                        ".sav": "an SPSS file", ".zsav": "an SPSS file", ".dta": "a Stata file"}
     suffix = Path(path).suffix.lower()
@@ -123,4 +142,4 @@ def detect_format(path: str | Path, *, sheet: str | int | None = None,
     if rows and [c.strip().lower() for c in rows[0][:1]] == ["variable / field name"]:
         raise ExportError(f"{path}: is a REDCap data dictionary, not a record export. Pass it "
                           "as dictionary= together with the records file.")
-    return detect_from_rows(rows)
+    return guess_from_rows(rows)

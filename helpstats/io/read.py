@@ -13,16 +13,18 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import ExportError
 from ._export import FORMATS, Export
+from ._missing import MissingCodes, apply_missing_codes
 from ._sheet import is_zip_file
 from ._text import load_bytes
 from .delimited import read_csv_export
-from .detect import detect_format
+from .detect import guess_format
 from .excel import read_excel_export
 from .googleforms import read_google_forms
 from .limesurvey import read_limesurvey
@@ -43,6 +45,7 @@ def read_export(
     dictionary: str | Path | pd.DataFrame | None = None,
     sheet: str | int | None = None,
     encoding: str | None = None,
+    missing_codes: MissingCodes | None = None,
     engine: str = "pandas",
     blocksize: int | str = "64MiB",
 ) -> Export:
@@ -63,6 +66,14 @@ def read_export(
         Excel sheet (name or 0-based number); default the first.
     encoding : str, optional
         Text encoding; default detected (UTF-8 with or without BOM, UTF-16, Windows-1252).
+    missing_codes : list, str or dict, optional
+        Codes to read as missing. Only an empty cell is missing otherwise, in every
+        format (typed ``NA`` or ``None`` are values). A list (``[7, 9]``, ``["NA"]``)
+        applies to every column but identifiers (``id``, ``record_id`` ...), a dict
+        (``{"DPQ010": [7, 9]}``) to the columns named; a text ``"7,9"`` is read as
+        the command line's ``--missing-codes``.
+        Recorded in ``Export.missing_codes``; cells read as missing per column in
+        ``Export.source.missing_cells``.
     engine : {"pandas", "dask"}, default "pandas"
         ``"dask"`` (optional extra ``helpstats[dask]``) reads a delimited export
         (CSV/TSV, Qualtrics, REDCap, LimeSurvey, Google Forms) lazily in blocks
@@ -93,14 +104,17 @@ def read_export(
                               "sheet=; use engine='pandas' for those.")
         from .._dask.read import read_export_dask
 
-        return read_export_dask(path, format=format, encoding=encoding, blocksize=blocksize)
+        return read_export_dask(path, format=format, encoding=encoding, blocksize=blocksize,
+                                missing_codes=missing_codes)
     fmt = str(format).lower()
     if fmt != "auto" and fmt not in FORMATS:
         raise ExportError(f"format={format!r} is not known; expected 'auto' or one of "
                           f"{', '.join(FORMATS)}.")
-    detected = detect_format(path, sheet=sheet, encoding=encoding)
+    detected, guess_note = guess_format(path, sheet=sheet, encoding=encoding)
     if fmt == "auto":
         fmt = detected
+    else:
+        guess_note = None
     if dictionary is not None and fmt != "redcap":
         raise ExportError(f"{path}: dictionary= is for REDCap exports, but the format is "
                           f"{fmt!r}. Pass format='redcap' if this is a REDCap export.")
@@ -120,7 +134,16 @@ def read_export(
                           f"workbook (its content looks like {detected!r}).")
     if sheet is not None and not is_zip:
         raise ExportError(f"{path}: sheet= was given but the file is not an .xlsx workbook.")
-    return _dispatch(path, fmt, dictionary=dictionary, sheet=sheet, encoding=encoding)
+    export = _dispatch(path, fmt, dictionary=dictionary, sheet=sheet, encoding=encoding)
+    export = apply_missing_codes(export, missing_codes)
+    if guess_note is not None:
+        export = _with_note(export, f"{guess_note}; read {export.source.header_rows} header "
+                                    f"row(s) and {export.source.rows_read} data row(s)")
+    return export
+
+
+def _with_note(export: Export, note: str) -> Export:
+    return replace(export, source=replace(export.source, notes=(*export.source.notes, note)))
 
 
 def _dispatch(path: str | Path, fmt: str, *, dictionary: str | Path | pd.DataFrame | None,

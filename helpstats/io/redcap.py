@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ExportError
@@ -245,16 +246,44 @@ def checkbox_groups(export: Export) -> dict[str, list[str]]:
     """Checkbox fields of a REDCap export and their columns: ``{"race": ["race___1", ...]}``.
 
     From ``Export.fields`` when the data dictionary was given, else from the
-    ``field___code`` column names.
+    ``field___code`` column names (raw headers) or the ``Label (choice=Option)``
+    headings of a labels export (the group is then named by the label).
     """
     if export.fields is not None:
         boxes = export.fields[export.fields["field_type"] == "checkbox"]
         return {f: list(g["column"]) for f, g in boxes.groupby("field", sort=False)}
     groups: dict[str, list[str]] = {}
     for column in export.data.columns:
-        if _CHECKBOX.fullmatch(str(column)):
-            groups.setdefault(str(column).split("___")[0], []).append(str(column))
+        name = str(column)
+        choice = _CHOICE_HEADING.fullmatch(name.strip())
+        if _CHECKBOX.fullmatch(name):
+            groups.setdefault(name.split("___")[0], []).append(name)
+        elif choice is not None:
+            groups.setdefault(choice["field"].strip(), []).append(name)
     return groups
+
+
+_CHOICE_HEADING = re.compile(r"(?P<field>.+?) \(choice=(?P<choice>.*)\)", re.DOTALL)
+_UNCHECKED = ("0", "unchecked")
+_CHECKED = ("1", "checked")
+
+
+def _shown(value: Any) -> str:
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _box_states(column: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(unchecked, unexpected) masks of one checkbox column; blanks are neither."""
+    present = column.notna()
+    if column.dtype.kind in "biuf":
+        numbers = column.astype(float)
+        return numbers == 0, present & ~numbers.isin([0.0, 1.0])
+    texts = column.map(lambda v: str(v).strip().lower() if isinstance(v, str) else
+                       (None if pd.isna(v) else str(v).strip().lower()))
+    numbers = texts.map(lambda t: {"0": "0", "0.0": "0", "1": "1", "1.0": "1"}.get(t, t)
+                        if isinstance(t, str) else t)
+    unchecked = numbers.isin(_UNCHECKED)
+    return unchecked.astype(bool), (present & ~unchecked & ~numbers.isin(_CHECKED)).astype(bool)
 
 
 def unchecked_as_missing(export: Export) -> pd.DataFrame:
@@ -262,9 +291,16 @@ def unchecked_as_missing(export: Export) -> pd.DataFrame:
 
     REDCap exports 0 for every unchecked box, also when the question was never
     shown or answered, so "none ticked" cannot be told from "not answered". This
-    opt-in rule (REDCapR's) reads a group whose boxes are all 0 in a row as not
-    answered: those cells become missing. ``read_export`` itself never does
-    this; the number of cells changed per group is in ``result.attrs["unchecked"]``.
+    opt-in rule (REDCapR's) reads a group whose boxes are all unchecked in a row
+    (``0``, or ``Unchecked`` in a labels export) as not answered: those cells become
+    missing. ``read_export`` itself never does this; the number of cells changed per
+    group is in ``result.attrs["unchecked"]``.
+
+    Raises
+    ------
+    helpstats.errors.ExportError
+        A checkbox cell holds something other than 0/1 or Unchecked/Checked (such as
+        2 or -1): every such cell is listed by row (as the file shows it), column and value.
 
     Examples
     --------
@@ -279,14 +315,29 @@ def unchecked_as_missing(export: Export) -> pd.DataFrame:
     """
     data = export.data.copy()
     changed: dict[str, int] = {}
-    for field, columns in checkbox_groups(export).items():
-        present = [c for c in columns if c in data.columns]
+    rows = export.file_rows()
+    problems: list[str] = []
+    groups = {f: [c for c in cols if c in data.columns]
+              for f, cols in checkbox_groups(export).items()}
+    for columns in groups.values():
+        for column in columns:
+            _, unexpected = _box_states(data[column])
+            problems += [f"row {rows[i]}, column {column!r}, value {_shown(data[column].iat[i])}"
+                         for i in np.flatnonzero(unexpected.to_numpy())]
+    if problems:
+        shown = "; ".join(problems[:20]) + (f"; ... ({len(problems) - 20} more)"
+                                            if len(problems) > 20 else "")
+        raise ExportError(
+            f"{export.source.path}: {len(problems)} checkbox cell(s) hold a value that is "
+            f"neither 0/Unchecked nor 1/Checked: {shown}. REDCap exports only these; fix the "
+            "cells (or the column names, if these columns are not checkboxes) and read again.")
+    for field, present in groups.items():
         if not present:
             continue
-        boxes = data[present].apply(pd.to_numeric, errors="coerce")
-        none_ticked = (boxes == 0).all(axis=1)
+        states = [_box_states(data[c])[0] for c in present]
+        none_ticked = pd.concat(states, axis=1).all(axis=1)
         for column in present:
-            data[column] = boxes[column].mask(none_ticked)
+            data[column] = data[column].mask(none_ticked)
         changed[field] = int(none_ticked.sum()) * len(present)
     data.attrs["unchecked"] = changed
     return data

@@ -33,7 +33,8 @@ from ._export import Export
 from ._sheet import is_zip_file, read_sheet
 from ._text import Grid, read_delimited
 
-__all__ = ["METADATA_COLUMNS", "SINGLE_ANSWER", "looks_like_surveymonkey", "read_surveymonkey"]
+__all__ = ["METADATA_COLUMNS", "SINGLE_ANSWER", "looks_like_surveymonkey", "read_surveymonkey",
+           "surveymonkey_signal"]
 
 METADATA_COLUMNS = frozenset({
     "respondent id", "collector id", "start date", "end date", "ip address", "email address",
@@ -42,13 +43,37 @@ METADATA_COLUMNS = frozenset({
 SINGLE_ANSWER = frozenset({"response", "open-ended response"})
 
 
-def looks_like_surveymonkey(row1: list[str], row2: list[str]) -> bool:
-    """Respondent/Collector ID columns, or "Response" sub-headers in row 2."""
+def _answered_metadata(row1: list[str], row2: list[str]) -> list[tuple[str, str]]:
+    """(column, value) of row-2 cells under metadata columns that hold something."""
+    return [(name.strip(), value.strip()) for name, value in zip(row1, row2, strict=False)
+            if name.strip().lower() in METADATA_COLUMNS and value.strip()]
+
+
+def surveymonkey_signal(row1: list[str], row2: list[str]) -> str | None:
+    """How strongly the first two rows say SurveyMonkey: ``"strong"``, ``"weak"`` or None.
+
+    Row 2 must be SurveyMonkey's sub-header row: empty under the metadata columns
+    (Respondent ID, Collector ID, dates ...) and not empty elsewhere. A row 2 with a
+    Respondent ID is a respondent, so the file is not SurveyMonkey's two-row layout
+    (detection never takes a data row for a header). ``"strong"``: sub-headers
+    ``Response`` / ``Open-Ended Response``; ``"weak"``: only the Respondent ID and
+    Collector ID columns.
+    """
     names = {c.strip().lower() for c in row1}
-    subs = {c.strip().lower() for c in row2}
-    return ("respondent id" in names and "collector id" in names) or (
-        "respondent id" in names and bool(subs & SINGLE_ANSWER)
-    )
+    if "respondent id" not in names or _answered_metadata(row1, row2):
+        return None
+    others = [v.strip() for n, v in zip(row1, row2, strict=False)
+              if n.strip().lower() not in METADATA_COLUMNS]
+    if not any(others):
+        return None
+    if {v.lower() for v in others} & SINGLE_ANSWER:
+        return "strong"
+    return "weak" if "collector id" in names else None
+
+
+def looks_like_surveymonkey(row1: list[str], row2: list[str]) -> bool:
+    """Respondent ID column and a sub-header row 2 (see :func:`surveymonkey_signal`)."""
+    return surveymonkey_signal(row1, row2) is not None
 
 
 def read_surveymonkey(
@@ -65,6 +90,13 @@ def read_surveymonkey(
     else:
         grid = read_delimited(path, header_rows=2, encoding=encoding, data=data)
     top, sub = grid.header_row(0), grid.header_row(1)
+    answered = _answered_metadata(top, sub)
+    if answered:
+        column, value = answered[0]
+        raise ExportError(
+            f"{path}: row 2 holds {value!r} under {column!r}, so it is a respondent, not "
+            "SurveyMonkey's second header row (question, then Response/option). Use "
+            "format='csv' (or 'excel') for one header row.")
     if not any(s.strip() for s in sub):
         raise ExportError(
             f"{path}: row 2 is empty, so this is not a SurveyMonkey export with two header "
