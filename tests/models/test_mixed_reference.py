@@ -181,12 +181,6 @@ def test_ranef_matches_lme4(name: str) -> None:
     close(got, want["condval"], 1e-3, 1e-4 * scale, "condval")
 
 
-#: Cases whose Satterthwaite df this branch's finite-difference Hessian reproduces only to
-#: 2e-2: Oxboys' large-mean outcome (height ~ 150 cm) is the unit-dependence of issue 10,
-#: fixed in the engine by the stable, analytic derivatives (helpstats.models._satterthwaite).
-_DF_RTOL = {"oxboys_ns": 2e-2}
-
-
 def _emm_frame(table: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(table)
 
@@ -206,7 +200,9 @@ def test_emmeans_and_pairs_match(name: str) -> None:
                     for x, y in zip(got[col], want[col], strict=True)] == [
                 str(x) if isinstance(x, str) else float(x) for x in want[col]
             ]
-        df_rtol = _DF_RTOL.get(name, 1e-2)
+        # issue 10: df to 1e-3 relative; Orthodont's R reference stops short of the optimum
+        # (lme4's default optimiser; our fit is higher), so its df are compared more loosely
+        df_rtol = 1e-2 if name.startswith("orthodont") else 1e-3
         close(got["emmean"], want["emmean"], 1e-5, 1e-8, f"{entry['spec']} emmean")
         close(got["se"], want["SE"], 1e-5, 0, f"{entry['spec']} se")
         close(got["df"], want["df"], df_rtol, 0, f"{entry['spec']} df")
