@@ -47,6 +47,7 @@ A complete file (``[roles]``, ``[table_one]`` and most keys are optional)::
     mediation = { treatment = "arm", mediator = "empowerment_total", outcome = "phq9_total" }
     [missing]                               # optional: missing-data report and MI
     method = "mi"                           # or "observed" (patterns and dropout only)
+    imputation = "pmm"                      # or "norm" (Bayesian regression; no donor limits)
     m = 20                                  # imputations
     seed = 1
     iterations = 20
@@ -378,8 +379,8 @@ def load_study(path: str | Path) -> Study:
 
 
 def _missing(read: _Reader, raw: Mapping[str, Any]) -> MissingSpec:
-    table = read.table(raw, "missing", {"method", "m", "seed", "iterations", "auxiliary", "deltas",
-                                        "shift_level"})
+    table = read.table(raw, "missing", {"method", "imputation", "m", "seed", "iterations",
+                                        "auxiliary", "deltas", "shift_level"})
     numbers = {}
     for name, default, low in (("m", 20, 2), ("seed", 1, 0), ("iterations", 20, 1)):
         value = table.get(name, default)
@@ -396,6 +397,7 @@ def _missing(read: _Reader, raw: Mapping[str, Any]) -> MissingSpec:
         raise read.fail("missing.shift_level", f"expected a level of the comparison, found {shift!r}.")
     return MissingSpec(
         method=read.text(table, "method", "missing", default="mi", choices=("mi", "observed")),
+        imputation=read.text(table, "imputation", "missing", default="pmm", choices=("pmm", "norm")),
         m=numbers["m"], seed=numbers["seed"], iterations=numbers["iterations"],
         auxiliary=read.texts(table, "auxiliary", "missing"),
         deltas=tuple(float(d) for d in deltas) if deltas is not None else None,

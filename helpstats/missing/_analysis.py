@@ -27,13 +27,17 @@ class MissingSpec:
     """The ``[missing]`` section of a study file.
 
     ``method`` is ``"mi"`` (multiple imputation beside the observed-rows
-    analysis) or ``"observed"`` (patterns and dropout only). ``deltas`` are the
+    analysis) or ``"observed"`` (patterns and dropout only); ``imputation`` the
+    method of :func:`helpstats.impute` (``"pmm"`` or ``"norm"``; with strong
+    dropout on the outcome, norm is unbiased where pmm's donors cannot reach
+    the tail -- see ``benchmarks/bench_mi_validity.py``). ``deltas`` are the
     tipping-point shifts in outcome units (default: 0.25, 0.5, 0.75 and 1
     baseline SD); ``shift_level`` the arm/role whose imputed values are
     shifted (default: every group).
     """
 
     method: str = "mi"
+    imputation: str = "pmm"
     m: int = 20
     seed: int = 1
     iterations: int = 20
@@ -118,7 +122,8 @@ def missing_analysis(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             imp = impute(frame, m=spec.m, id=id, wave=wave, columns=[outcome], auxiliary=auxiliary,
-                         seed=spec.seed, iterations=spec.iterations, waves=waves)
+                         seed=spec.seed, iterations=spec.iterations, waves=waves,
+                         method=spec.imputation)
             formula = formula_for(outcome)
             mi_fit = imp.fit(fit_fn, formula)
         pooled[outcome] = mi_fit
@@ -163,7 +168,9 @@ def missing_analysis(
         "wave's outcome was predicted from the participant's other waves"
         + (f", {by}" if by else "") + (f" and {', '.join([*covariates, *spec.auxiliary])}"
                                        if (covariates or spec.auxiliary) else "")
-        + " by predictive mean matching (5 donors); waves a participant missed were added and "
+        + (" by predictive mean matching (5 donors)" if spec.imputation == "pmm"
+           else " by Bayesian linear regression (mice's norm)")
+        + "; waves a participant missed were added and "
         "imputed (intention to treat). Each completed data set was analysed with the same mixed "
         "model and the results pooled with Rubin's rules (Barnard & Rubin 1999 degrees of "
         "freedom; complete-data df the Satterthwaite df averaged over imputations). Both the "
