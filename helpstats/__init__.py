@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from . import datasets
     from .effects import reliable_change
     from .io import Export, read_export
-    from .models import MixedFit, compare, fit_mixed
+    from .models import GlmmFit, MixedFit, compare, families, fit_glmm, fit_mixed
     from .plots import plot_items, plot_trajectories
     from .report import analyze
     from .reshape import stack_waves, to_long, to_wide
@@ -55,8 +55,11 @@ _LAZY = {
     "reliable_change": ".effects",
     "Export": ".io",
     "read_export": ".io",
+    "GlmmFit": ".models",
     "MixedFit": ".models",
     "compare": ".models",
+    "families": ".models",
+    "fit_glmm": ".models",
     "fit_mixed": ".models",
     "plot_items": ".plots",
     "plot_trajectories": ".plots",
@@ -96,6 +99,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Export",
+    "GlmmFit",
     "Instrument",
     "MixedFit",
     "__version__",
@@ -106,6 +110,8 @@ __all__ = [
     "datasets",
     "describe_role_rule",
     "errors",
+    "families",
+    "fit_glmm",
     "fit_mixed",
     "format_table",
     "item_analysis",

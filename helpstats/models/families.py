@@ -127,6 +127,9 @@ class Family:
         """A copy with the dispersion parameter set (families that have one)."""
         return self
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(link={self.link.name!r})"
+
     def describe(self) -> str:
         """``family(link)`` text as glmer prints it."""
         return f"{self.name}  ( {self.link.name} )"
@@ -138,7 +141,7 @@ def _xlogy_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(a > 0, a * np.log(np.where(a > 0, a, 1.0) / b), 0.0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Binomial(Family):
     """Binomial responses: proportions ``y`` of ``weights`` trials (0/1 with unit weights).
 
@@ -185,7 +188,7 @@ class Binomial(Family):
         return (weights * y + 0.5) / (weights + 1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Poisson(Family):
     """Poisson counts (log link).
 
@@ -219,7 +222,7 @@ class Poisson(Family):
         return y + 0.1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class NegativeBinomial(Family):
     """Negative binomial counts, NB2 (variance ``mu + mu^2 / dispersion``), log link.
 
@@ -278,6 +281,9 @@ class NegativeBinomial(Family):
     def with_dispersion(self, dispersion: float) -> NegativeBinomial:
         return NegativeBinomial(self.link, dispersion)
 
+    def __repr__(self) -> str:
+        return f"NegativeBinomial(link={self.link.name!r}, dispersion={self.dispersion!r})"
+
     def describe(self) -> str:
         k = "estimated" if self.dispersion is None else f"{self.dispersion:.4g}"
         return f"Negative Binomial({k})  ( {self.link.name} )"
@@ -308,7 +314,7 @@ def get_family(family: str | Family, link: str | Link | None = None) -> Family:
     Examples
     --------
     >>> get_family("binomial", link="probit")
-    Binomial(link=Link(name='probit'))
+    Binomial(link='probit')
     """
     if isinstance(family, Family):
         if link is None:

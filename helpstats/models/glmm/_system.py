@@ -31,6 +31,7 @@ from .._engine import ReTerm
 __all__ = ["Factor", "ReSystem"]
 
 _DENSE_MAX = 200
+_SCHUR_MAX = 4000
 
 
 def _tril(q: int) -> tuple[np.ndarray, np.ndarray]:
@@ -52,6 +53,9 @@ class Factor:
     blocks: np.ndarray | None = None  # q > 1 block: (nl, q, q) Cholesky factors
     dense: tuple[np.ndarray, bool] | None = None
     lu: spla.SuperLU | None = None
+    first: Factor | None = None  # Schur: the block-diagonal factor of the first term
+    coupling: np.ndarray | None = None  # Schur: C = Lambda2' Z2' W Z1 Lambda1 (Q2, Q1)
+    dinv_ct: np.ndarray | None = None  # Schur: D^-1 C' (Q1, Q2)
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         """``A^-1 rhs`` for a vector (Q,) or a matrix (Q, k)."""
@@ -67,11 +71,26 @@ class Factor:
             Y = np.linalg.solve(L, B)
             X = np.linalg.solve(np.transpose(L, (0, 2, 1)), Y)
             return X.reshape(rhs.shape)
+        if self.kind == "schur":
+            assert self.first is not None and self.coupling is not None
+            assert self.dinv_ct is not None and self.dense is not None
+            q1 = self.first_size
+            r1, r2 = rhs[:q1], rhs[q1:]
+            y1 = self.first.solve(r1)
+            x2 = np.asarray(scipy.linalg.cho_solve(self.dense, r2 - self.coupling @ y1))
+            x1 = y1 - self.dinv_ct @ x2
+            return np.concatenate([x1, x2], axis=0)
         if self.kind == "dense":
             assert self.dense is not None
             return np.asarray(scipy.linalg.cho_solve(self.dense, rhs))
         assert self.lu is not None
         return np.asarray(self.lu.solve(rhs))
+
+    @property
+    def first_size(self) -> int:
+        """Rows of the first term's block (Schur factor)."""
+        assert self.dinv_ct is not None
+        return int(self.dinv_ct.shape[0])
 
     def inverse_diag_block(self) -> np.ndarray:
         """Per-level conditional SDs factor for a scalar term: ``1/sqrt(diag A)``."""
@@ -102,6 +121,10 @@ class ReSystem:
         self.ntheta = start
         self.lower = np.array(lower)
         self.single = len(terms) == 1
+        q1 = terms[0].nl * terms[0].q
+        q2 = self.Q - q1
+        self.schur = (not self.single and q2 <= _SCHUR_MAX
+                      and q1 * q2 <= 4e7 and self.Q > _DENSE_MAX)
         if not self.single:
             rows, cols = [], []
             for t, o in zip(terms, self.offsets, strict=True):
@@ -181,24 +204,49 @@ class ReSystem:
                ) -> Factor:
         """Factorise ``Lambda' Z' W Z Lambda + I``."""
         if zl is None:
-            t = self.terms[0]
-            lam = self.lam(theta, 0)
-            if t.q == 1:
-                z0 = t.Z[:, 0]
-                d = lam[0, 0] ** 2 * np.bincount(t.codes, weights=w * z0 * z0,
-                                                  minlength=t.nl) + 1.0
-                return Factor(float(np.sum(np.log(d))), "scalar", diag=d)
-            C = np.empty((t.nl, t.q, t.q))
-            for a in range(t.q):
-                for b in range(a, t.q):
-                    v = np.bincount(t.codes, weights=w * t.Z[:, a] * t.Z[:, b], minlength=t.nl)
-                    C[:, a, b] = v
-                    C[:, b, a] = v
-            M = np.einsum("ab,lac,cd->lbd", lam, C, lam)
-            M[:, np.arange(t.q), np.arange(t.q)] += 1.0
-            L = np.linalg.cholesky(M)
-            logdet = 2.0 * float(np.sum(np.log(np.diagonal(L, axis1=1, axis2=2))))
-            return Factor(logdet, "block", blocks=L)
+            return self._block_factor(theta, w)
+        if self.schur:
+            return self._schur_factor(theta, w, zl)
+        return self._general_factor(w, zl)
+
+    def _block_factor(self, theta: np.ndarray, w: np.ndarray) -> Factor:
+        """Block-diagonal factor of the first term alone."""
+        t = self.terms[0]
+        lam = self.lam(theta, 0)
+        if t.q == 1:
+            z0 = t.Z[:, 0]
+            d = lam[0, 0] ** 2 * np.bincount(t.codes, weights=w * z0 * z0,
+                                              minlength=t.nl) + 1.0
+            return Factor(float(np.sum(np.log(d))), "scalar", diag=d)
+        C = np.empty((t.nl, t.q, t.q))
+        for a in range(t.q):
+            for b in range(a, t.q):
+                v = np.bincount(t.codes, weights=w * t.Z[:, a] * t.Z[:, b], minlength=t.nl)
+                C[:, a, b] = v
+                C[:, b, a] = v
+        M = np.einsum("ab,lac,cd->lbd", lam, C, lam)
+        M[:, np.arange(t.q), np.arange(t.q)] += 1.0
+        L = np.linalg.cholesky(M)
+        logdet = 2.0 * float(np.sum(np.log(np.diagonal(L, axis1=1, axis2=2))))
+        return Factor(logdet, "block", blocks=L)
+
+    def _schur_factor(self, theta: np.ndarray, w: np.ndarray, zl: sp.csr_matrix) -> Factor:
+        """First term block-diagonal, the others through a dense Schur complement."""
+        first = self._block_factor(theta, w)
+        q1 = self.offsets[1]
+        zw = sp.diags(w) @ zl
+        z2 = zl[:, q1:]
+        C = np.asarray((z2.T @ zw[:, :q1]).toarray())
+        E = np.asarray((z2.T @ zw[:, q1:]).toarray())
+        dinv_ct = first.solve(C.T)
+        S = E - C @ dinv_ct
+        S[np.diag_indices_from(S)] += 1.0
+        cf = scipy.linalg.cho_factor(S, lower=True)
+        logdet = first.logdet + 2.0 * float(np.sum(np.log(np.diag(cf[0]))))
+        return Factor(logdet, "schur", dense=cf, first=first, coupling=C, dinv_ct=dinv_ct)
+
+    def _general_factor(self, w: np.ndarray, zl: sp.csr_matrix) -> Factor:
+        """Sparse assembly, dense Cholesky (small) or sparse LU."""
         A = (zl.T @ sp.diags(w) @ zl).tocsc() + sp.identity(self.Q, format="csc")
         if self.Q <= _DENSE_MAX:
             cf = scipy.linalg.cho_factor(A.toarray(), lower=True)

@@ -5,7 +5,8 @@ a :class:`FixedDesign` (the fixed-effects spec, variable coding, model frame
 and kept columns) -- rather than a fit's internals. Marginal means follow
 emmeans (Lenth): the reference grid crosses factor levels with covariates at
 their means, a mean averages the grid's linear predictors with equal
-weights, the offset enters at its mean (emmeans' default for an
+weights (a numeric covariate with only two distinct values is kept at both,
+as emmeans' default ``cov.keep = "2"``), the offset enters at its mean (emmeans' default for an
 ``offset()`` term). On the response scale the estimate is the inverse link
 of the linear predictor, the SE is the delta method's
 ``|d mu / d eta| * se``, and the limits are the inverse link of the
@@ -112,7 +113,12 @@ def _grid(design: FixedDesign, names: list[str], at: Mapping[str, Any] | None) -
         elif v in at:
             values[v] = [float(x) for x in np.atleast_1d(at[v])]
         else:
-            values[v] = [float(design.frame[v].astype(float).mean())]
+            col = design.frame[v].astype(float)
+            distinct = np.unique(col.to_numpy())
+            # emmeans' cov.keep = "2": a covariate with two values (a 0/1 indicator) is
+            # kept at both, weighted equally like a factor; others sit at their mean
+            values[v] = [float(x) for x in distinct] if len(distinct) <= 2 else [
+                float(col.mean())]
     rows = [tuple(reversed(c)) for c in itertools.product(*(values[v] for v in reversed(variables)))]
     return pd.DataFrame(rows, columns=variables)
 

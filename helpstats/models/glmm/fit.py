@@ -249,35 +249,42 @@ def _estimate(formula: str, fam: Family, nagq: int, X: np.ndarray, names: list[s
     problem = GlmmProblem(X, y, wts, off, fam, system)
     theta0, beta0 = stage1(problem)
     lower = np.concatenate([system.lower, np.full(len(names), -np.inf)])
+    # the optimiser works on beta * sd(column): equally scaled coordinates for BOBYQA
+    sd = X.std(axis=0) if len(names) else np.zeros(0)
+    sc = np.concatenate([np.ones(nth), np.where(sd > 0, sd, 1.0)])
     if nagq == 0:
         x = np.concatenate([theta0, beta0])
         status, message, evals = 1, "nAGQ = 0: fixed effects estimated inside PIRLS", 0
         f = objective(problem, 1, nth)
     else:
-        x0 = np.concatenate([theta0, beta0])
+        z0 = np.concatenate([theta0, beta0]) * sc
         if nb:
-            problems = {}
+            problems: dict[float, GlmmProblem] = {}
 
-            def f_nb(xx: np.ndarray) -> float:
-                k = float(np.exp(xx[-1]))
+            def f_nb(zz: np.ndarray) -> float:
+                k = float(np.exp(zz[-1]))
                 pr = problems.get(k)
                 if pr is None:
                     pr = problem.with_family(fam.with_dispersion(k))
                     problems.clear()
                     problems[k] = pr
-                return objective(pr, nagq, nth)(xx[:-1])
+                return objective(pr, nagq, nth)(zz[:-1] / sc)
 
-            opt = minimize(f_nb, np.append(x0, np.log(fam.dispersion or 1.0)),
+            opt = minimize(f_nb, np.append(z0, np.log(fam.dispersion or 1.0)),
                            np.append(lower, -np.inf))
             fam = fam.with_dispersion(float(np.exp(opt.x[-1])))
             problem = problem.with_family(fam)
-            x = opt.x[:-1]
+            x = opt.x[:-1] / sc
         else:
-            opt = minimize(objective(problem, nagq, nth), x0, lower)
-            x = opt.x
+            fz = objective(problem, nagq, nth)
+            opt = minimize(lambda zz: fz(zz / sc), z0, lower)
+            x = opt.x / sc
         status, message, evals = opt.status, opt.message, opt.evaluations
         f = objective(problem, nagq, nth)
-    x, value, grad, hess = _polish(f, x, lower, nth)
+    zx, value, gz, hz = _polish(lambda zz: f(zz / sc), x * sc, lower, nth)
+    x = zx / sc
+    grad = gz * sc
+    hess = hz * np.outer(sc, sc)
     theta, beta = x[:nth], x[nth:]
     mode = problem.modes(theta, beta)
     dev = deviance(problem, theta, mode, max(nagq, 1)) if nagq else value
