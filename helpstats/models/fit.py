@@ -6,7 +6,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,8 @@ from ._design import Coding, design_matrix, drop_collinear, group_codes
 from ._engine import LmmProblem, OptResult, ReTerm, optimize
 from ._formula import Formula, parse_formula
 from ._satterthwaite import VarparInference
+from .families import Family
+from .glmm import GlmmFit, fit_glmm
 
 __all__ = ["MixedFit", "fit_mixed"]
 
@@ -372,7 +374,14 @@ def _random_terms(frame: pd.DataFrame, parsed: Formula, coding: Coding) -> list[
     return _order_terms(terms)
 
 
-def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True) -> MixedFit:
+@overload
+def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True,
+              family: None = None) -> MixedFit: ...
+@overload
+def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True,
+              family: str | Family, **glmm: Any) -> GlmmFit: ...
+def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True,
+              family: str | Family | None = None, **glmm: Any) -> MixedFit | GlmmFit:
     """Fit a linear mixed model with lme4's algorithm.
 
     Parameters
@@ -387,6 +396,11 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True) -> MixedFi
         are coded the same way, not with R's polynomial contrasts (``contr.poly``).
     reml : bool, default True
         REML (as lme4's default) or maximum likelihood.
+    family : str or Family, optional
+        A non-Gaussian family (``"binomial"``, ``"poisson"``,
+        ``"negative_binomial"``) fits a GLMM by :func:`helpstats.fit_glmm`,
+        which takes the further keywords (``link``, ``nagq``, ``weights``,
+        ``offset``) and returns a :class:`helpstats.GlmmFit`.
 
     Returns
     -------
@@ -418,6 +432,10 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True) -> MixedFi
     >>> list(fit.fixed["term"])
     ['(Intercept)', 'wave']
     """
+    if family is not None and family != "gaussian":
+        return fit_glmm(data, formula, family=family, **glmm)
+    if glmm:
+        raise ModelError(f"{sorted(glmm)} apply to GLMMs only: pass family= as well.")
     return _fit(data, formula, reml=reml)
 
 

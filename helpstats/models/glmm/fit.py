@@ -20,7 +20,7 @@ from ._optimize import fd_derivatives, minimize, objective, stage1
 from ._pirls import GlmmProblem
 from ._quadrature import deviance, saturated_logp
 from ._response import Response, binomial_outcome, count_outcome, split_response
-from ._separation import check_separation
+from ._separation import check_divergence, check_separation
 from ._system import ReSystem
 from ._wald import FixedDesign
 from .result import GlmmFit
@@ -286,6 +286,8 @@ def _estimate(formula: str, fam: Family, nagq: int, X: np.ndarray, names: list[s
     grad = gz * sc
     hess = hz * np.outer(sc, sc)
     theta, beta = x[:nth], x[nth:]
+    if fam.name == "binomial":
+        check_divergence(X, names, beta)
     mode = problem.modes(theta, beta)
     dev = deviance(problem, theta, mode, max(nagq, 1)) if nagq else value
     singular = bool(np.any(theta[system.lower == 0] < _SINGULAR_TOL))
@@ -305,7 +307,7 @@ def _estimate(formula: str, fam: Family, nagq: int, X: np.ndarray, names: list[s
                       f"gradient| {np.max(np.abs(scaled)):.2g} (tolerance 0.002).",
                       UserWarning, stacklevel=3)
     loglik = -dev / 2
-    npar = len(beta) + nth + (1 if isinstance(fam, NegativeBinomial) else 0)
+    npar = len(beta) + nth + (1 if isinstance(fam, NegativeBinomial) else 0)  # = fit.npar
     ngroups: dict[str, int] = {}
     for t in terms:
         ngroups.setdefault(t.group, t.nl)

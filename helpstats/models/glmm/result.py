@@ -106,6 +106,11 @@ class GlmmFit:
         return -2.0 * self.loglik
 
     @property
+    def npar(self) -> int:
+        """Estimated parameters: fixed effects, theta and (NB2) the dispersion."""
+        return len(self.coef) + len(self.theta) + (1 if self.dispersion is not None else 0)
+
+    @property
     def data(self) -> pd.DataFrame:
         """The model frame (rows and columns used), as a new DataFrame."""
         return self.design.frame.copy()
@@ -197,8 +202,7 @@ class GlmmFit:
     def pearson_dispersion(self) -> tuple[float, int]:
         """Pearson chi-square and its residual df (nobs minus all parameters)."""
         chisq = float(np.sum(self.residuals("pearson").to_numpy() ** 2))
-        npar = len(self.coef) + len(self.theta) + (1 if self.dispersion is not None else 0)
-        return chisq, self.nobs - npar
+        return chisq, self.nobs - self.npar
 
     # ------------------------------------------------------------ inference
     def emmeans(self, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,

@@ -9,7 +9,10 @@ cases <- list()
 m <- glmer(f, d, binomial, control = tight)
 cases$logit <- fit_record(m, py("cbind(incidence, noninc) ~ period + (1 | herd)", "logit"),
   list(emmeans = emm_record(m, "period"), contrasts = contrast_record(m, "period"),
-       anova = { a <- car::Anova(m, type = 3); list(term = rownames(a), chisq = a$Chisq, df = a$Df) }))
+       anova = { a <- car::Anova(m, type = 3); list(term = rownames(a), chisq = a$Chisq, df = a$Df) },
+       lrt = { m0 <- glmer(cbind(incidence, noninc) ~ 1 + (1 | herd), d, binomial, control = tight)
+               a <- anova(m0, m); list(loglik = a$logLik, chisq = a$Chisq[2], df = a$Df[2],
+                                       p = a[["Pr(>Chisq)"]][2]) }))
 m2 <- glmer(incidence / size ~ period + (1 | herd), d, binomial, weights = size, control = tight)
 cases$proportion <- fit_record(m2, c(py("incidence_prop ~ period + (1 | herd)", "logit"), list(weights = "size")))
 for (k in c(5, 25)) {
