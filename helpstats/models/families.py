@@ -37,6 +37,7 @@ __all__ = ["Binomial", "Family", "Link", "NegativeBinomial", "Poisson", "get_fam
 _EPS = float(np.finfo(float).eps)
 _PROBIT_THRESH = float(-stats.norm.ppf(_EPS))  # R: -qnorm(.Machine$double.eps)
 _LOGIT_THRESH = 30.0
+_BELOW_ONE = float(np.nextafter(1.0, 0.0))
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,16 @@ class Link:
             return np.maximum(np.exp(np.minimum(eta, 700.0)), _EPS)
         return eta
 
+    def mean_and_derivative(self, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``inverse(eta)`` and ``mu_eta(eta)`` together (shares work for logit and log)."""
+        if self.name == "logit":
+            mu = self.inverse(eta)
+            return mu, np.maximum(mu * (1 - mu), _EPS)
+        if self.name == "log":
+            mu = np.maximum(np.exp(np.minimum(eta, 700.0)), _EPS)
+            return mu, mu
+        return self.inverse(eta), self.mu_eta(eta)
+
     def mu_eta(self, eta: np.ndarray) -> np.ndarray:
         """``d mu / d eta`` (R's ``mu.eta``)."""
         eta = np.asarray(eta, dtype=float)
@@ -113,6 +124,14 @@ class Family:
 
     def logpdf(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Log-density of each observation, all constants included."""
+        return self.kernel(y, mu, weights) + self.constant(y, weights)
+
+    def kernel(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """The part of :meth:`logpdf` that depends on ``mu``."""
+        raise NotImplementedError
+
+    def constant(self, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """The part of :meth:`logpdf` that does not depend on ``mu``."""
         raise NotImplementedError
 
     def dev_resid(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -174,12 +193,16 @@ class Binomial(Family):
     def variance(self, mu: np.ndarray) -> np.ndarray:
         return mu * (1 - mu)
 
-    def logpdf(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    def kernel(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        k = np.round(weights * y)
+        mu = np.clip(mu, 1e-300, _BELOW_ONE)  # log and log1p stay finite: 0 * log is 0
+        return np.asarray(k * np.log(mu) + (weights - k) * np.log1p(-mu))
+
+    def constant(self, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
         m = weights
         k = np.round(m * y)
-        mu = np.clip(mu, _EPS * 1e-10, 1 - _EPS * 1e-10)
-        lchoose = special.gammaln(m + 1) - special.gammaln(k + 1) - special.gammaln(m - k + 1)
-        return np.asarray(lchoose + special.xlogy(k, mu) + special.xlog1py(m - k, -mu))
+        return np.asarray(special.gammaln(m + 1) - special.gammaln(k + 1)
+                          - special.gammaln(m - k + 1))
 
     def dev_resid(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return 2 * weights * (_xlogy_ratio(y, mu) + _xlogy_ratio(1 - y, 1 - mu))
@@ -212,8 +235,11 @@ class Poisson(Family):
     def variance(self, mu: np.ndarray) -> np.ndarray:
         return mu
 
-    def logpdf(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        return np.asarray(weights * (special.xlogy(y, mu) - mu - special.gammaln(y + 1)))
+    def kernel(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return np.asarray(weights * (special.xlogy(y, mu) - mu))
+
+    def constant(self, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return np.asarray(-weights * special.gammaln(y + 1))
 
     def dev_resid(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return 2 * weights * (_xlogy_ratio(y, mu) - (y - mu))
@@ -265,11 +291,14 @@ class NegativeBinomial(Family):
     def variance(self, mu: np.ndarray) -> np.ndarray:
         return mu + mu**2 / self._k()
 
-    def logpdf(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    def kernel(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> np.ndarray:
         k = self._k()
-        out = (special.gammaln(y + k) - special.gammaln(k) - special.gammaln(y + 1)
-               + k * (np.log(k) - np.log(k + mu)) + special.xlogy(y, mu) - special.xlogy(y, k + mu))
-        return np.asarray(weights * out)
+        return np.asarray(weights * (special.xlogy(y, mu) - (y + k) * np.log(k + mu)))
+
+    def constant(self, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        k = self._k()
+        return np.asarray(weights * (special.gammaln(y + k) - special.gammaln(k)
+                                     - special.gammaln(y + 1) + k * np.log(k)))
 
     def dev_resid(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> np.ndarray:
         k = self._k()
@@ -321,7 +350,7 @@ def get_family(family: str | Family, link: str | Link | None = None) -> Family:
             return family
         if isinstance(family, NegativeBinomial):
             return NegativeBinomial(get_link(link), family.dispersion)
-        return type(family)(get_link(link))  # type: ignore[call-arg]
+        return type(family)(get_link(link))
     if not isinstance(family, str):
         raise ModelError(
             f"family must be a name such as 'binomial' or a helpstats.families object, "

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ def _levels(value: Any) -> list[str]:
     return [str(v) for v in (value if isinstance(value, list) else [value])]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(folder: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     exp = json.loads((REF / folder / "expected.json").read_text())
     data = pd.read_csv(REF / folder / "data.csv")
@@ -49,7 +49,7 @@ def load(folder: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     return data, exp
 
 
-@lru_cache(maxsize=None)
+@cache
 def fitted(folder: str, case: str) -> tuple[hs.GlmmFit, dict[str, Any]]:
     data, exp = load(folder)
     c = exp["cases"][case]

@@ -68,6 +68,7 @@ class GlmmProblem:
         self._zl_theta: np.ndarray | None = None
         self._zl: sp.csr_matrix | None = None
         self.last: ModeResult | None = None
+        self.logp_const = float(np.sum(family.constant(y, weights)))
 
     def with_family(self, family: Family) -> GlmmProblem:
         """The same data with another family (e.g. a new NB dispersion)."""
@@ -86,20 +87,19 @@ class GlmmProblem:
         return self._zl
 
     def _moments(self, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        link = self.family.link
-        mu = link.inverse(eta)
-        d = link.mu_eta(eta)
+        mu, d = self.family.link.mean_and_derivative(eta)
         w = self.weights * d * d / np.maximum(self.family.variance(mu), 1e-300)
         return mu, d, w
 
     def _pdev(self, mu: np.ndarray, u: np.ndarray) -> float:
-        return float(np.sum(self.family.dev_resid(self.y, mu, self.weights)) + u @ u)
+        """Penalised deviance up to a constant: ``-2 * kernel + |u|^2``."""
+        return float(-2.0 * np.sum(self.family.kernel(self.y, mu, self.weights)) + u @ u)
 
     def _finish(self, theta: np.ndarray, u: np.ndarray, beta: np.ndarray, eta: np.ndarray,
                 converged: bool, it: int, zl: sp.csr_matrix | None) -> ModeResult:
         mu, _, w = self._moments(eta)
         factor = self.system.factor(theta, w, zl)
-        logp = float(np.sum(self.family.logpdf(self.y, mu, self.weights)))
+        logp = float(np.sum(self.family.kernel(self.y, mu, self.weights))) + self.logp_const
         res = ModeResult(u, beta, eta, mu, factor, logp, converged, it)
         self.last = res
         return res

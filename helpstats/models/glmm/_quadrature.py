@@ -50,7 +50,7 @@ def _group_dev(problem: GlmmProblem, fixed: np.ndarray, theta: np.ndarray,
     lam = theta[0]
     eta = fixed + term.Z[:, 0] * (lam * u[term.codes])
     mu = problem.family.link.inverse(eta)
-    lp = problem.family.logpdf(problem.y, mu, problem.weights)
+    lp = problem.family.kernel(problem.y, mu, problem.weights)  # constants cancel
     return -2.0 * np.bincount(term.codes, weights=lp, minlength=term.nl) + u * u
 
 
@@ -69,7 +69,8 @@ def deviance(problem: GlmmProblem, theta: np.ndarray, mode: ModeResult, nagq: in
             continue
         gk = _group_dev(problem, fixed, theta, mode.u + zk * sd)
         mult += wk * np.exp(-0.5 * (gk - g0) + 0.5 * zk * zk)
-    return float(np.sum(g0) + mode.factor.logdet - 2.0 * np.sum(np.log(mult)))
+    return float(np.sum(g0) - 2.0 * problem.logp_const + mode.factor.logdet
+                 - 2.0 * np.sum(np.log(mult)))
 
 
 def saturated_logp(problem: GlmmProblem) -> float:

@@ -53,6 +53,7 @@ class Factor:
     blocks: np.ndarray | None = None  # q > 1 block: (nl, q, q) Cholesky factors
     dense: tuple[np.ndarray, bool] | None = None
     lu: spla.SuperLU | None = None
+    chol2: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # q == 2: l00, l10, l11
     first: Factor | None = None  # Schur: the block-diagonal factor of the first term
     coupling: np.ndarray | None = None  # Schur: C = Lambda2' Z2' W Z1 Lambda1 (Q2, Q1)
     dinv_ct: np.ndarray | None = None  # Schur: D^-1 C' (Q1, Q2)
@@ -62,6 +63,18 @@ class Factor:
         if self.kind == "scalar":
             assert self.diag is not None
             return rhs / (self.diag if rhs.ndim == 1 else self.diag[:, None])
+        if self.kind == "block2":
+            assert self.chol2 is not None
+            l00, l10, l11 = self.chol2
+            nl = l00.shape[0]
+            vec = rhs.ndim == 1
+            R = rhs.reshape(nl, 2, 1 if vec else rhs.shape[1])
+            a, b = l00[:, None], l10[:, None]
+            c = l11[:, None]
+            y0 = R[:, 0] / a
+            x1 = (R[:, 1] - b * y0) / c / c
+            x0 = (y0 - b * x1) / a
+            return np.stack([x0, x1], axis=1).reshape(rhs.shape)
         if self.kind == "block":
             assert self.blocks is not None
             L = self.blocks
@@ -179,6 +192,9 @@ class ReSystem:
         for t, b in zip(self.terms, self.b_of_u(theta, u), strict=True):
             if t.q == 1:
                 out += t.Z[:, 0] * b[t.codes, 0]
+            elif t.q == 2:
+                bt = b.T
+                out += t.Z[:, 0] * bt[0][t.codes] + t.Z[:, 1] * bt[1][t.codes]
             else:
                 out += np.einsum("nq,nq->n", t.Z, b[t.codes])
         return out
@@ -197,7 +213,7 @@ class ReSystem:
             za = t.Z[:, a]
             for c in range(M.shape[1]):
                 out[:, a, c] = np.bincount(t.codes, weights=za * M[:, c], minlength=t.nl)
-        out = np.einsum("ab,lac->lbc", lam, out)
+        out = lam.T @ out
         return out.reshape(t.nl * t.q) if vec else out.reshape(t.nl * t.q, M.shape[1])
 
     def factor(self, theta: np.ndarray, w: np.ndarray, zl: sp.csr_matrix | None = None
@@ -218,13 +234,30 @@ class ReSystem:
             d = lam[0, 0] ** 2 * np.bincount(t.codes, weights=w * z0 * z0,
                                               minlength=t.nl) + 1.0
             return Factor(float(np.sum(np.log(d))), "scalar", diag=d)
+        if t.q == 2:
+            z0, z1 = t.Z[:, 0], t.Z[:, 1]
+            wz0 = w * z0
+            a00 = np.bincount(t.codes, weights=wz0 * z0, minlength=t.nl)
+            a01 = np.bincount(t.codes, weights=wz0 * z1, minlength=t.nl)
+            a11 = np.bincount(t.codes, weights=w * z1 * z1, minlength=t.nl)
+            t0, t1, t2 = lam[0, 0], lam[1, 0], lam[1, 1]
+            m00 = t0 * (a00 * t0 + a01 * t1) + t1 * (a01 * t0 + a11 * t1) + 1.0
+            m01 = t2 * (t0 * a01 + t1 * a11)
+            m11 = t2 * t2 * a11 + 1.0
+            l00 = np.sqrt(m00)
+            l10 = m01 / l00
+            l11sq = m11 - l10 * l10
+            if np.any(l11sq <= 0):
+                raise np.linalg.LinAlgError("not positive definite")
+            logdet = float(np.sum(np.log(m00 * l11sq)))
+            return Factor(logdet, "block2", chol2=(l00, l10, np.sqrt(l11sq)))
         C = np.empty((t.nl, t.q, t.q))
         for a in range(t.q):
             for b in range(a, t.q):
                 v = np.bincount(t.codes, weights=w * t.Z[:, a] * t.Z[:, b], minlength=t.nl)
                 C[:, a, b] = v
                 C[:, b, a] = v
-        M = np.einsum("ab,lac,cd->lbd", lam, C, lam)
+        M = lam.T @ C @ lam
         M[:, np.arange(t.q), np.arange(t.q)] += 1.0
         L = np.linalg.cholesky(M)
         logdet = 2.0 * float(np.sum(np.log(np.diagonal(L, axis1=1, axis2=2))))

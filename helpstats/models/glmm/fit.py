@@ -270,7 +270,7 @@ def _estimate(formula: str, fam: Family, nagq: int, X: np.ndarray, names: list[s
                     problems[k] = pr
                 return objective(pr, nagq, nth)(zz[:-1] / sc)
 
-            opt = minimize(f_nb, np.append(z0, np.log(fam.dispersion or 1.0)),
+            opt = minimize(f_nb, np.append(z0, np.log(getattr(fam, "dispersion", None) or 1.0)),
                            np.append(lower, -np.inf))
             fam = fam.with_dispersion(float(np.exp(opt.x[-1])))
             problem = problem.with_family(fam)
