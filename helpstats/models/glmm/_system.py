@@ -20,6 +20,7 @@ columns of the term.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import scipy.linalg
@@ -43,6 +44,16 @@ def _tril(q: int) -> tuple[np.ndarray, np.ndarray]:
     return np.array(rows, dtype=int), np.array(cols, dtype=int)
 
 
+_T = TypeVar("_T")
+
+
+def _need(value: _T | None) -> _T:
+    """A part the factor's kind guarantees (an internal invariant)."""
+    if value is None:
+        raise RuntimeError("internal error: factor part missing for its kind")
+    return value
+
+
 @dataclass
 class Factor:
     """The factorised ``A`` at one (theta, w): log-determinant and solves."""
@@ -55,17 +66,15 @@ class Factor:
     lu: spla.SuperLU | None = None
     chol2: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # q == 2: l00, l10, l11
     first: Factor | None = None  # Schur: the block-diagonal factor of the first term
-    coupling: np.ndarray | None = None  # Schur: C = Lambda2' Z2' W Z1 Lambda1 (Q2, Q1)
-    dinv_ct: np.ndarray | None = None  # Schur: D^-1 C' (Q1, Q2)
+    coupling: sp.csr_matrix | None = None  # Schur: C = Lambda2' Z2' W Z1 Lambda1 (Q2, Q1)
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         """``A^-1 rhs`` for a vector (Q,) or a matrix (Q, k)."""
         if self.kind == "scalar":
-            assert self.diag is not None
-            return rhs / (self.diag if rhs.ndim == 1 else self.diag[:, None])
+            diag = _need(self.diag)
+            return rhs / (diag if rhs.ndim == 1 else diag[:, None])
         if self.kind == "block2":
-            assert self.chol2 is not None
-            l00, l10, l11 = self.chol2
+            l00, l10, l11 = _need(self.chol2)
             nl = l00.shape[0]
             vec = rhs.ndim == 1
             R = rhs.reshape(nl, 2, 1 if vec else rhs.shape[1])
@@ -76,8 +85,7 @@ class Factor:
             x0 = (y0 - b * x1) / a
             return np.stack([x0, x1], axis=1).reshape(rhs.shape)
         if self.kind == "block":
-            assert self.blocks is not None
-            L = self.blocks
+            L = _need(self.blocks)
             nl, q, _ = L.shape
             vec = rhs.ndim == 1
             B = rhs.reshape(nl, q, 1 if vec else rhs.shape[1])
@@ -85,30 +93,20 @@ class Factor:
             X = np.linalg.solve(np.transpose(L, (0, 2, 1)), Y)
             return X.reshape(rhs.shape)
         if self.kind == "schur":
-            assert self.first is not None and self.coupling is not None
-            assert self.dinv_ct is not None and self.dense is not None
-            q1 = self.first_size
+            first, coupling, dense = _need(self.first), _need(self.coupling), _need(self.dense)
+            q1 = coupling.shape[1]
             r1, r2 = rhs[:q1], rhs[q1:]
-            y1 = self.first.solve(r1)
-            x2 = np.asarray(scipy.linalg.cho_solve(self.dense, r2 - self.coupling @ y1))
-            x1 = y1 - self.dinv_ct @ x2
+            y1 = first.solve(r1)
+            x2 = np.asarray(scipy.linalg.cho_solve(dense, r2 - coupling @ y1))
+            x1 = first.solve(r1 - coupling.T @ x2)
             return np.concatenate([x1, x2], axis=0)
         if self.kind == "dense":
-            assert self.dense is not None
-            return np.asarray(scipy.linalg.cho_solve(self.dense, rhs))
-        assert self.lu is not None
-        return np.asarray(self.lu.solve(rhs))
-
-    @property
-    def first_size(self) -> int:
-        """Rows of the first term's block (Schur factor)."""
-        assert self.dinv_ct is not None
-        return int(self.dinv_ct.shape[0])
+            return np.asarray(scipy.linalg.cho_solve(_need(self.dense), rhs))
+        return np.asarray(_need(self.lu).solve(rhs))
 
     def inverse_diag_block(self) -> np.ndarray:
         """Per-level conditional SDs factor for a scalar term: ``1/sqrt(diag A)``."""
-        assert self.diag is not None
-        return 1.0 / np.sqrt(self.diag)
+        return 1.0 / np.sqrt(_need(self.diag))
 
 
 class ReSystem:
@@ -134,6 +132,9 @@ class ReSystem:
         self.ntheta = start
         self.lower = np.array(lower)
         self.single = len(terms) == 1
+        self._split_of: sp.csr_matrix | None = None
+        self._split: tuple[sp.csr_matrix, sp.csr_matrix] = (sp.csr_matrix((0, 0)),
+                                                            sp.csr_matrix((0, 0)))
         q1 = terms[0].nl * terms[0].q
         q2 = self.Q - q1
         self.schur = (not self.single and q2 <= _SCHUR_MAX
@@ -266,17 +267,23 @@ class ReSystem:
     def _schur_factor(self, theta: np.ndarray, w: np.ndarray, zl: sp.csr_matrix) -> Factor:
         """First term block-diagonal, the others through a dense Schur complement."""
         first = self._block_factor(theta, w)
-        q1 = self.offsets[1]
-        zw = sp.diags(w) @ zl
-        z2 = zl[:, q1:]
-        C = np.asarray((z2.T @ zw[:, :q1]).toarray())
-        E = np.asarray((z2.T @ zw[:, q1:]).toarray())
-        dinv_ct = first.solve(C.T)
-        S = E - C @ dinv_ct
+        if self._split_of is not zl:  # column blocks of this Z Lambda, split once per theta
+            q1 = self.offsets[1]
+            zc = zl.tocsc()
+            self._split = (zc[:, :q1].tocsr(), zc[:, q1:].tocsr())
+            self._split_of = zl
+        z1, z2 = self._split
+        zw2t = (sp.diags(w) @ z2).T.tocsr()
+        C = (zw2t @ z1).tocsr()  # sparse (Q2, Q1)
+        E = np.asarray((zw2t @ z2).toarray())
+        if first.kind == "scalar" and first.diag is not None:
+            S = E - np.asarray((C @ sp.diags(1.0 / first.diag) @ C.T).toarray())
+        else:
+            S = E - np.asarray(C @ first.solve(np.asarray(C.T.toarray())))
         S[np.diag_indices_from(S)] += 1.0
         cf = scipy.linalg.cho_factor(S, lower=True)
         logdet = first.logdet + 2.0 * float(np.sum(np.log(np.diag(cf[0]))))
-        return Factor(logdet, "schur", dense=cf, first=first, coupling=C, dinv_ct=dinv_ct)
+        return Factor(logdet, "schur", dense=cf, first=first, coupling=C)
 
     def _general_factor(self, w: np.ndarray, zl: sp.csr_matrix) -> Factor:
         """Sparse assembly, dense Cholesky (small) or sparse LU."""
