@@ -336,7 +336,6 @@ def _polish(f: Any, x: np.ndarray, lower: np.ndarray, nth: int
     grad, hess = fd_derivatives(f, x, f0)
     for _ in range(3):
         free = ~((x <= lower + 1e-10) & (grad > 0))
-        free &= np.isfinite(lower) | True
         try:
             step = np.zeros_like(x)
             step[free] = -np.linalg.solve(hess[np.ix_(free, free)], grad[free])
