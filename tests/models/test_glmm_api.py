@@ -183,6 +183,8 @@ def test_errors_are_clear(binary: pd.DataFrame) -> None:
                     family="binomial", nagq=3)
     with pytest.raises(ModelError, match="nagq"):
         hs.fit_glmm(d, "y ~ wave + (1 | id)", family="binomial", nagq=26)
+    with pytest.raises(ModelError, match="from 1 to 25"):
+        hs.fit_glmm(d, "y ~ wave + (1 | id)", family="binomial", nagq=0)
     with pytest.raises(ModelError, match="cbind"):
         hs.fit_glmm(d, "cbind(y, count) ~ wave + (1 | id)", family="poisson")
 

@@ -17,8 +17,6 @@ def summary_text(fit: GlmmFit) -> str:
     """Method, family, criteria, random and fixed effects, overdispersion (Poisson)."""
     if fit.nagq == 1:
         method = "Laplace Approximation"
-    elif fit.nagq == 0:
-        method = "nAGQ = 0 (fixed effects inside PIRLS)"
     else:
         method = f"Adaptive Gauss-Hermite Quadrature (nAGQ = {fit.nagq})"
     lines = ["Generalized linear mixed model fit by maximum likelihood "

@@ -146,8 +146,7 @@ def fit_glmm(data: pd.DataFrame, formula: str, *, family: str | Family, link: st
         ``"log"`` for counts.
     nagq : int, default 1
         Points of adaptive Gauss-Hermite quadrature: 1 is the Laplace
-        approximation, up to 25 for a single scalar random effect; 0 is
-        glmer's fast ``nAGQ = 0`` (fixed effects inside PIRLS).
+        approximation, up to 25 for a single scalar random effect.
     weights : str or array, optional
         Prior weights; for a binomial proportion outcome, the numbers of trials.
     offset : str or array, optional
@@ -181,8 +180,8 @@ def fit_glmm(data: pd.DataFrame, formula: str, *, family: str | Family, link: st
     """
     fam = get_family(family, link)
     if isinstance(nagq, bool) or not isinstance(nagq, (int, np.integer)) or not (
-            0 <= nagq <= _NAGQ_MAX):
-        raise ModelError(f"nagq must be a whole number from 0 to {_NAGQ_MAX}, got {nagq!r}.")
+            1 <= nagq <= _NAGQ_MAX):
+        raise ModelError(f"nagq must be a whole number from 1 to {_NAGQ_MAX}, got {nagq!r}.")
     if not isinstance(data, pd.DataFrame):
         raise ModelError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     resp, rhs = split_response(formula)
@@ -252,35 +251,30 @@ def _estimate(formula: str, fam: Family, nagq: int, X: np.ndarray, names: list[s
     # the optimiser works on beta * sd(column): equally scaled coordinates for BOBYQA
     sd = X.std(axis=0) if len(names) else np.zeros(0)
     sc = np.concatenate([np.ones(nth), np.where(sd > 0, sd, 1.0)])
-    if nagq == 0:
-        x = np.concatenate([theta0, beta0])
-        status, message, evals = 1, "nAGQ = 0: fixed effects estimated inside PIRLS", 0
-        f = objective(problem, 1, nth)
+    z0 = np.concatenate([theta0, beta0]) * sc
+    if nb:
+        problems: dict[float, GlmmProblem] = {}
+
+        def f_nb(zz: np.ndarray) -> float:
+            k = float(np.exp(zz[-1]))
+            pr = problems.get(k)
+            if pr is None:
+                pr = problem.with_family(fam.with_dispersion(k))
+                problems.clear()
+                problems[k] = pr
+            return objective(pr, nagq, nth)(zz[:-1] / sc)
+
+        opt = minimize(f_nb, np.append(z0, np.log(getattr(fam, "dispersion", None) or 1.0)),
+                       np.append(lower, -np.inf))
+        fam = fam.with_dispersion(float(np.exp(opt.x[-1])))
+        problem = problem.with_family(fam)
+        x = opt.x[:-1] / sc
     else:
-        z0 = np.concatenate([theta0, beta0]) * sc
-        if nb:
-            problems: dict[float, GlmmProblem] = {}
-
-            def f_nb(zz: np.ndarray) -> float:
-                k = float(np.exp(zz[-1]))
-                pr = problems.get(k)
-                if pr is None:
-                    pr = problem.with_family(fam.with_dispersion(k))
-                    problems.clear()
-                    problems[k] = pr
-                return objective(pr, nagq, nth)(zz[:-1] / sc)
-
-            opt = minimize(f_nb, np.append(z0, np.log(getattr(fam, "dispersion", None) or 1.0)),
-                           np.append(lower, -np.inf))
-            fam = fam.with_dispersion(float(np.exp(opt.x[-1])))
-            problem = problem.with_family(fam)
-            x = opt.x[:-1] / sc
-        else:
-            fz = objective(problem, nagq, nth)
-            opt = minimize(lambda zz: fz(zz / sc), z0, lower)
-            x = opt.x / sc
-        status, message, evals = opt.status, opt.message, opt.evaluations
-        f = objective(problem, nagq, nth)
+        fz = objective(problem, nagq, nth)
+        opt = minimize(lambda zz: fz(zz / sc), z0, lower)
+        x = opt.x / sc
+    status, message, evals = opt.status, opt.message, opt.evaluations
+    f = objective(problem, nagq, nth)
     zx, value, gz, hz = _polish(lambda zz: f(zz / sc), x * sc, lower, nth)
     x = zx / sc
     grad = gz * sc
@@ -289,7 +283,7 @@ def _estimate(formula: str, fam: Family, nagq: int, X: np.ndarray, names: list[s
     if fam.name == "binomial":
         check_divergence(X, names, beta)
     mode = problem.modes(theta, beta)
-    dev = deviance(problem, theta, mode, max(nagq, 1)) if nagq else value
+    dev = deviance(problem, theta, mode, nagq)
     singular = bool(np.any(theta[system.lower == 0] < _SINGULAR_TOL))
     vcov = _vcov(hess, nth, len(beta))
     try:
