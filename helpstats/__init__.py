@@ -43,7 +43,7 @@ if TYPE_CHECKING:
         pool,
         tipping_point,
     )
-    from .models import MixedFit, compare, fit_mixed
+    from .models import GlmmFit, MixedFit, compare, families, fit_glmm, fit_mixed
     from .plots import plot_items, plot_trajectories
     from .report import analyze
     from .reshape import stack_waves, to_long, to_wide
@@ -87,8 +87,11 @@ _LAZY = {
     "pool": ".missing",
     "tipping_point": ".missing",
     "read_exports": ".io",
+    "GlmmFit": ".models",
     "MixedFit": ".models",
     "compare": ".models",
+    "families": ".models",
+    "fit_glmm": ".models",
     "fit_mixed": ".models",
     "plot_items": ".plots",
     "plot_trajectories": ".plots",
@@ -135,6 +138,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "Export",
     "Imputation",
+    "GlmmFit",
     "Instrument",
     "MediationResult",
     "MixedFit",
@@ -156,6 +160,8 @@ __all__ = [
     "dropout_model",
     "dropout_table",
     "errors",
+    "families",
+    "fit_glmm",
     "fit_mixed",
     "format_table",
     "impute",

@@ -8,15 +8,18 @@ from scipy import stats
 
 from ..errors import ModelError
 from .fit import MixedFit
+from .glmm import GlmmFit
 
 __all__ = ["compare"]
 
 
-def _npar(fit: MixedFit) -> int:
+def _npar(fit: MixedFit | GlmmFit) -> int:
+    if isinstance(fit, GlmmFit):
+        return fit.npar
     return len(fit.coef) + len(fit.theta) + 1
 
 
-def compare(*fits: MixedFit) -> pd.DataFrame:
+def compare(*fits: MixedFit | GlmmFit) -> pd.DataFrame:
     """Likelihood-ratio tests between nested mixed models.
 
     As lme4's ``anova(fit0, fit1)``: REML fits are refitted by maximum
@@ -26,8 +29,9 @@ def compare(*fits: MixedFit) -> pd.DataFrame:
 
     Parameters
     ----------
-    *fits : MixedFit
-        Two or more fits to the same rows.
+    *fits : MixedFit or GlmmFit
+        Two or more fits to the same rows (GLMMs are compared by their
+        Laplace / quadrature log-likelihoods, as glmer's ``anova()``).
 
     Returns
     -------
@@ -54,10 +58,13 @@ def compare(*fits: MixedFit) -> pd.DataFrame:
             f"The models were fitted to different numbers of rows ({sorted(nobs)}); a "
             "likelihood-ratio test needs the same rows. Drop missing values first."
         )
-    ml = [f.refit(reml=False) if f.reml else f for f in fits]
+    kinds = {isinstance(f, GlmmFit) for f in fits}
+    if len(kinds) > 1:
+        raise ModelError("compare() needs fits of one kind: all linear or all generalized.")
+    ml = [f if isinstance(f, GlmmFit) or not f.reml else f.refit(reml=False) for f in fits]
     order = sorted(range(len(ml)), key=lambda i: _npar(ml[i]))
     rows = []
-    prev: MixedFit | None = None
+    prev: MixedFit | GlmmFit | None = None
     for i in order:
         f = ml[i]
         row = {"model": fits[i].formula, "npar": _npar(f), "aic": f.aic, "bic": f.bic,

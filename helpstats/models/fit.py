@@ -6,7 +6,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,8 @@ from ._formula import Formula, parse_formula
 from ._inference import InferenceMethods
 from ._protocol import check_df_method
 from ._satterthwaite import VarparInference
+from .families import Family
+from .glmm import GlmmFit, fit_glmm
 from .spec import ModelSpec
 
 __all__ = ["MixedFit", "fit_mixed"]
@@ -396,9 +398,18 @@ def _check_response(y: np.ndarray, spec: ModelSpec) -> None:
         )
 
 
+@overload
 def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True,
               weights: str | Sequence[float] | np.ndarray | pd.Series | None = None,
-              df: str = "satterthwaite") -> MixedFit:
+              df: str = "satterthwaite", family: None = None) -> MixedFit: ...
+@overload
+def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True,
+              weights: str | Sequence[float] | np.ndarray | pd.Series | None = None,
+              df: str = "satterthwaite", family: str | Family, **glmm: Any) -> GlmmFit: ...
+def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True,
+              weights: str | Sequence[float] | np.ndarray | pd.Series | None = None,
+              df: str = "satterthwaite", family: str | Family | None = None,
+              **glmm: Any) -> MixedFit | GlmmFit:
     """Fit a linear mixed model with lme4's algorithm.
 
     Parameters
@@ -427,6 +438,11 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True,
     df : {"satterthwaite", "kenward-roger"}, default "satterthwaite"
         Default df method of ``fixed``, ``emmeans``, ``contrasts``, ``anova``
         and ``confint`` (each also takes ``df=``).
+    family : str or Family, optional
+        A non-Gaussian family (``"binomial"``, ``"poisson"``,
+        ``"negative_binomial"``) fits a GLMM by :func:`helpstats.fit_glmm`,
+        which takes the further keywords (``link``, ``nagq``, ``weights``,
+        ``offset``) and returns a :class:`helpstats.GlmmFit`.
 
     Returns
     -------
@@ -463,6 +479,10 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True,
     >>> list(hs.fit_mixed(d, "y ~ poly(wave, 2) + (1 | id)").coef.index)
     ['(Intercept)', 'poly(wave, 2)1', 'poly(wave, 2)2']
     """
+    if family is not None and family != "gaussian":
+        return fit_glmm(data, formula, family=family, weights=weights, **glmm)
+    if glmm:
+        raise ModelError(f"{sorted(glmm)} apply to GLMMs only: pass family= as well.")
     return _fit(data, formula, reml=reml, weights=weights, df=df)
 
 

@@ -1,0 +1,244 @@
+"""The result of :func:`helpstats.fit_glmm`: :class:`GlmmFit`."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ...errors import ModelError
+from ..families import Family
+from ._pirls import GlmmProblem, ModeResult
+from ._response import Response
+from ._wald import FixedDesign, contrasts, emmeans, type3_wald
+
+__all__ = ["GlmmFit"]
+
+
+def _unique_names(groups: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for g in groups:
+        if g in seen:
+            seen[g] += 1
+            out.append(f"{g}.{seen[g]}")
+        else:
+            seen[g] = 0
+            out.append(g)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class GlmmFit:
+    """Result of :func:`helpstats.fit_glmm` (immutable).
+
+    Attributes
+    ----------
+    formula : str
+        The model formula as given.
+    family : Family
+        Response family and link (for the negative binomial, with the
+        estimated dispersion).
+    nagq : int
+        Quadrature points (1: Laplace approximation).
+    loglik, aic, bic : float
+        Log-likelihood of the (Laplace or quadrature) approximation, with every
+        constant of the density, as glmer's ``logLik`` for ``nAGQ = 1``.
+    nobs, n_dropped : int
+        Observations used; rows dropped for missing values.
+    ngroups : dict
+        Levels of each grouping factor.
+    converged, singular : bool
+        Optimiser success with a small scaled gradient; a variance on its boundary.
+    optimizer : dict
+        ``name, evaluations, status, message, gradient, scaled_gradient``.
+    theta : numpy.ndarray
+        Relative covariance factor parameters (lme4's ``theta``).
+    coef : pandas.Series
+        Fixed-effect estimates.
+    dropped_columns : tuple of str
+        Fixed-effect columns dropped as collinear.
+    design : FixedDesign
+        What rebuilds the fixed design for a reference grid.
+    success_level : object or None
+        For a two-level factor outcome, the level counted as success.
+    dispersion : float or None
+        NB2 dispersion (R's ``theta`` of ``negative.binomial``, glmmTMB's
+        ``sigma`` for ``nbinom2``); None for other families.
+    glmer_agq_loglik : float or None
+        For ``nagq > 1``, the log-likelihood as glmer prints it (without the
+        saturated model's log-density).
+    """
+
+    formula: str
+    family: Family
+    nagq: int
+    loglik: float
+    aic: float
+    bic: float
+    nobs: int
+    n_dropped: int
+    ngroups: dict[str, int]
+    converged: bool
+    singular: bool
+    optimizer: dict[str, Any]
+    theta: np.ndarray
+    coef: pd.Series
+    dropped_columns: tuple[str, ...]
+    design: FixedDesign
+    success_level: Hashable | None
+    dispersion: float | None
+    glmer_agq_loglik: float | None
+    _problem: GlmmProblem = field(repr=False)
+    _mode: ModeResult = field(repr=False)
+    _vcov: np.ndarray = field(repr=False)
+    _hessian: np.ndarray = field(repr=False)
+    _response: Response = field(repr=False)
+
+    @property
+    def deviance(self) -> float:
+        """``-2 * loglik`` (as glmer's ``summary()`` prints it)."""
+        return -2.0 * self.loglik
+
+    @property
+    def npar(self) -> int:
+        """Estimated parameters: fixed effects, theta and (NB2) the dispersion."""
+        return len(self.coef) + len(self.theta) + (1 if self.dispersion is not None else 0)
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The model frame (rows and columns used), as a new DataFrame."""
+        return self.design.frame.copy()
+
+    # ------------------------------------------------------------ estimates
+    @cached_property
+    def fixed(self) -> pd.DataFrame:
+        """Fixed effects: ``term, estimate, se, z, p`` (Wald z, SEs from the Hessian)."""
+        beta = self.coef.to_numpy()
+        se = np.sqrt(np.diag(self._vcov))
+        z = beta / se
+        return pd.DataFrame({"term": self.coef.index, "estimate": beta, "se": se, "z": z,
+                             "p": 2 * stats.norm.sf(np.abs(z))})
+
+    def vcov(self) -> pd.DataFrame:
+        """Covariance of the fixed effects (from the Hessian over all parameters)."""
+        names = list(self.coef.index)
+        return pd.DataFrame(self._vcov, index=names, columns=names)
+
+    def confint(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
+        """Wald confidence intervals of the fixed effects: ``term, estimate, lower, upper``."""
+        if method != "wald":
+            raise ModelError(
+                f"method={method!r} is not supported yet for GLMMs; use method='wald'."
+            )
+        if not 0 < level < 1:
+            raise ModelError(f"level={level!r} must be between 0 and 1 (e.g. 0.95).")
+        q = stats.norm.ppf(0.5 + level / 2)
+        fx = self.fixed
+        return pd.DataFrame({"term": fx["term"], "estimate": fx["estimate"],
+                             "lower": fx["estimate"] - q * fx["se"],
+                             "upper": fx["estimate"] + q * fx["se"]})
+
+    @cached_property
+    def varcorr(self) -> pd.DataFrame:
+        """``group, var1, var2, vcov, sdcor`` as lme4's ``as.data.frame(VarCorr(fit))``."""
+        system = self._problem.system
+        rows: list[dict[str, Any]] = []
+        names = _unique_names([t.group for t in system.terms])
+        for k, (name, term) in enumerate(zip(names, system.terms, strict=True)):
+            lam = system.lam(self.theta, k)
+            cov = lam @ lam.T
+            sd = np.sqrt(np.diag(cov))
+            for i, v in enumerate(term.cnames):
+                rows.append({"group": name, "var1": v, "var2": None, "vcov": cov[i, i],
+                             "sdcor": sd[i]})
+            for i in range(term.q):
+                for j in range(i + 1, term.q):
+                    corr = cov[i, j] / (sd[i] * sd[j]) if sd[i] > 0 and sd[j] > 0 else np.nan
+                    rows.append({"group": name, "var1": term.cnames[i], "var2": term.cnames[j],
+                                 "vcov": cov[i, j], "sdcor": corr})
+        return pd.DataFrame(rows, columns=["group", "var1", "var2", "vcov", "sdcor"])
+
+    def ranef(self) -> dict[str, pd.DataFrame]:
+        """Conditional modes of the random effects, one frame per grouping factor."""
+        system = self._problem.system
+        out: dict[str, pd.DataFrame] = {}
+        for term, b in zip(system.terms, system.b_of_u(self.theta, self._mode.u), strict=True):
+            frame = pd.DataFrame(b, index=pd.Index(term.levels, name=term.group),
+                                 columns=list(term.cnames))
+            out[term.group] = pd.concat([out[term.group], frame], axis=1) if (
+                term.group in out) else frame
+        return out
+
+    def fitted(self, type: str = "response") -> pd.Series:
+        """Fitted values with the random effects: ``"response"`` (mean) or ``"link"``."""
+        if type not in ("response", "link"):
+            raise ModelError(f"type={type!r} is not supported; use 'response' or 'link'.")
+        vals = self._mode.eta if type == "link" else self._mode.mu
+        return pd.Series(vals, index=self.design.frame.index, name="fitted")
+
+    def residuals(self, type: str = "deviance") -> pd.Series:
+        """Residuals: ``"deviance"`` (default, as glmer), ``"pearson"`` or ``"response"``."""
+        prob, mu = self._problem, self._mode.mu
+        y, w = prob.y, prob.weights
+        if type == "response":
+            r = y - mu
+        elif type == "pearson":
+            r = (y - mu) * np.sqrt(w) / np.sqrt(prob.family.variance(mu))
+        elif type == "deviance":
+            r = np.sign(y - mu) * np.sqrt(np.maximum(prob.family.dev_resid(y, mu, w), 0.0))
+        else:
+            raise ModelError(
+                f"type={type!r} is not supported; use 'deviance', 'pearson' or 'response'."
+            )
+        return pd.Series(r, index=self.design.frame.index, name="residual")
+
+    @property
+    def pearson_dispersion(self) -> tuple[float, int]:
+        """Pearson chi-square and its residual df (nobs minus all parameters)."""
+        chisq = float(np.sum(self.residuals("pearson").to_numpy() ** 2))
+        return chisq, self.nobs - self.npar
+
+    # ------------------------------------------------------------ inference
+    def emmeans(self, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,
+                at: Mapping[str, Any] | None = None, type: str = "link",
+                level: float = 0.95) -> pd.DataFrame:
+        """Estimated marginal means on emmeans' reference grid.
+
+        ``type="response"`` gives probabilities or rates (delta-method SEs,
+        limits back-transformed from the link scale). Returns the spec and by
+        columns, then ``emmean, se, df, lower, upper`` (``df`` is infinite:
+        asymptotic z intervals, as emmeans for GLMMs).
+        """
+        return emmeans(self.coef.to_numpy(), self._vcov, self.design, self.family.link, specs,
+                       by=by, at=at, type=type, level=level)
+
+    def contrasts(self, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,
+                  at: Mapping[str, Any] | None = None, method: str = "pairwise",
+                  adjust: str = "none", type: str = "link", level: float = 0.95
+                  ) -> pd.DataFrame:
+        """Contrasts of marginal means: differences on the link scale, or with
+        ``type="response"`` odds ratios (logit) / rate ratios (log), labelled
+        ``"a / b"``. Returns ``contrast`` (+ by), ``estimate, se, df, z, p, lower, upper``."""
+        return contrasts(self.coef.to_numpy(), self._vcov, self.design, self.family.link,
+                         specs, by=by, at=at, method=method, adjust=adjust, type=type,
+                         level=level)
+
+    def anova(self) -> pd.DataFrame:
+        """Type III Wald chi-square tests: ``term, df, chisq, p`` (see :mod:`._wald`)."""
+        return type3_wald(self.coef.to_numpy(), self._vcov, self.design, self._problem.X,
+                          list(self.coef.index))
+
+    def summary(self) -> str:
+        """A text summary in the layout of glmer's ``summary()``."""
+        from ._summary import summary_text
+
+        return summary_text(self)
+
+    def __str__(self) -> str:
+        return self.summary()
