@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .effects import reliable_change
     from .io import Export, read_export
     from .models import MixedFit, compare, fit_mixed
+    from .models.mmrm import MmrmFit, fit_mmrm
     from .plots import plot_items, plot_trajectories
     from .report import analyze
     from .reshape import stack_waves, to_long, to_wide
@@ -58,6 +59,8 @@ _LAZY = {
     "MixedFit": ".models",
     "compare": ".models",
     "fit_mixed": ".models",
+    "MmrmFit": ".models.mmrm",
+    "fit_mmrm": ".models.mmrm",
     "plot_items": ".plots",
     "plot_trajectories": ".plots",
     "analyze": ".report",
@@ -98,6 +101,7 @@ __all__ = [
     "Export",
     "Instrument",
     "MixedFit",
+    "MmrmFit",
     "__version__",
     "analyze",
     "attrition_table",
@@ -107,6 +111,7 @@ __all__ = [
     "describe_role_rule",
     "errors",
     "fit_mixed",
+    "fit_mmrm",
     "format_table",
     "item_analysis",
     "list_instruments",
