@@ -255,45 +255,62 @@ class MmrmProblem:
         for n, (b, S, dS) in enumerate(zip(self.blocks, ev.S, self.block_dsigma(phi),
                                            strict=True)):
             k = len(b.visits)
-            MZZ = b.MXX.reshape(k, p, k, p)
+            M = b.MXX.transpose(0, 2, 1, 3).reshape(k * k, p * p)   # (k l), (p q)
             SdS = np.einsum("ab,ibc->iac", S, dS)                  # S Sigma_i
-            SdSS = np.einsum("iac,cd->iad", SdS, S)                # S Sigma_i S
-            P += np.einsum("kplq,ikl->ipq", MZZ, SdSS)
+            SdSS = SdS @ S                                         # S Sigma_i S
+            P += (SdSS.reshape(q, k * k) @ M).reshape(q, p, p)
             T = np.einsum("iab,jbc->ijac", SdS, SdSS)              # S Sigma_i S Sigma_j S
-            Q += np.einsum("kplq,ijkl->ijpq", MZZ, T)
+            Q += (T.reshape(q * q, k * k) @ M).reshape(q, q, p, p)
             if d2 is not None:
                 Rb = np.einsum("ab,ijbc,cd->ijad", S, d2[n], S)
-                R += np.einsum("kplq,ijkl->ijpq", MZZ, Rb)
+                R += (Rb.reshape(q * q, k * k) @ M).reshape(q, q, p, p)
         return KrMatrices(P=P, Q=Q, R=R)
 
-    def hessian(self, phi: np.ndarray, ev: Evaluation, kr: KrMatrices) -> np.ndarray:
-        """Observed Hessian of ``-2 l`` in the SAS parameters."""
-        q = self.n_par
+    def hessian(self, phi: np.ndarray, ev: Evaluation) -> np.ndarray:
+        """Observed Hessian of ``-2 l`` in the SAS parameters.
+
+        The REML terms ``tr(Phi Q_ij)`` and ``tr(Phi R_ij)`` are contracted per block
+        with ``C_b = sum_s X_s Phi X_s'``, so the ``p x p`` matrices ``Q`` and ``R`` are
+        never formed here.
+        """
+        q, p = self.n_par, self.p
         H = np.zeros((q, q))
-        a = np.zeros((q, self.p))
+        a = np.zeros((q, p))
+        P = np.zeros((q, p, p))
         linear = all(s.linear for s in self.structures)
         d2 = None if linear else self.block_d2sigma(phi)
+        Phi = ev.Phi
+        delta = ev.beta - self.beta0
         for n, (b, S, E, dS) in enumerate(zip(self.blocks, ev.S, ev.E, self.block_dsigma(phi),
                                               strict=True)):
+            k = len(b.visits)
             U = S @ E @ S
             SdS = np.einsum("ab,ibc->iac", S, dS)
+            SdSS = SdS @ S
             # log|V| part: n_b [tr(S V_ij) - tr(S V_i S V_j)]
             H -= b.n * np.einsum("iab,jba->ij", SdS, SdS)
             # quadratic part: 2 sum u' V_i S V_j u - sum u' V_ij u
-            H += 2 * np.einsum("iab,jbc,ca->ij", dS, SdS, U)
+            UV = U @ dS                                            # U V_i
+            H += 2 * np.einsum("jab,iba->ij", SdS, UV)             # tr(S V_j U V_i)
             if d2 is not None:
                 H += b.n * np.einsum("ab,ijba->ij", S, d2[n])
                 H -= np.einsum("ijab,ba->ij", d2[n], U)
-            # a_i = sum_s X_s' S V_i u_s = sum_s X_s' S V_i S e_s
-            MXE = b.MXR - np.einsum("kplq,q->kpl", b.MXX, ev.beta - self.beta0)
-            SdSS = np.einsum("iac,cd->iad", SdS, S)
+            # a_i = sum_s X_s' S V_i S e_s
+            MXE = b.MXR - np.einsum("kplq,q->kpl", b.MXX, delta)
             a += np.einsum("kpl,ikl->ip", MXE, SdSS)
-        Phi = ev.Phi
+            if self.reml:
+                M = b.MXX.transpose(0, 2, 1, 3).reshape(k * k, p * p)
+                P += (SdSS.reshape(q, k * k) @ M).reshape(q, p, p)
+                C = np.einsum("kplq,pq->kl", b.MXX, Phi)           # sum X_s Phi X_s'
+                # tr(Phi Q_ij) = tr(S V_i S V_j S C) ; tr(Phi R_ij) = tr(S V_ij S C)
+                SCS = S @ C @ S
+                H += 2 * np.einsum("jab,iba->ij", SdS, SCS @ dS)   # tr(S V_j SCS V_i)
+                if d2 is not None:
+                    H -= np.einsum("ijab,ba->ij", d2[n], SCS)
         H -= 2 * a @ Phi @ a.T
         if self.reml:
-            PP = np.einsum("ab,ibc->iac", Phi, kr.P)
-            H += -np.einsum("iab,jba->ij", PP, PP) + 2 * np.einsum("ab,ijba->ij", Phi, kr.Q)
-            H -= np.einsum("ab,ijba->ij", Phi, kr.R)
+            PP = np.einsum("ab,ibc->iac", Phi, P)
+            H -= np.einsum("iab,jba->ij", PP, PP)
         return (H + H.T) / 2
 
 
@@ -313,70 +330,89 @@ def _deviance(problem: MmrmProblem, theta: np.ndarray) -> tuple[float, np.ndarra
     return ev.deviance, J.T @ ev.gradient
 
 
-def fit_problem(problem: MmrmProblem, phi_start: np.ndarray, *, max_iter: int = 500
-                ) -> tuple[np.ndarray, Evaluation, OptSummary]:
-    """Minimise the deviance: L-BFGS from ``phi_start`` with analytic gradients in
-    unconstrained parameters, then Newton steps in the SAS parameters with the
-    analytic observed Hessian (backtracking, staying positive definite).
-
-    Raises
-    ------
-    ModelError
-        When the deviance cannot be evaluated at the start.
-    """
-    theta0 = problem.theta_from_phi(phi_start)
-    f0, _ = _deviance(problem, theta0)
-    if not np.isfinite(f0):
-        raise ModelError("The MMRM deviance is not finite at the start values; check "
-                         "that every visit has observations.")
-    res = optimize.minimize(lambda t: _deviance(problem, t), theta0, jac=True,
-                            method="L-BFGS-B",
-                            options={"maxiter": max_iter, "maxfun": 4 * max_iter,
-                                     "ftol": 1e-15, "gtol": 1e-9, "maxcor": 20})
-    phi = problem.phi_from_theta(res.x).real
-    ev = problem.evaluate(phi)
+def _newton(problem: MmrmProblem, phi: np.ndarray, ev: Evaluation, max_steps: int
+            ) -> tuple[np.ndarray, Evaluation, int, bool]:
+    """Damped Newton–Raphson in the SAS parameters with the analytic observed Hessian;
+    backtracking keeps every covariance matrix positive definite."""
     steps = 0
-    converged_newton = False
-    for _ in range(20):
-        kr = problem.kr_matrices(phi, ev)
-        H = problem.hessian(phi, ev, kr)
+    for _ in range(max_steps):
+        H = problem.hessian(phi, ev)
+        w = np.linalg.eigvalsh(H)
+        shift = 0.0 if w[0] > 1e-8 * max(w[-1], 1e-300) else 1e-6 * abs(w[-1]) - w[0]
         try:
-            step = -np.linalg.solve(H, ev.gradient)
+            step = -np.linalg.solve(H + shift * np.eye(len(H)), ev.gradient)
         except np.linalg.LinAlgError:
-            break
+            return phi, ev, steps, False
         decrement = float(-ev.gradient @ step)
-        if decrement < 0:   # Hessian not positive definite: not a minimum in this direction
-            break
-        if decrement < 1e-12:
-            converged_newton = True
-            break
+        if shift == 0.0 and decrement < 1e-11:
+            return phi, ev, steps, True
         t = 1.0
         accepted = False
-        while t > 1e-4:
+        while t > 1e-6:
             try:
                 new = problem.evaluate(phi + t * step)
             except _NotPD:
                 t /= 2
                 continue
-            if np.isfinite(new.deviance) and new.deviance <= ev.deviance + 1e-10:
+            if np.isfinite(new.deviance) and new.deviance <= ev.deviance + 1e-12 * abs(
+                    ev.deviance):
                 phi, ev = phi + t * step, new
                 accepted = True
                 break
             t /= 2
         steps += 1
         if not accepted:
-            converged_newton = decrement < 1e-6
-            break
+            return phi, ev, steps, shift == 0.0 and decrement < 1e-7
+    return phi, ev, steps, False
+
+
+def fit_problem(problem: MmrmProblem, phi_start: np.ndarray, *, max_iter: int = 500
+                ) -> tuple[np.ndarray, Evaluation, OptSummary]:
+    """Minimise the deviance.
+
+    Damped Newton–Raphson in SAS's parameters from ``phi_start`` (as PROC MIXED); if
+    that does not converge, L-BFGS with analytic gradients in unconstrained parameters
+    (positive definite by construction) from the best point so far, then Newton again
+    to polish the optimum to rounding.
+
+    Raises
+    ------
+    ModelError
+        When the deviance cannot be evaluated at the start.
+    """
+    try:
+        ev = problem.evaluate(phi_start)
+    except _NotPD:
+        raise ModelError("The MMRM deviance cannot be evaluated at the start values; "
+                         "check that every visit has observations.") from None
+    phi, ev, steps, ok = _newton(problem, np.asarray(phi_start, float), ev, 50)
+    nfev, used = 0, "Newton-Raphson"
+    if not ok:
+        theta0 = problem.theta_from_phi(phi)
+        res = optimize.minimize(lambda t: _deviance(problem, t), theta0, jac=True,
+                                method="L-BFGS-B",
+                                options={"maxiter": max_iter, "maxfun": 2 * max_iter,
+                                         "ftol": 1e-13, "gtol": 1e-7, "maxcor": 20})
+        cand = problem.phi_from_theta(res.x).real
+        try:
+            ev2 = problem.evaluate(cand)
+            if ev2.deviance < ev.deviance:
+                phi, ev = cand, ev2
+        except _NotPD:
+            pass
+        nfev, used = int(res.nfev), f"L-BFGS-B ({res.nit} iterations)"
+        phi, ev, more, ok = _newton(problem, phi, ev, 50)
+        steps += more
     gnorm = float(np.max(np.abs(ev.gradient))) if len(ev.gradient) else 0.0
-    kr = problem.kr_matrices(phi, ev)
-    H = problem.hessian(phi, ev, kr)
+    H = problem.hessian(phi, ev)
     pd = bool(np.all(np.linalg.eigvalsh(H) > 0)) if len(H) else True
-    converged = bool(pd and (converged_newton or gnorm < 1e-4))
-    message = str(res.message)
+    converged = bool(pd and ok)
     if not pd:
         message = "the Hessian of the deviance is not positive definite at the optimum"
     elif not converged:
-        message = f"gradient {gnorm:.2g} after the optimiser ({res.message})"
+        message = f"no convergence: gradient {gnorm:.2g} after {steps} Newton steps"
+    else:
+        message = f"converged: {used}, {steps} Newton steps, gradient {gnorm:.2g}"
     return phi, ev, OptSummary(converged=converged, message=message,
-                               evaluations=int(res.nfev), newton_steps=steps,
+                               evaluations=nfev + steps, newton_steps=steps,
                                gradient_norm=gnorm)

@@ -340,7 +340,7 @@ def fit_mmrm(data: pd.DataFrame, formula: str, *, subject: str, visit: str | Seq
         warnings.warn(f"fit_mmrm: the {problem.structures[0].kind} fit did not converge "
                       f"({opt.message}).", UserWarning, stacklevel=2)
     kr = problem.kr_matrices(phi, ev)
-    H = problem.hessian(phi, ev, kr)
+    H = problem.hessian(phi, ev)
     W = 2 * np.linalg.pinv(H)
     emp = None
     if vcov != "model":
