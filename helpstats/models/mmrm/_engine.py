@@ -141,7 +141,11 @@ class MmrmProblem:
                                    zip(self.structures, self.split(theta), strict=True)])
 
     def block_sigmas(self, phi: np.ndarray) -> list[np.ndarray]:
-        """Per block ``Sigma_b``."""
+        """Per block ``Sigma_b`` (NaN where ``phi`` is outside the structure's domain)."""
+        with np.errstate(invalid="ignore"):
+            return self._block_sigmas(phi)
+
+    def _block_sigmas(self, phi: np.ndarray) -> list[np.ndarray]:
         full = [None if s.spatial else s.sigma(p).real
                 for s, p in zip(self.structures, self.split(phi), strict=True)]
         out = []
@@ -202,6 +206,8 @@ class MmrmProblem:
         logdet = 0.0
         Ss = []
         for b, Sig in zip(self.blocks, sigmas, strict=True):
+            if not np.all(np.isfinite(Sig)):
+                raise _NotPD
             try:
                 L = linalg.cholesky(Sig, lower=True)
             except linalg.LinAlgError:
@@ -337,14 +343,19 @@ def _newton(problem: MmrmProblem, phi: np.ndarray, ev: Evaluation, max_steps: in
     steps = 0
     for _ in range(max_steps):
         H = problem.hessian(phi, ev)
-        w = np.linalg.eigvalsh(H)
-        shift = 0.0 if w[0] > 1e-8 * max(w[-1], 1e-300) else 1e-6 * abs(w[-1]) - w[0]
+        # judge definiteness on the diagonally scaled Hessian (parameters differ in units)
+        dg = np.sqrt(np.abs(np.diag(H)))
+        dg[dg == 0] = 1.0
+        Hs = H / np.outer(dg, dg)
+        w = np.linalg.eigvalsh(Hs)
+        shift = 0.0 if w[0] > 1e-10 else 1e-6 - w[0]
         try:
-            step = -np.linalg.solve(H + shift * np.eye(len(H)), ev.gradient)
+            step = -np.linalg.solve(Hs + shift * np.eye(len(H)), ev.gradient / dg) / dg
         except np.linalg.LinAlgError:
             return phi, ev, steps, False
         decrement = float(-ev.gradient @ step)
-        if shift == 0.0 and decrement < 1e-11:
+        # converged when the predicted decrease is at the rounding level of the deviance
+        if shift == 0.0 and decrement < 1e-13 * max(1.0, abs(ev.deviance)):
             return phi, ev, steps, True
         t = 1.0
         accepted = False
@@ -362,7 +373,7 @@ def _newton(problem: MmrmProblem, phi: np.ndarray, ev: Evaluation, max_steps: in
             t /= 2
         steps += 1
         if not accepted:
-            return phi, ev, steps, shift == 0.0 and decrement < 1e-7
+            return phi, ev, steps, shift == 0.0 and decrement < 1e-9 * max(1.0, abs(ev.deviance))
     return phi, ev, steps, False
 
 
