@@ -10,7 +10,7 @@ takes the smallest df among the coefficients it involves.
 Examples
 --------
 >>> import numpy as np
->>> X = np.column_stack([np.ones(6), [0, 0, 0, 1, 1, 1.0], [0, 1, 2, 0, 1, 2.0]])
+>>> X = np.column_stack([np.ones(6), [0, 0, 1, 1, 1, 1.0], [0, 1, 0, 1, 0, 1.0]])
 >>> bw = BetweenWithin.from_design(X, np.repeat([0, 1, 2], 2), ["(Intercept)", "a", "t"])
 >>> bw.kinds, bw.ddf_between, bw.ddf_within
 (('between', 'between', 'within'), 1, 2)
@@ -57,9 +57,9 @@ class BetweenWithin:
         return cls(kinds=tuple(kinds), ddf_between=n_subj - rank_b,
                    ddf_within=len(s) - n_subj - n_within)
 
-    def df(self, l: np.ndarray) -> float:
-        """df of ``l'beta`` (or of ``L beta`` when ``l`` has rows): the smallest involved."""
-        used = np.any(np.atleast_2d(l) != 0, axis=0)
+    def df(self, c: np.ndarray) -> float:
+        """df of ``c'beta`` (or of ``C beta`` when ``c`` has rows): the smallest involved."""
+        used = np.any(np.atleast_2d(c) != 0, axis=0)
         dfs = [self.ddf_between if k == "between" else self.ddf_within
                for k, u in zip(self.kinds, used, strict=True) if u]
         return float(min(dfs)) if dfs else float(self.ddf_within)

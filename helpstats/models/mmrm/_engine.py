@@ -356,6 +356,13 @@ def _newton(problem: MmrmProblem, phi: np.ndarray, ev: Evaluation, max_steps: in
         decrement = float(-ev.gradient @ step)
         # converged when the predicted decrease is at the rounding level of the deviance
         if shift == 0.0 and decrement < 1e-13 * max(1.0, abs(ev.deviance)):
+            # one last full step: Newton's error is squared, the deviance cannot show it
+            try:
+                new = problem.evaluate(phi + step)
+                if new.deviance <= ev.deviance + 1e-13 * abs(ev.deviance):
+                    phi, ev = phi + step, new
+            except _NotPD:
+                pass
             return phi, ev, steps, True
         t = 1.0
         accepted = False
@@ -416,7 +423,9 @@ def fit_problem(problem: MmrmProblem, phi_start: np.ndarray, *, max_iter: int = 
         steps += more
     gnorm = float(np.max(np.abs(ev.gradient))) if len(ev.gradient) else 0.0
     H = problem.hessian(phi, ev)
-    pd = bool(np.all(np.linalg.eigvalsh(H) > 0)) if len(H) else True
+    dg = np.sqrt(np.abs(np.diag(H)))
+    dg[dg == 0] = 1.0
+    pd = bool(np.all(np.linalg.eigvalsh(H / np.outer(dg, dg)) > 1e-12)) if len(H) else True
     converged = bool(pd and ok)
     if not pd:
         message = "the Hessian of the deviance is not positive definite at the optimum"

@@ -90,7 +90,7 @@ def _start_cov(r: np.ndarray, subj: np.ndarray, vis: np.ndarray, m: int) -> np.n
     cnt = obs.T.astype(float) @ obs.astype(float)
     S = np.where(cnt > 0, num / np.maximum(cnt, 1), 0.0)
     d = np.diag(S).copy()
-    d[d <= 0] = max(float(np.mean(r ** 2)), 1e-8)
+    d[d <= 0] = max(float(np.mean(r ** 2)), 1e-300)
     S[np.diag_indices(m)] = d
     return nearest_pd(S, 1e-3)
 
@@ -341,7 +341,9 @@ def fit_mmrm(data: pd.DataFrame, formula: str, *, subject: str, visit: str | Seq
                       f"({opt.message}).", UserWarning, stacklevel=2)
     kr = problem.kr_matrices(phi, ev)
     H = problem.hessian(phi, ev)
-    W = 2 * np.linalg.pinv(H)
+    dg = np.sqrt(np.abs(np.diag(H)))
+    dg[dg == 0] = 1.0
+    W = 2 * np.linalg.pinv(H / np.outer(dg, dg)) / np.outer(dg, dg)   # scaled: units differ
     emp = None
     if vcov != "model":
         Xl, el, Ll = [], [], []
@@ -363,22 +365,22 @@ def fit_mmrm(data: pd.DataFrame, formula: str, *, subject: str, visit: str | Seq
     k_aic = q if reml else q + X.shape[1]
     se_theta = np.sqrt(np.maximum(np.diag(W), 0))
     theta_rows = []
-    for g, (s, ph, se) in enumerate(zip(problem.structures, problem.split(phi),
-                                        problem.split(se_theta), strict=True)):
-        for nm, val, e in zip(s.names, ph, se, strict=True):
+    for g, (struct, ph, se) in enumerate(zip(problem.structures, problem.split(phi),
+                                             problem.split(se_theta), strict=True)):
+        for nm, val, e in zip(struct.names, ph, se, strict=True):
             theta_rows.append({"group": group_names[g], "parameter": nm, "estimate": float(val),
                                "se": float(e)})
     covs = {}
-    for g, (s, ph) in enumerate(zip(problem.structures, problem.split(phi), strict=True)):
-        if s.spatial:
+    for g, (struct, ph) in enumerate(zip(problem.structures, problem.split(phi), strict=True)):
+        if struct.spatial:
             assert_coords(coords)
-            uniq = np.unique(coords, axis=0)  # type: ignore[arg-type]
+            uniq = np.unique(np.asarray(coords), axis=0)
             D = np.sqrt(((uniq[:, None, :] - uniq[None, :, :]) ** 2).sum(axis=2))
             lab = [", ".join(f"{v:g}" for v in row) for row in uniq]
-            covs[group_names[g]] = pd.DataFrame(s.sigma(ph, D).real, index=lab, columns=lab)
+            covs[group_names[g]] = pd.DataFrame(struct.sigma(ph, D).real, index=lab, columns=lab)
         else:
             lab = [level_label(v) for v in vis_levels]
-            covs[group_names[g]] = pd.DataFrame(s.sigma(ph).real, index=lab, columns=lab)
+            covs[group_names[g]] = pd.DataFrame(struct.sigma(ph).real, index=lab, columns=lab)
     X_null = linalg.null_space(X_full) if X_full.shape[1] > len(keep) else np.zeros(
         (X_full.shape[1], 0))
     terms = ModelTerms(formula=formula, spec=spec, coding=coding,

@@ -73,15 +73,15 @@ class MmrmInference:
             return kr_adjusted_vcov(self.Phi, self.W, self.P, self.Q, self.R, linear=True)
         return self.Phi
 
-    def df(self, l: np.ndarray) -> float:
-        """Denominator df for ``l'beta``."""
-        l = np.asarray(l, dtype=float)
+    def df(self, c: np.ndarray) -> float:
+        """Denominator df for ``c'beta``."""
+        c = np.asarray(c, dtype=float)
         if self.method.startswith("kenward-roger"):
-            return kr_df(self.Phi, l[None, :], self.W, self.P)[0]
+            return kr_df(self.Phi, c[None, :], self.W, self.P)[0]
         if self.method == "satterthwaite":
-            return satterthwaite_df(self.Phi, l, self.W, self.P)
+            return satterthwaite_df(self.Phi, c, self.W, self.P)
         if self.method == "between-within":
-            return self.bw.df(l)
+            return self.bw.df(c)
         return float(self.residual_df)
 
     def contest(self, L: np.ndarray) -> tuple[int, float, float]:

@@ -17,7 +17,7 @@ Examples
 >>> e = [np.array([1.0, 1.0]), np.array([-1.0, -1.0])]
 >>> L = [np.eye(2), np.eye(2)]
 >>> sandwich(np.array([[0.25]]), X, e, L, "empirical").round(6).tolist()
-[[0.25]]
+[[0.5]]
 """
 
 from __future__ import annotations

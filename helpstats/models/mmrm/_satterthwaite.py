@@ -21,10 +21,10 @@ import numpy as np
 __all__ = ["satterthwaite_df", "satterthwaite_md"]
 
 
-def satterthwaite_df(Phi: np.ndarray, l: np.ndarray, W: np.ndarray, P: np.ndarray) -> float:
-    """Satterthwaite df of ``l'beta``."""
-    v = float(l @ Phi @ l)
-    pl = Phi @ l
+def satterthwaite_df(Phi: np.ndarray, c: np.ndarray, W: np.ndarray, P: np.ndarray) -> float:
+    """Satterthwaite df of ``c'beta``."""
+    v = float(c @ Phi @ c)
+    pl = Phi @ c
     g = np.einsum("a,iab,b->i", pl, P, pl)
     den = float(g @ W @ g)
     return 2 * v * v / den if den > 0 else np.inf

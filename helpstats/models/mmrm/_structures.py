@@ -62,7 +62,7 @@ def nearest_pd(S: np.ndarray, floor: float = 1e-3) -> np.ndarray:
     """
     S = (S + S.T) / 2
     w, v = np.linalg.eigh(S)
-    scale = max(float(np.mean(np.diag(S))), 1e-8)
+    scale = max(float(np.mean(np.abs(np.diag(S)))), 1e-300)
     w = np.maximum(w, floor * scale)
     return (v * w) @ v.T
 
@@ -74,7 +74,7 @@ def _tanh_inv(r: np.ndarray, lim: float = 0.999) -> np.ndarray:
 def _pacf_to_acf(pac: np.ndarray) -> np.ndarray:
     """Autocorrelations 1..k from partial autocorrelations (Durbin–Levinson); complex safe."""
     k = len(pac)
-    acf = []
+    acf: list = []
     phi: list = []
     for n in range(k):
         a = pac[n]
@@ -228,7 +228,7 @@ class Structure:
         if self.linear:
             return out
         for j in range(q):
-            h = 1e-5 * max(abs(phi[j]), 1e-2)
+            h = 1e-5 * abs(phi[j]) if phi[j] != 0 else 1e-7   # relative: units vary
             up, down = phi.copy(), phi.copy()
             up[j] += h
             down[j] -= h
@@ -273,6 +273,7 @@ class Structure:
         """Unconstrained parameters of ``phi`` (a start value; clipped inside the domain)."""
         m, k = self.m, self.kind
         p = np.asarray(phi, dtype=float)
+        tiny = 1e-12 * float(np.max(np.abs(p))) + 1e-300   # floors relative to the units
         if k == "us":
             L = np.linalg.cholesky(nearest_pd(self.sigma(p).real, 1e-6))
             d = np.arange(m)
@@ -281,25 +282,25 @@ class Structure:
             order = np.argsort(r * m + c, kind="stable")
             return L[r[order], c[order]]
         if k == "sp_exp":
-            return np.log(np.maximum(p, 1e-8))
+            return np.log(np.maximum(p, tiny))
         if k == "ar1":
-            return np.array([_tanh_inv(p[0]), np.log(max(p[1], 1e-8))])
+            return np.array([_tanh_inv(p[0]), np.log(max(p[1], tiny))])
         if k in ("cs", "csh"):
             lo = -1.0 / (m - 1) if m > 1 else -1.0
             if k == "cs":
                 total = p[0] + p[1]
                 rho = p[0] / total
-                first = [np.log(max(total, 1e-8))]
+                first = [np.log(max(total, tiny))]
             else:
                 rho = p[m]
-                first = list(np.log(np.maximum(p[:m], 1e-8)))
+                first = list(np.log(np.maximum(p[:m], tiny)))
             u = np.clip((rho - lo) / (1 - lo), 1e-4, 1 - 1e-4)
             return np.array([*first, np.log(u / (1 - u))])
         if k == "toep":
             var = p[-1]
             pac = _acf_to_pacf(p[:-1] / var)
-            return np.concatenate([[np.log(max(var, 1e-8))], _tanh_inv(pac, 0.99)])
-        v = np.log(np.maximum(p[:m], 1e-8))
+            return np.concatenate([[np.log(max(var, tiny))], _tanh_inv(pac, 0.99)])
+        v = np.log(np.maximum(p[:m], tiny))
         if k == "toeph":
             return np.concatenate([v, _tanh_inv(_acf_to_pacf(p[m:]), 0.99)])
         return np.concatenate([v, _tanh_inv(p[m:], 0.99)])
@@ -333,8 +334,8 @@ class Structure:
         if k == "sp_exp":
             off = R[~np.eye(len(R), dtype=bool)]
             dd = dist[~np.eye(len(R), dtype=bool)] if dist is not None else np.ones(1)
-            r = float(np.clip(np.mean(off), 0.05, 0.95)) if off.size else 0.5
-            return np.array([float(np.mean(dd)) / -np.log(r) if dd.size else 1.0,
+            r0 = float(np.clip(np.mean(off), 0.05, 0.95)) if off.size else 0.5
+            return np.array([float(np.mean(dd)) / -np.log(r0) if dd.size else 1.0,
                              float(np.mean(v))])
         acf = np.array([lag_mean(R, h) for h in range(1, m)])
         acf = np.clip(acf, -0.9, 0.9)
