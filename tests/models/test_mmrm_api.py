@@ -228,3 +228,15 @@ def test_outcome_units_do_not_change_inference(a, b, cov, df):
     np.testing.assert_allclose(x2["df"], x1["df"], rtol=1e-6)
     n, p = f1.nobs, len(x1)
     assert f2.loglik == pytest.approx(f1.loglik - (n - p) * np.log(a), rel=1e-9, abs=1e-7)
+
+
+def test_outcome_table_accepts_an_mmrm_fit(trial):
+    """The trial's outcome table: adjusted means per arm x visit and their KR differences."""
+    fit = hs.fit_mmrm(trial, "y ~ arm * visit + base", subject="id", visit="visit")
+    table = hs.outcome_table(fit, group="arm", time="visit", data=trial)
+    con = fit.contrasts("arm", by="visit", method="revpairwise")
+    usual = table[table["arm"] == "usual"]
+    np.testing.assert_allclose(usual["diff"], con["estimate"], rtol=1e-12)
+    np.testing.assert_allclose(usual["diff_df"], con["df"], rtol=1e-12)
+    em = fit.emmeans("arm", by="visit")
+    np.testing.assert_allclose(table["emmean"].sort_values(), em["emmean"].sort_values())
