@@ -29,12 +29,13 @@ __all__ = ["kr_adjusted_vcov", "kr_df"]
 def kr_adjusted_vcov(Phi: np.ndarray, W: np.ndarray, P: np.ndarray, Q: np.ndarray,
                      R: np.ndarray, *, linear: bool = False) -> np.ndarray:
     """The Kenward–Roger adjusted covariance of the fixed effects."""
-    PPhi = np.einsum("iab,bc->iac", P, Phi)
-    PPP = np.einsum("iab,jbc->ijac", PPhi, P)          # P_i Phi P_j
-    inner = Q - PPP
+    q, p = P.shape[0], P.shape[1]
+    PPhi = P @ Phi
+    # sum_ij W_ij P_i Phi P_j = sum_i P_i Phi (sum_j W_ij P_j)
+    WP = (W @ P.reshape(q, p * p)).reshape(q, p, p)
+    middle = np.tensordot(W, Q, axes=([0, 1], [0, 1])) - np.einsum("iab,ibc->ac", PPhi, WP)
     if not linear:
-        inner = inner - R / 4
-    middle = np.einsum("ij,ijab->ab", W, inner)
+        middle = middle - np.tensordot(W, R, axes=([0, 1], [0, 1])) / 4
     A = Phi + 2 * Phi @ middle @ Phi
     return (A + A.T) / 2
 
@@ -44,10 +45,12 @@ def kr_df(Phi: np.ndarray, L: np.ndarray, W: np.ndarray, P: np.ndarray) -> tuple
     L = np.atleast_2d(L)
     q = L.shape[0]
     Theta = L.T @ np.linalg.solve(L @ Phi @ L.T, L)
-    M = np.einsum("ab,bc,icd,de->iae", Theta, Phi, P, Phi)     # Theta Phi P_i Phi
+    M = (Theta @ Phi) @ P @ Phi                                 # Theta Phi P_i Phi
     tr = np.einsum("iaa->i", M)
     a1 = float(tr @ W @ tr)
-    a2 = float(np.einsum("ij,iab,jba->", W, M, M))
+    q_par, p = M.shape[0], M.shape[1]
+    trMM = M.reshape(q_par, p * p) @ M.transpose(0, 2, 1).reshape(q_par, p * p).T
+    a2 = float(np.sum(W * trMM))                                # sum W_ij tr(M_i M_j)
     b = (a1 + 6 * a2) / (2 * q)
     e_star = 1 / (1 - a2 / q)
     g = ((q + 1) * a1 - (q + 4) * a2) / ((q + 2) * a2)
