@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         tipping_point,
     )
     from .models import GlmmFit, MixedFit, compare, families, fit_glmm, fit_mixed
+    from .models.mmrm import MmrmFit, fit_mmrm
     from .plots import plot_items, plot_trajectories
     from .report import analyze
     from .reshape import stack_waves, to_long, to_wide
@@ -93,6 +94,8 @@ _LAZY = {
     "families": ".models",
     "fit_glmm": ".models",
     "fit_mixed": ".models",
+    "MmrmFit": ".models.mmrm",
+    "fit_mmrm": ".models.mmrm",
     "plot_items": ".plots",
     "plot_trajectories": ".plots",
     "analyze": ".report",
@@ -144,6 +147,7 @@ __all__ = [
     "MixedFit",
     "RoleTransitions",
     "PooledFit",
+    "MmrmFit",
     "__version__",
     "analyze",
     "change",
@@ -163,6 +167,7 @@ __all__ = [
     "families",
     "fit_glmm",
     "fit_mixed",
+    "fit_mmrm",
     "format_table",
     "impute",
     "item_analysis",

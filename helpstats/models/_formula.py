@@ -640,13 +640,15 @@ def _group_factors(expr: Expr, formula: str) -> list[tuple[str, tuple[str, ...]]
     return out
 
 
-def parse_formula(text: str) -> Formula:
+def parse_formula(text: str, *, require_random: bool = True) -> Formula:
     """Parse an lme4 formula.
 
     Parameters
     ----------
     text : str
         ``response ~ fixed terms + (random | group) ...``.
+    require_random : bool, default True
+        Whether a random-effect term is required (an MMRM formula has none).
 
     Returns
     -------
@@ -710,7 +712,7 @@ def parse_formula(text: str) -> Formula:
                 random.append(RandomTerm(FixedSpec(True, ()), name, factors))
             for term in spec.terms:
                 random.append(RandomTerm(FixedSpec(False, (term,), spec.atoms), name, factors))
-    if not random:
+    if not random and require_random:
         raise ModelError(
             f"The formula {text!r} has no random-effect term. Add one such as "
             "'+ (1 | participant)'; for a model without random effects use ordinary regression."
