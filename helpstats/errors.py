@@ -26,6 +26,7 @@ __all__ = [
     "ReliabilityError",
     "MiskeyedItemWarning",
     "TableError",
+    "OutputError",
     "ProvisionalKeyWarning",
     "InvalidCellsWarning",
     "ExportWarning",
@@ -78,6 +79,11 @@ class ReliabilityError(HelpstatsError, ValueError):
 
 class TableError(HelpstatsError, ValueError):
     """A results table or plot could not be built from its inputs, or not written."""
+
+
+class OutputError(TableError):
+    """An output could not be written safely: it is an input, exists, or its folder cannot be
+    made (see ``helpstats._output``)."""
 
 
 class ProvisionalKeyWarning(UserWarning):
