@@ -49,6 +49,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._ids import id_text
 from ._output import atomic_write, check_output, make_folder, markdown_text, write_csv, write_text
 from .errors import HelpstatsError, InvalidCellsWarning, OutputError
 from .io import read_export
@@ -116,6 +117,9 @@ def _read(study: Study) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
         if column is not None and column not in data.columns:
             raise study.error(key, f"column {column!r} is not in the export(s); their columns "
                               f"are: {', '.join(map(str, data.columns[2:30]))}.")
+    # one member, one id: compared as exported text (``001`` from one file, 100 read as a
+    # number from another), see helpstats._ids
+    data[study.id] = id_text(data[study.id])
     problems: list[dict[str, Any]] = []
     unusable = data[study.id].isna() | data[study.wave].isna()
     for idx in data.index[unusable]:

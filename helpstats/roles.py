@@ -50,7 +50,8 @@ def _numeric_column(data: pd.DataFrame, column: str, what: str) -> pd.Series:
     values = pd.to_numeric(raw, errors="coerce")
     bad = raw.notna() & values.isna()
     if bad.any():
-        shown = ", ".join(f"row {idx!r}: {raw[idx]!r}" for idx in raw.index[bad][:10])
+        shown = ", ".join(f"row {raw.index[pos]!r}: {raw.iloc[pos]!r}"
+                          for pos in np.flatnonzero(bad.to_numpy())[:10])
         raise RoleError(
             f"{what} column {column!r} has {int(bad.sum())} non-numeric value(s) ({shown}); "
             "expected counts, rates or ratings of helping. Recode them as numbers, or as "
@@ -191,17 +192,20 @@ def classify_roles(
     usable = give.notna() & receive.notna() & ~by_missing
     codes = np.full(len(data), -1, dtype=np.int8)
     cutoffs: list[dict[str, Any]] = []
-    positions = pd.Series(np.arange(len(data)), index=data.index)
+    # positions, never index labels: a frame stacked without ignore_index repeats labels
+    give_values, receive_values = give.to_numpy(), receive.to_numpy()
+    usable_at = np.flatnonzero(usable.to_numpy())
 
     if by_columns:
-        grouped = data.loc[usable, by_columns].groupby(by_columns, sort=True)
-        parts: list[tuple[Any, pd.Index]] = [
-            (_group_key(key), part.index) for key, part in grouped]
+        keys = data[by_columns].iloc[usable_at].reset_index(drop=True)
+        grouped = keys.groupby(by_columns, sort=True, observed=True)
+        parts: list[tuple[Any, np.ndarray]] = [
+            (_group_key(key), usable_at[part.index.to_numpy()]) for key, part in grouped]
     else:
-        parts = [(None, data.index[usable])]
+        parts = [(None, usable_at)]
 
     for key, index in parts:
-        g, r = give.loc[index].to_numpy(), receive.loc[index].to_numpy()
+        g, r = give_values[index], receive_values[index]
         if fixed is not None:
             cut_g, cut_r = fixed["giving"], fixed["receiving"]
         elif len(index):
@@ -210,7 +214,7 @@ def classify_roles(
             cut_g = cut_r = float("nan")
         high_g, high_r = g > cut_g, r > cut_r
         # neither = 0, helpee = 1, helper = 2, dual = 3
-        codes[positions.loc[index].to_numpy()] = 2 * high_g + high_r
+        codes[index] = 2 * high_g + high_r
         entry: dict[str, Any] = {}
         if by_columns:
             entry.update(zip(by_columns, key, strict=True))
