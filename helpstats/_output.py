@@ -17,7 +17,10 @@ everywhere (DESIGN.md, "one rule in one place"):
   a spreadsheet, can opt out (``neutralise=False``, ``--raw-csv``).
 * **Excel** (``.xlsx``): :func:`write_xlsx` is the only ``.xlsx`` writer. Text is
   always stored as a string cell (never a formula), with Excel's quote prefix
-  when it starts like a formula; the text itself is unchanged.
+  when it starts like a formula; the text itself is unchanged, except that
+  characters XML cannot hold (control characters, a carriage return) are
+  stored as Excel's own ``_xHHHH_`` escapes, which Excel shows as the
+  original characters (:func:`xlsx_unescape`).
 * **Markdown cells**: :func:`markdown_text` escapes HTML (``& < >``), the table
   delimiter ``|``, Markdown's inline syntax (backslash, backtick, ``*``, ``_``
   at word edges, ``~``, ``[ ]``) as character references, and line breaks as
@@ -67,6 +70,8 @@ __all__ = [
     "starts_like_formula",
     "write_csv",
     "write_xlsx",
+    "xlsx_text",
+    "xlsx_unescape",
 ]
 
 #: The prefix that makes a spreadsheet show a cell as text.
@@ -277,6 +282,9 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, neutralise: bool = True,
               **options: Any) -> Path:
     """Write ``frame`` (without its index) as UTF-8 CSV, text neutralised unless opted out.
 
+    Records end with CRLF (RFC 4180), so that a cell holding a line break is
+    always quoted and stays one cell of one record.
+
     Examples
     --------
     >>> import pandas as pd, pathlib, tempfile
@@ -288,13 +296,38 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, neutralise: bool = True,
     x,2.0
     """
     shown = neutralise_frame(frame) if neutralise else frame
+    # CRLF ends records (RFC 4180), so a cell holding a lone CR or LF is always quoted
+    options.setdefault("lineterminator", "\r\n")
     text = shown.to_csv(index=False, **options)
     return write_text(path, text)
 
 
+#: Characters XML 1.0 cannot hold, a carriage return (XML readers turn it into a line feed)
+#: and text that looks like an escape itself: written as Excel's ``_xHHHH_`` escapes.
+_XLSX_ESCAPE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def xlsx_text(text: str) -> str:
+    """``text`` as stored in an ``.xlsx`` cell: what XML cannot hold as Excel's ``_xHHHH_``.
+
+    Excel shows the original characters; :func:`xlsx_unescape` gives them back.
+
+    Examples
+    --------
+    >>> xlsx_text("a\x01b\rc"), xlsx_unescape(xlsx_text("_x0041_"))
+    ('a_x0001_b_x000D_c', '_x0041_')
+    """
+    return _XLSX_ESCAPE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+def xlsx_unescape(text: str) -> str:
+    """Undo :func:`xlsx_text` (as Excel does when it reads a cell)."""
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+
+
 def _set_text(cell: Any, text: str) -> None:
     """Store ``text`` as a string cell, never a formula (quote prefix when it looks like one)."""
-    cell.value = text
+    cell.value = xlsx_text(text)
     cell.data_type = "s"
     if starts_like_formula(text) or text[:1] in _TRIGGERS:
         cell.quotePrefix = True

@@ -51,7 +51,7 @@ import pandas as pd
 
 from ._ids import id_text
 from ._output import atomic_write, check_output, make_folder, markdown_text, write_csv, write_text
-from .errors import HelpstatsError, InvalidCellsWarning, OutputError
+from .errors import HelpstatsError, InvalidCellsWarning, ModelError, OutputError
 from .io import read_export
 from .roles import ROLE_DTYPE, classify_roles, describe_role_rule, role_cutoffs
 from .scoring import find_invalid_cells, score
@@ -322,6 +322,31 @@ def _model_frame(study: Study, frame: pd.DataFrame, outcome: str) -> tuple[pd.Da
     return used.loc[complete].reset_index(drop=True), int((~complete).sum())
 
 
+def _check_levels(study: Study, frame: pd.DataFrame, outcome: str) -> None:
+    """Stop when a fixed-effect variable does not vary among the rows of a model.
+
+    A one-level factor (everyone in one role, one wave) or a constant covariate
+    cannot be estimated: the model would silently lose that term while the
+    methods text still names it.
+    """
+    formula = study.formula_for(outcome)
+    fixed = re.sub(r"\([^()]*\|[^()]*\)", " ", formula.split("~", 1)[1])
+    names = [n for n in dict.fromkeys(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", fixed))
+             if n in frame.columns]
+    for name in names:
+        values = frame[name]
+        distinct = values.dropna().unique()
+        if len(distinct) >= 2:
+            continue
+        key = ("model.by" if name == study.model.by else "data.wave" if name == study.wave
+               else "model.covariates" if name in study.model.covariates else "model.formula")
+        found = (f"only the value {distinct[0]!r}" if len(distinct) else "no values")
+        raise study.error(key, f"{name!r} has {found} in the {len(frame)} observation(s) of "
+                          f"{outcome}, so the model {formula} cannot estimate its effect (it "
+                          "would drop out while the report names it). Check the data or the "
+                          "rule that makes it (e.g. [roles]), or leave it out of the model.")
+
+
 def _check_columns(study: Study, frame: pd.DataFrame) -> None:
     for outcome in study.model.outcomes:
         if outcome not in frame.columns:
@@ -531,7 +556,13 @@ def analyze(
             if n_dropped:
                 dropped.append(f"{outcome}: {n_dropped} observation(s) with a missing outcome, "
                                "role or covariate left out of the model.")
-            fit = fit_mixed(frame, study.formula_for(outcome))
+            _check_levels(study, frame, outcome)
+            try:
+                fit = fit_mixed(frame, study.formula_for(outcome))
+            except ModelError as exc:
+                raise study.error("model.formula",
+                                  f"the model of {outcome} ({study.formula_for(outcome)}): "
+                                  f"{exc}") from None
             fits[outcome] = fit
             if by is not None:
                 tables[f"Outcome {outcome}"[:31]] = outcome_table(
