@@ -211,6 +211,8 @@ def check_output(path: str | Path, *, inputs: Iterable[str | Path] = (),
         a file is expected (or the reverse), or lies under a file.
     """
     path = Path(path)
+    if "\x00" in str(path):
+        raise OutputError(f"{str(path)!r}: a file name cannot hold a NUL character.")
     for source in inputs:
         if _same_file(path, Path(source)):
             raise OutputError(f"{path}: this is an input file of the same run; helpstats never "

@@ -54,7 +54,7 @@ from ._output import atomic_write, check_output, make_folder, markdown_text, wri
 from .errors import HelpstatsError, InvalidCellsWarning, ModelError, OutputError
 from .io import read_export
 from .roles import ROLE_DTYPE, classify_roles, describe_role_rule, role_cutoffs
-from .scoring import find_invalid_cells, score
+from .scoring import find_invalid_cells, score, show_value
 from .study import RoleSpec, Study, load_study
 
 __all__ = ["Analysis", "analyze", "build_frame", "methods_text", "render_report"]
@@ -340,7 +340,7 @@ def _check_levels(study: Study, frame: pd.DataFrame, outcome: str) -> None:
             continue
         key = ("model.by" if name == study.model.by else "data.wave" if name == study.wave
                else "model.covariates" if name in study.model.covariates else "model.formula")
-        found = (f"only the value {distinct[0]!r}" if len(distinct) else "no values")
+        found = (f"only the value {show_value(distinct[0])}" if len(distinct) else "no values")
         raise study.error(key, f"{name!r} has {found} in the {len(frame)} observation(s) of "
                           f"{outcome}, so the model {formula} cannot estimate its effect (it "
                           "would drop out while the report names it). Check the data or the "

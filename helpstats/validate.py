@@ -60,6 +60,9 @@ def _duplicates(data: pd.DataFrame, id: str | None, wave: str | None) -> pd.Data
         if wave is not None:
             raise ExportError("validate: wave= needs id= (duplicates are participant × wave).")
         return pd.DataFrame(columns=REPORT_COLUMNS)
+    if wave is not None and wave == id:
+        raise ExportError(f"validate: id= and wave= are both {id!r}; give the participant "
+                          "column and the wave column.")
     keys = [id] + ([wave] if wave is not None else [])
     absent = [k for k in keys if k not in data.columns]
     if absent:
