@@ -274,7 +274,11 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
 def write_text(path: str | Path, text: str) -> Path:
     """Write UTF-8 text atomically (see :func:`atomic_write`)."""
     data = text.encode("utf-8")
-    return atomic_write(path, lambda stream: stream.write(data) and None)
+
+    def write(stream: IO[bytes]) -> None:
+        stream.write(data)
+
+    return atomic_write(path, write)
 
 
 # ----------------------------------------------------------------------------- writers

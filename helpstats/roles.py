@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._ids import id_text, one_id
 from .errors import RoleError, RoleMissingWarning
 
 __all__ = ["ROLES", "ROLE_DTYPE", "classify_roles", "describe_role_rule", "role_cutoffs",
@@ -384,7 +385,9 @@ def roles_from_interactions(
     participant_ids : sequence, optional
         All members. Members who appear in neither column get zero counts. An
         id in the log that is not in this list raises :class:`RoleError`.
-        Without it, the members are the ids seen in the log (sorted).
+        Without it, the members are the ids seen in the log (sorted). Ids are
+        compared as text (``7`` and ``"7"`` are one member; see
+        ``helpstats._ids``) and shown as ``participant_ids`` (or the log) gives them.
     per : str, optional
         A column such as the wave: counts are made within each of its values,
         giving one row per participant × value (zero when a member has no
@@ -432,14 +435,18 @@ def roles_from_interactions(
         if column is not None and column not in log.columns:
             known = ", ".join(map(str, log.columns[:20]))
             raise RoleError(f"{what} column {column!r} not found; the log has columns: {known}.")
-    both_missing = log[giver].isna() & log[receiver].isna()
+    # ids compared as exported text (helpstats._ids): 7 and "7" are one member
+    original = log
+    log = log.assign(**{giver: id_text(log[giver]), receiver: id_text(log[receiver])})
+    both_missing = (log[giver].isna() & log[receiver].isna()).to_numpy()
     if both_missing.any():
         rows = ", ".join(map(repr, log.index[both_missing][:10]))
         raise RoleError(
             f"{int(both_missing.sum())} interaction(s) have neither a giver nor a receiver "
             f"(rows {rows}); fill in at least one, or remove the rows."
         )
-    self_help = log[giver].notna() & (log[giver] == log[receiver])
+    self_help = (log[giver].notna() & (log[giver] == log[receiver])).fillna(False).to_numpy(
+        dtype=bool)
     if self_help.any():
         rows = ", ".join(map(repr, log.index[self_help][:10]))
         raise RoleError(
@@ -450,19 +457,34 @@ def roles_from_interactions(
         if column is not None and log[column].isna().any():
             raise RoleError(f"column {column!r} has missing values; every interaction needs one.")
 
-    seen = pd.concat([log[giver], log[receiver]]).dropna().unique()
+    shown: dict[str, Any] = {}  # each id as first written in the log
+    for column in (giver, receiver):
+        for key, value in zip(log[column], original[column], strict=True):
+            if not pd.isna(key):
+                shown.setdefault(str(key), value)
     if participant_ids is None:
-        members = sorted(seen.tolist())
+        try:
+            display = sorted(shown.values())
+        except TypeError:  # ids of mixed types: in the order of their text
+            display = sorted(shown.values(), key=str)
+        members = [str(one_id(v)) for v in display]
     else:
-        members = list(participant_ids)
+        display = list(participant_ids)
+        member_keys = [one_id(m) for m in display]
+        if any(k is None for k in member_keys):
+            raise RoleError("participant_ids has a missing or blank id; list real ids only.")
+        members = [str(k) for k in member_keys]
         if len(set(members)) != len(members):
-            raise RoleError("participant_ids has duplicated ids; list each member once.")
-        unknown = sorted(set(seen.tolist()) - set(members), key=str)
+            raise RoleError("participant_ids has duplicated ids (compared as text, so 7 and "
+                            "'7' are one id); list each member once.")
+        unknown = sorted(set(shown) - set(members))
         if unknown:
             raise RoleError(
                 f"{len(unknown)} id(s) in the log are not in participant_ids: "
-                f"{', '.join(map(repr, unknown[:10]))}. Correct the ids or add the members."
+                f"{', '.join(repr(shown[k]) for k in unknown[:10])}. Correct the ids or add "
+                "the members."
             )
+    as_given = dict(zip(members, display, strict=True))
 
     keys = [per] if per is not None else []
     levels = sorted(log[per].unique().tolist()) if per is not None else [None]
@@ -489,6 +511,7 @@ def roles_from_interactions(
         result["given_per_meeting"] = result["n_given"] / result["n_meetings"]
         result["received_per_meeting"] = result["n_received"] / result["n_meetings"]
     result = result.reset_index()
+    result["participant"] = result["participant"].map(as_given)
     result.attrs = {
         "n_interactions": len(log),
         "n_missing_giver": int(log[giver].isna().sum()),

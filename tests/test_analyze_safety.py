@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_report import COLUMNS, ROWS, STUDY, write_study
 
 import helpstats as hs
 from helpstats.errors import InvalidCellsWarning, OutputError, StudyError
 from helpstats.report import build_frame
-
-from test_report import COLUMNS, ROWS, STUDY, write_study
 
 TWO_FILES = """\
 [data]

@@ -51,7 +51,7 @@ def hostile(frame: pd.DataFrame, data: st.DataObject) -> tuple[pd.DataFrame, np.
     return shuffled, order
 
 
-def quiet(function, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+def quiet(function, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return function(*args, **kwargs)
