@@ -93,12 +93,15 @@ def starts_like_formula(text: str) -> bool:
     >>> [starts_like_formula(t) for t in ["=1", "-1", "-1+1", " @x", "\\tx", "a=1", ""]]
     [True, False, True, True, True, False, False]
     """
-    if not text or _NUMBER.fullmatch(text):
+    if not text:
         return False
-    if text[0] in _TRIGGERS:
-        return True
-    stripped = text.lstrip()
-    return stripped != text and stripped[:1] in _TRIGGERS
+    first = text[0]
+    if first in _TRIGGERS:
+        return not (first in "+-" and _NUMBER.fullmatch(text))
+    if first.isspace():
+        stripped = text.lstrip()
+        return bool(stripped) and stripped[0] in _TRIGGERS
+    return False
 
 
 def neutralise_text(text: str) -> str:
@@ -130,6 +133,20 @@ def _neutral_cell(value: Any) -> Any:
     return neutralise_text(str(value))
 
 
+#: A text cell may need the prefix only when it starts with one of these (white space and an
+#: apostrophe included); every such cell is then checked exactly.
+_CANDIDATES = frozenset(["'", *(chr(c) for c in range(0x3001) if chr(c).isspace())]) | _TRIGGERS
+
+
+def _neutral_column(column: pd.Series) -> pd.Series:
+    """One text column neutralised (a tight loop: most cells need one look at one character)."""
+    candidates = _CANDIDATES
+    out = [(neutralise_text(v) if v[:1] in candidates else v)
+           if type(v) is str else _neutral_cell(v)
+           for v in column.to_numpy(dtype=object)]
+    return pd.Series(out, index=column.index, dtype=object)
+
+
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with every text cell and column name neutralised; numbers untouched.
 
@@ -150,9 +167,7 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
                 or pd.api.types.is_datetime64_any_dtype(dtype):
             out[j] = column
         else:
-            values = column.astype(object) if isinstance(dtype, pd.CategoricalDtype) else column
-            out[j] = pd.Series([_neutral_cell(v) for v in values], index=frame.index,
-                               dtype=object)
+            out[j] = _neutral_column(column)
     result = pd.DataFrame(out, index=frame.index)
     result.columns = [neutralise_text(str(c)) for c in frame.columns]
     return result
@@ -320,7 +335,7 @@ def xlsx_text(text: str) -> str:
 
     Examples
     --------
-    >>> xlsx_text("a\x01b\rc"), xlsx_unescape(xlsx_text("_x0041_"))
+    >>> xlsx_text("a\\x01b\\rc"), xlsx_unescape(xlsx_text("_x0041_"))
     ('a_x0001_b_x000D_c', '_x0041_')
     """
     return _XLSX_ESCAPE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
