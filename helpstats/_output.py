@@ -79,7 +79,7 @@ FORMULA_PREFIX = "'"
 #: Characters that make a spreadsheet read a cell as a formula (or a line break).
 _TRIGGERS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
 
 
 # ----------------------------------------------------------------------------- cells
@@ -385,7 +385,8 @@ def check_sheet_names(names: Sequence[str]) -> None:
                 or n.startswith("'") or n.endswith("'")]
     if problems:
         raise OutputError(f"write_tables: {problems} cannot be Excel sheet names (1-31 "
-                          "characters, none of [ ] : * ? / \\, no leading or trailing '); "
+                          "characters, none of [ ] : * ? / \\ or control characters, no "
+                          "leading or trailing '); "
                           "rename those tables.")
     lowered = [n.lower() for n in names]
     dupes = sorted({n for n in names if lowered.count(n.lower()) > 1})

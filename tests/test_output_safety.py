@@ -275,3 +275,10 @@ def test_xlsx_cells_with_formula_text_are_strings(tmp_path: Path) -> None:
     sheet = load_workbook(out)["T"]
     assert [c.value for c in sheet["A"]] == ["=a", "=1+1", "@x", "-2", 3]
     assert re.search(r'quotePrefix="1"', zipfile.ZipFile(out).read("xl/styles.xml").decode())
+
+
+@pytest.mark.parametrize("name", ["x\ny", "a\x01b", "tab\there"])
+def test_control_characters_cannot_name_a_sheet(tmp_path: Path, name: str) -> None:
+    with pytest.raises(OutputError, match="cannot be Excel sheet names"):
+        hs.write_tables({name: pd.DataFrame({"a": [1]})}, tmp_path / "t.xlsx")
+    assert not (tmp_path / "t.xlsx").exists()
