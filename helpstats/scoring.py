@@ -207,19 +207,7 @@ def _positions(column: pd.Series, options: _Options) -> np.ndarray:
     return out
 
 
-def _hashable(value: Any) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
-
-
 def _describe_problem(value: Any, options: _Options) -> str:
-    if isinstance(value, bool | np.bool_):
-        return "a true/false value where a response is expected"
-    if not _hashable(value) or isinstance(value, tuple | frozenset):
-        return f"a {type(value).__name__}, not a single response"
     text = str(value).strip()
     try:
         float(text)
@@ -231,6 +219,23 @@ def _describe_problem(value: Any, options: _Options) -> str:
     if is_number:
         return "out of range"
     return "unknown label"
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _cell_problem(value: Any, options: _Options) -> str:
+    """What is wrong with an invalid cell (booleans and containers first)."""
+    if isinstance(value, bool | np.bool_):
+        return "a true/false value where a response is expected"
+    if not _hashable(value) or isinstance(value, tuple | frozenset):
+        return f"a {type(value).__name__}, not a single response"
+    return _describe_problem(value, options)
 
 
 @dataclass(frozen=True)
@@ -282,7 +287,7 @@ def _parse(data: pd.DataFrame, inst: Instrument, columns: ColumnSpec,
                 "column": column_of[item.id],
                 "item": item.id,
                 "value": value,
-                "problem": _describe_problem(value, options),
+                "problem": _cell_problem(value, options),
                 "allowed": options.allowed(),
             })
     return _ParsedItems(inst, column_of, positions, problems)
