@@ -172,9 +172,9 @@ def _score(args: argparse.Namespace) -> int:
     check_output(Path(args.output), args)
     data, _ = read_export_table(source, format=args.format, dictionary=args.dictionary,
                                 sheet=args.sheet)
-    instruments = [load_instrument(i) for i in args.instrument]  # a path stays that file
-    ids = [inst.id for inst in instruments]
+    ids = [load_instrument(i).id for i in args.instrument]
     columns = _parse_column_specs(args.columns, ids)
+    instruments = [load_instrument(i) for i in args.instrument]  # a path stays that file
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -255,9 +255,9 @@ def _validate(args: argparse.Namespace) -> int:
         check_output(Path(args.output), args)
     data, fmt = read_export_table(source, format=args.format, dictionary=args.dictionary,
                                   sheet=args.sheet)
-    instruments = [load_instrument(i) for i in args.instrument]  # a path stays that file
-    ids = [inst.id for inst in instruments]
+    ids = [load_instrument(i).id for i in args.instrument]
     columns = _parse_column_specs(args.columns, ids)
+    instruments = [load_instrument(i) for i in args.instrument]  # a path stays that file
     try:
         report = validate(data, instruments, columns=columns or None, id=args.id,
                           wave=args.wave)
