@@ -26,11 +26,11 @@ __all__ = [
     "ReliabilityError",
     "MiskeyedItemWarning",
     "TableError",
-    "OutputError",
     "ProvisionalKeyWarning",
     "InvalidCellsWarning",
     "ExportWarning",
     "RoleMissingWarning",
+    "OutputError",
 ]
 
 
@@ -81,11 +81,6 @@ class TableError(HelpstatsError, ValueError):
     """A results table or plot could not be built from its inputs, or not written."""
 
 
-class OutputError(TableError):
-    """An output could not be written safely: it is an input, exists, or its folder cannot be
-    made (see ``helpstats._output``)."""
-
-
 class ProvisionalKeyWarning(UserWarning):
     """A scoring key that is not verified against a primary source was used."""
 
@@ -108,3 +103,8 @@ class ExportWarning(UserWarning):
 
 class RoleMissingWarning(UserWarning):
     """Some members could not be given a helping role because a value is missing."""
+
+
+class OutputError(TableError):
+    """An output could not be written safely: it is an input, exists, or its folder cannot be
+    made (see ``helpstats._output``)."""
