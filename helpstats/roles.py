@@ -510,8 +510,8 @@ def roles_from_interactions(
         result["n_meetings"] = result["n_meetings"].astype("int64")
         result["given_per_meeting"] = result["n_given"] / result["n_meetings"]
         result["received_per_meeting"] = result["n_received"] / result["n_meetings"]
+    result = result.rename(index=as_given, level="participant")  # ids as given
     result = result.reset_index()
-    result["participant"] = result["participant"].map(as_given)
     result.attrs = {
         "n_interactions": len(log),
         "n_missing_giver": int(log[giver].isna().sum()),
