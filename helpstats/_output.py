@@ -251,6 +251,17 @@ def check_output(path: str | Path, *, inputs: Iterable[str | Path] = (),
     return path
 
 
+def safe_stem(name: str, *, default: str = "file") -> str:
+    """A file-name stem from any text: letters, digits, ``.``, ``_`` and ``-`` only.
+
+    Examples
+    --------
+    >>> safe_stem("../../etc/passwd"), safe_stem("phq9 total"), safe_stem("")
+    ('etc_passwd', 'phq9_total', 'file')
+    """
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or default
+
+
 def make_folder(path: Path) -> None:
     """Create ``path`` (and its parents); an OS failure is an :class:`OutputError`."""
     try:

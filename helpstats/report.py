@@ -50,7 +50,15 @@ from typing import Any
 import pandas as pd
 
 from ._ids import id_text
-from ._output import atomic_write, check_output, make_folder, markdown_text, write_csv, write_text
+from ._output import (
+    atomic_write,
+    check_output,
+    make_folder,
+    markdown_text,
+    safe_stem,
+    write_csv,
+    write_text,
+)
 from .errors import HelpstatsError, InvalidCellsWarning, ModelError, OutputError
 from .io import read_export
 from .roles import ROLE_DTYPE, classify_roles, describe_role_rule, role_cutoffs
@@ -330,9 +338,9 @@ def _check_levels(study: Study, frame: pd.DataFrame, outcome: str) -> None:
     methods text still names it.
     """
     formula = study.formula_for(outcome)
-    fixed = re.sub(r"\([^()]*\|[^()]*\)", " ", formula.split("~", 1)[1])
-    names = [n for n in dict.fromkeys(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", fixed))
-             if n in frame.columns]
+    # the model frame holds the formula's variables; the grouping factors are checked by
+    # fit_mixed (a random effect needs two groups)
+    names = [n for n in frame.columns if n not in (outcome, study.id, study.group)]
     for name in names:
         values = frame[name]
         distinct = values.dropna().unique()
@@ -637,8 +645,7 @@ MANIFEST = "manifest.json"
 
 def _image_name(outcome: str) -> str:
     """The plot file of an outcome: a plain file name whatever the column is called."""
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", outcome).strip("._") or "outcome"
-    return f"trajectory_{stem}.png"
+    return f"trajectory_{safe_stem(outcome, default='outcome')}.png"
 
 
 def _planned_files(study: Study) -> list[str]:
