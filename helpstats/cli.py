@@ -18,6 +18,7 @@ GAD-7: Generalized Anxiety Disorder 7-item scale (gad7, version 1.0.0)
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -28,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from ._output import check_output as check_output_path
+from ._output import write_csv, write_xlsx
 from .errors import HelpstatsError
 from .instruments import DOMAINS, list_instruments, load_instrument
 from .scoring import score, show_value
@@ -51,10 +54,18 @@ class CommandError(HelpstatsError):
 OUTPUT_TYPES = (".csv", ".xlsx")
 
 
-def check_output(path: Path) -> None:
-    """Refuse an output file type that cannot be written, before any work is done."""
+def check_output(path: Path, args: argparse.Namespace | None = None) -> None:
+    """Refuse an output that cannot or must not be written, before any work is done.
+
+    The type must be .csv or .xlsx; the path must not be an input of the
+    command, a folder, under a file, or (without ``--overwrite``) an existing file.
+    """
     if path.suffix.lower() not in OUTPUT_TYPES:
         raise CommandError(f"{path}: unsupported output type {path.suffix!r}; use .csv or .xlsx")
+    if args is not None:
+        inputs = [getattr(args, name) for name in ("input", "dictionary", "instrument")]
+        flat = [p for item in inputs for p in (item if isinstance(item, list) else [item]) if p]
+        check_output_path(path, inputs=flat, overwrite=args.overwrite)
 
 
 def _whole_numbers_as_integers(data: pd.DataFrame) -> pd.DataFrame:
@@ -74,15 +85,20 @@ def _whole_numbers_as_integers(data: pd.DataFrame) -> pd.DataFrame:
     return data.assign(**converted) if converted else data
 
 
-def write_table(data: pd.DataFrame, path: Path) -> None:
-    """Write a table as CSV or XLSX, chosen by the file's extension."""
+def write_table(data: pd.DataFrame, path: Path, *, sheet: str = "data",
+                neutralise: bool = True) -> None:
+    """Write a table as CSV or XLSX, chosen by the file's extension.
+
+    Both go through :mod:`helpstats._output`: CSV text that a spreadsheet would
+    run as a formula is prefixed with ``'`` (unless ``neutralise=False``,
+    ``--raw-csv``); XLSX text is never a formula. The file is written atomically.
+    """
     check_output(path)
     data = _whole_numbers_as_integers(data)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".csv":
-        data.to_csv(path, index=False)
+        write_csv(data, path, neutralise=neutralise)
     else:
-        data.to_excel(path, index=False)
+        write_xlsx(path, {sheet: data})
 
 
 # ----------------------------------------------------------------------------- commands
@@ -186,15 +202,17 @@ def _score(args: argparse.Namespace) -> int:
 
         return score_command(args, CommandError)
     source = Path(args.input)
-    check_output(Path(args.output))
+    check_output(Path(args.output), args)
     data, _ = read_export_table(source, format=args.format, dictionary=args.dictionary,
                                 sheet=args.sheet, missing_codes=args.missing_codes)
     ids = [load_instrument(i).id for i in args.instrument]
     columns = _parse_column_specs(args.columns, ids)
+    instruments = [load_instrument(i) for i in args.instrument]  # a path stays that file
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            scores = score(data, ids, columns=columns or None, on_invalid=args.on_invalid)
+            scores = score(data, instruments, columns=columns or None,
+                           on_invalid=args.on_invalid)
         except HelpstatsError as error:
             raise _data_error(source, error) from None
     for warning in caught:
@@ -205,7 +223,8 @@ def _score(args: argparse.Namespace) -> int:
     clashes = [c for c in scores.columns if c in data.columns]
     if clashes:
         raise CommandError(f"{source}: already has column(s) {clashes}; rename them before scoring")
-    write_table(pd.concat([data, scores], axis=1), Path(args.output))
+    write_table(pd.concat([data, scores], axis=1), Path(args.output), sheet="scores",
+                neutralise=not args.raw_csv)
     print(f"Scored {len(data)} rows of {source} with {', '.join(ids)}; wrote {args.output}")
     return 0
 
@@ -214,9 +233,11 @@ def _reliability(args: argparse.Namespace) -> int:
     from .reliability import item_analysis, reliability
 
     source = Path(args.input)
-    check_output(Path(args.output))
+    check_output(Path(args.output), args)
     if args.items:
-        check_output(Path(args.items))
+        check_output(Path(args.items), args)
+        if Path(args.items).absolute() == Path(args.output).absolute():
+            raise CommandError(f"--items {args.items} is also the -o output; give two files.")
     data, _ = read_export_table(source, format=args.format, dictionary=args.dictionary,
                                 sheet=args.sheet, missing_codes=args.missing_codes)
     inst = load_instrument(args.instrument)
@@ -232,11 +253,11 @@ def _reliability(args: argparse.Namespace) -> int:
             raise _data_error(source, error) from None
     for message in dict.fromkeys(str(w.message) for w in caught):
         print(f"helpstats: warning: {source}: {message}", file=sys.stderr)
-    write_table(table, Path(args.output))
+    write_table(table, Path(args.output), sheet="reliability", neutralise=not args.raw_csv)
     print(table.round(3).to_string(index=False))
     print(f"Reliability of {inst.id} from {len(data)} rows of {source}; wrote {args.output}")
     if items is not None:
-        write_table(items, Path(args.items))
+        write_table(items, Path(args.items), sheet="items", neutralise=not args.raw_csv)
         print(f"Item analysis written to {args.items}")
     return 0
 
@@ -267,13 +288,15 @@ def read_export_table(path: Path, *, format: str = "auto", dictionary: str | Non
 def _validate(args: argparse.Namespace) -> int:
     source = Path(args.input)
     if args.output:
-        check_output(Path(args.output))
+        check_output(Path(args.output), args)
     data, fmt = read_export_table(source, format=args.format, dictionary=args.dictionary,
                                   sheet=args.sheet, missing_codes=args.missing_codes)
     ids = [load_instrument(i).id for i in args.instrument]
     columns = _parse_column_specs(args.columns, ids)
+    instruments = [load_instrument(i) for i in args.instrument]  # a path stays that file
     try:
-        report = validate(data, ids, columns=columns or None, id=args.id, wave=args.wave)
+        report = validate(data, instruments, columns=columns or None, id=args.id,
+                          wave=args.wave)
     except HelpstatsError as error:
         raise CommandError(f"{source}: {error}") from None
     summary = report.attrs["summary"]
@@ -293,7 +316,8 @@ def _validate(args: argparse.Namespace) -> int:
     if len(report) > MAX_PRINTED:
         print(f"  ... and {len(report) - MAX_PRINTED} more")
     if args.output:
-        write_table(report, Path(args.output))
+        write_table(report, Path(args.output), sheet="validation",
+                    neutralise=not args.raw_csv)
         print(f"Report of {len(report)} problem(s) written to {args.output}")
     return 1 if len(report) else 0
 
@@ -301,7 +325,8 @@ def _validate(args: argparse.Namespace) -> int:
 def _analyze(args: argparse.Namespace) -> int:
     from .report import analyze
 
-    result = analyze(Path(args.study), Path(args.output), progress=not args.no_progress)
+    result = analyze(Path(args.study), Path(args.output), progress=not args.no_progress,
+                     overwrite=args.overwrite, neutralise=not args.raw_csv)
     print(f"helpstats analyze: {result.study.path} -> {result.output_dir}/")
     for path in result.files:
         print(f"  {path.name}")
@@ -313,14 +338,16 @@ def _analyze(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     out = Path(args.output)
+    for name in ("scored.csv", "scored.xlsx"):
+        check_output_path(out / name, overwrite=args.overwrite)
+    check_output_path(out, folder=True)
     bundled = resources.files("helpstats").joinpath("data/demo_responses.csv")
     with resources.as_file(bundled) as path:
         data, _ = read_export_table(Path(path))
     scores = score(data, ["phq9", "gad7"], columns={"phq9": "Q1_{n}", "gad7": "Q2_{n}"})
     scored = pd.concat([data, scores], axis=1)
-    out.mkdir(parents=True, exist_ok=True)
-    write_table(scored, out / "scored.csv")
-    write_table(scored, out / "scored.xlsx")
+    write_table(scored, out / "scored.csv", neutralise=not args.raw_csv)
+    write_table(scored, out / "scored.xlsx", sheet="scores")
     summary = scored.groupby("wave")[["phq9_total", "gad7_total"]].agg(["count", "mean", "std"])
     print(f"helpstats demo: scored {len(scored)} administrations (PHQ-9 and GAD-7) into {out}/")
     print(summary.round(2).to_string())
@@ -330,7 +357,8 @@ def _demo(args: argparse.Namespace) -> int:
 
     study = out / "study"
     print(f"\nhelpstats demo: analysing the bundled simulated study ({example_study_path().name})")
-    result = analyze(example_study_path(), study, progress=not args.no_progress)
+    result = analyze(example_study_path(), study, progress=not args.no_progress,
+                     overwrite=args.overwrite, neutralise=not args.raw_csv)
     print(f"wrote {len(result.files)} files into {study}/; open {study / 'report.html'}")
     return 0
 
@@ -355,6 +383,14 @@ def _add_export_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--missing-codes", type=_missing_codes, default=None, metavar="CODES",
                         help="comma-separated codes read as missing in every column, e.g. 7,9 "
                              "(only empty cells are missing otherwise)")
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace existing output files (an input is never overwritten)")
+    parser.add_argument("--raw-csv", action="store_true",
+                        help="write CSV text exactly as it is: no ' before text that a "
+                             "spreadsheet would run as a formula (for analysis pipelines)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -387,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="invalid responses: stop with a report (default) or score as missing")
     scorer.add_argument("-o", "--output", required=True,
                         help="output .csv or .xlsx (with --engine dask: a .parquet dataset)")
+    _add_output_options(scorer)
     scorer.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
                         help="dask: read and score in blocks on a Dask cluster (pip install "
                              "'helpstats[dask]'), for files larger than memory")
@@ -415,6 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
     rel.add_argument("--items", metavar="ITEMS_OUT",
                      help="also write the item analysis to this .csv or .xlsx")
     rel.add_argument("-o", "--output", required=True, help="output .csv or .xlsx")
+    _add_output_options(rel)
     rel.set_defaults(handler=_reliability)
 
     checker = commands.add_parser(
@@ -428,6 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     checker.add_argument("--wave", help="wave column (report duplicated participant x wave)")
     _add_export_options(checker)
     checker.add_argument("-o", "--output", help="write every problem to this .csv or .xlsx")
+    _add_output_options(checker)
     checker.set_defaults(handler=_validate)
 
     analyzer = commands.add_parser(
@@ -435,26 +474,76 @@ def build_parser() -> argparse.ArgumentParser:
     analyzer.add_argument("study", help="study file (.toml), see helpstats.study")
     analyzer.add_argument("-o", "--output", required=True, help="output folder")
     analyzer.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _add_output_options(analyzer)
     analyzer.set_defaults(handler=_analyze)
 
     demo = commands.add_parser("demo", help="run the main job on bundled example data")
     demo.add_argument("-o", "--output", default="helpstats-demo", help="output folder")
     demo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _add_output_options(demo)
     demo.set_defaults(handler=_demo)
     return parser
 
 
+EXIT_INTERNAL = 3
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return text if type(error).__module__.startswith("helpstats") else \
+        f"{type(error).__name__}: {text}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    Exit status 0: done; 1: ``validate`` found problems; 2: bad input or
+    arguments (a message names the file, key, row, column or value); 3: an
+    unexpected failure inside helpstats (a one-line message, no traceback; set
+    the environment variable ``HELPSTATS_DEBUG=1`` to see the traceback, and
+    please report it). A closed output pipe (``helpstats ... | head``) ends quietly.
+    """
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
         return handler(args)
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
     except HelpstatsError as error:
         print(f"helpstats: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as error:  # a file the OS would not let us read or write
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"helpstats: error: {where}{error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
+    except (RecursionError, MemoryError) as error:
+        print(f"helpstats: error: the input is too deeply nested or too large "
+              f"({type(error).__name__}).", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:
+        if os.environ.get("HELPSTATS_DEBUG"):
+            raise
+        print(f"helpstats: internal error: {_one_line(error)}. This is a bug in helpstats; "
+              "please report it (HELPSTATS_DEBUG=1 shows the details).", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe: send the rest of stdout nowhere, so exit flushes quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        status = 0
+    sys.exit(status)

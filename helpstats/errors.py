@@ -36,6 +36,7 @@ __all__ = [
     "InvalidCellsWarning",
     "ExportWarning",
     "RoleMissingWarning",
+    "OutputError",
 ]
 
 
@@ -133,3 +134,8 @@ class ImputationWarning(UserWarning):
 
 class RoleMissingWarning(UserWarning):
     """Some members could not be given a helping role because a value is missing."""
+
+
+class OutputError(TableError):
+    """An output could not be written safely: it is an input, exists, or its folder cannot be
+    made (see ``helpstats._output``)."""

@@ -445,18 +445,53 @@ def load_instrument(instrument: str | Path | Instrument) -> Instrument:
     return _load_path(str(paths[text]))
 
 
-@functools.lru_cache(maxsize=256)
 def _load_path(path: str) -> Instrument:
+    """Load a definition file; cached by path, modification time and size.
+
+    An edited file (a new modification time or size) is read again, so a
+    session never scores with a stale key.
+    """
     file = Path(path)
-    if not file.is_file():
+    try:
+        stat = file.stat()
+    except OSError:
+        stat = None
+    if stat is None or not file.is_file():
         raise InstrumentError(f"{path}: no such instrument definition file")
+    return _load_version(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _load_version(path: str, mtime_ns: int, size: int) -> Instrument:
+    file = Path(path)
+    if size > MAX_DEFINITION_BYTES:
+        raise InstrumentError(f"{path}: {size} bytes is too large for an instrument definition "
+                              f"(at most {MAX_DEFINITION_BYTES}).")
     try:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise InstrumentError(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:
         raise InstrumentError(f"{path}: not UTF-8 text: {exc}") from None
-    return _Parser(path).instrument(raw)
+    except OSError as exc:
+        raise InstrumentError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    except RecursionError:
+        raise InstrumentError(f"{path}: nested too deeply to be an instrument definition") from None
+    try:
+        return _Parser(path).instrument(raw)
+    except InstrumentError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
+        # a value of an unexpected type that a check above did not name
+        raise InstrumentError(f"{path}: malformed definition ({type(exc).__name__}: {exc}); "
+                              "check the types of the values against a bundled definition "
+                              "(helpstats instruments show ID).") from None
+
+
+#: Largest definition file read (bytes); bundled ones are a few kilobytes.
+MAX_DEFINITION_BYTES = 2_000_000
+#: Largest raw sum a ``lookup`` table may convert.
+MAX_LOOKUP_KEY = 100_000
 
 
 class _Parser:
@@ -491,8 +526,9 @@ class _Parser:
     def number(self, table: Mapping[str, Any], key: str, where: str,
                default: float | None = None) -> float:
         value = table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(f"{where}{key}", f"expected a number, found {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value):
+            raise self.fail(f"{where}{key}", f"expected a finite number, found {value!r}")
         return float(value)
 
     def integer(self, table: Mapping[str, Any], key: str, where: str,
@@ -657,9 +693,9 @@ class _Parser:
             if scores is not None:
                 if (not isinstance(scores, list) or len(scores) != len(response_set.codes)
                         or not all(isinstance(s, int | float) and not isinstance(s, bool)
-                                   for s in scores)):
+                                   and math.isfinite(s) for s in scores)):
                     raise self.fail(f"{where}.scores",
-                                    f"expected {len(response_set.codes)} numbers, one per code "
+                                    f"expected {len(response_set.codes)} finite numbers, one per code "
                                     f"of response set {set_id!r}; found {scores!r}")
                 if reverse:
                     raise self.fail(f"{where}.reverse",
@@ -702,6 +738,9 @@ class _Parser:
             if not numbers:
                 raise self.fail(f"{where}.items", "expected at least one item number")
             for number in numbers:
+                if isinstance(number, bool) or not isinstance(number, int):
+                    raise self.fail(f"{where}.items",
+                                    f"expected item numbers (integers), found {number!r}")
                 if number not in by_number:
                     raise self.fail(f"{where}.items",
                                     f"item {number!r} does not exist; items are "
@@ -748,11 +787,20 @@ class _Parser:
             if method == "lookup":
                 low = int(sum(min(i.score_map().values()) for i in scale_items))
                 high = int(sum(max(i.score_map().values()) for i in scale_items))
+                if high - low > MAX_LOOKUP_KEY:
+                    raise self.fail(f"{where}.lookup",
+                                    f"the items' raw sum runs {low}..{high}, too wide for a "
+                                    f"lookup table (at most {MAX_LOOKUP_KEY} entries)")
                 missing_keys = [s for s in range(low, high + 1) if s not in lookup]
                 if missing_keys:
                     raise self.fail(f"{where}.lookup",
                                     f"raw sums {missing_keys} have no converted score "
                                     f"(the table must cover {low}..{high})")
+                extra_keys = sorted(k for k in lookup if not low <= k <= high)
+                if extra_keys:
+                    raise self.fail(f"{where}.lookup",
+                                    f"raw sums {extra_keys[:10]} cannot occur: the items' raw sum "
+                                    f"runs {low}..{high}; remove those keys")
             bands = self.bands(table.get("bands", []), where, score_range)
             scales.append(Scale(
                 id=scale_id,
@@ -789,6 +837,9 @@ class _Parser:
                             "method 'count' needs keyed = { item number = keyed code, ... }")
         keyed: dict[int, Code] = {}
         for key, code in raw.items():
+            if not isinstance(code, int | str) or isinstance(code, bool):
+                raise self.fail(f"{where}.keyed.{key}",
+                                f"expected a response code (integer or string), found {code!r}")
             if not key.isdigit() or int(key) not in numbers:
                 raise self.fail(f"{where}.keyed", f"{key!r} is not one of the scale's item numbers")
             if code not in by_number[int(key)].response_set.codes:
@@ -830,6 +881,12 @@ class _Parser:
         for key, value in raw.items():
             if not key.isdigit() or isinstance(value, bool) or not isinstance(value, int | float):
                 raise self.fail(f"{where}.lookup.{key}", "expected integer raw sums mapped to numbers")
+            if not math.isfinite(value):
+                raise self.fail(f"{where}.lookup.{key}", f"expected a finite number, found {value!r}")
+            if len(key) > 6 or int(key) > MAX_LOOKUP_KEY:
+                raise self.fail(f"{where}.lookup.{key}",
+                                f"raw sum {key} is far beyond any scale's range (at most "
+                                f"{MAX_LOOKUP_KEY}); keys are the possible raw sums of the items")
             table[int(key)] = float(value)
         return table
 

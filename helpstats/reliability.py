@@ -141,9 +141,9 @@ def reliability(data: pd.DataFrame, instrument: InstrumentLike, columns: ColumnS
     by_columns = _by_columns(data, by)
     matrices = _scale_item_scores(data, inst, columns, on_invalid)
     rows = []
-    for key, index in _groups(data, by_columns):
+    for key, positions in _groups(data, by_columns):
         for scale in inst.scales:
-            items = matrices[scale.id].loc[index]
+            items = matrices[scale.id].iloc[positions]
             rows.append({**dict(zip(by_columns, key, strict=True)),
                          **_scale_statistics(items, scale, use, level)})
     table = pd.DataFrame(rows, columns=by_columns + RELIABILITY_COLUMNS)
@@ -255,12 +255,14 @@ def _by_columns(data: pd.DataFrame, by: str | Sequence[str] | None) -> list[str]
 
 
 def _groups(data: pd.DataFrame,
-            by_columns: list[str]) -> list[tuple[tuple[Hashable, ...], pd.Index]]:
+            by_columns: list[str]) -> list[tuple[tuple[Hashable, ...], np.ndarray]]:
+    """Row positions (never index labels, which may repeat) of each ``by`` group, in order."""
     if not by_columns:
-        return [((), data.index)]
-    grouped = data.groupby(by_columns, dropna=False, sort=True, observed=True)
-    return [(key if isinstance(key, tuple) else (key,), data.index[positions])
-            for key, positions in grouped.indices.items()]
+        return [((), np.arange(len(data)))]
+    keys = data[by_columns].reset_index(drop=True)
+    grouped = keys.groupby(by_columns, dropna=False, sort=True, observed=True)
+    return [(key if isinstance(key, tuple) else (key,), part.index.to_numpy())
+            for key, part in grouped]
 
 
 def _scale_item_scores(data: pd.DataFrame, inst: Instrument, columns: ColumnSpec,

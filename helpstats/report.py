@@ -33,8 +33,11 @@ The first step, without the models (``hs.analyze(path, folder)`` runs all):
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
+import json
 import numbers
+import os
 import platform
 import warnings
 from collections.abc import Callable, Mapping
@@ -45,10 +48,20 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import HelpstatsError, InvalidCellsWarning
+from ._ids import id_text
+from ._output import (
+    atomic_write,
+    check_output,
+    make_folder,
+    markdown_text,
+    safe_stem,
+    write_csv,
+    write_text,
+)
+from .errors import HelpstatsError, InvalidCellsWarning, ModelError, OutputError
 from .io import read_export
 from .roles import ROLE_DTYPE, classify_roles, describe_role_rule, role_cutoffs
-from .scoring import find_invalid_cells, score
+from .scoring import find_invalid_cells, score, show_value
 from .study import RoleSpec, Study, load_study
 
 __all__ = ["Analysis", "analyze", "build_frame", "methods_text", "render_report"]
@@ -111,6 +124,9 @@ def _read(study: Study) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
         if column is not None and column not in data.columns:
             raise study.error(key, f"column {column!r} is not in the export(s); their columns "
                               f"are: {', '.join(map(str, data.columns[2:30]))}.")
+    # one member, one id: compared as exported text (``001`` from one file, 100 read as a
+    # number from another), see helpstats._ids
+    data[study.id] = id_text(data[study.id])
     problems: list[dict[str, Any]] = []
     unusable = data[study.id].isna() | data[study.wave].isna()
     for idx in data.index[unusable]:
@@ -325,6 +341,31 @@ def _model_frame(study: Study, frame: pd.DataFrame, outcome: str) -> tuple[pd.Da
     return used.loc[complete].reset_index(drop=True), int((~complete).sum())
 
 
+def _check_levels(study: Study, frame: pd.DataFrame, outcome: str) -> None:
+    """Stop when a fixed-effect variable does not vary among the rows of a model.
+
+    A one-level factor (everyone in one role, one wave) or a constant covariate
+    cannot be estimated: the model would silently lose that term while the
+    methods text still names it.
+    """
+    formula = study.formula_for(outcome)
+    # the model frame holds the formula's variables; the grouping factors are checked by
+    # fit_mixed (a random effect needs two groups)
+    names = [n for n in frame.columns if n not in (outcome, study.id, study.group)]
+    for name in names:
+        values = frame[name]
+        distinct = values.dropna().unique()
+        if len(distinct) >= 2:
+            continue
+        key = ("model.by" if name == study.model.by else "data.wave" if name == study.wave
+               else "model.covariates" if name in study.model.covariates else "model.formula")
+        found = (f"only the value {show_value(distinct[0])}" if len(distinct) else "no values")
+        raise study.error(key, f"{name!r} has {found} in the {len(frame)} observation(s) of "
+                          f"{outcome}, so the model {formula} cannot estimate its effect (it "
+                          "would drop out while the report names it). Check the data or the "
+                          "rule that makes it (e.g. [roles]), or leave it out of the model.")
+
+
 def _check_columns(study: Study, frame: pd.DataFrame) -> None:
     for outcome in study.model.outcomes:
         if outcome not in frame.columns:
@@ -405,7 +446,7 @@ def render_report(
             else:
                 parts.append(f"<p>{html.escape(str(content))}</p>")
     parts += ["</body>", "</html>", ""]
-    path.write_text("\n".join(parts), encoding="utf-8")
+    write_text(path, "\n".join(parts))
     return path
 
 
@@ -428,6 +469,8 @@ def analyze(
     output_dir: str | Path,
     *,
     progress: bool = True,
+    overwrite: bool = False,
+    neutralise: bool = True,
 ) -> Analysis:
     """Run a study file: score, classify roles, fit, and write tables, plots and report.
 
@@ -436,9 +479,21 @@ def analyze(
     study : str, pathlib.Path or Study
         A study file (see :mod:`helpstats.study`) or a loaded :class:`Study`.
     output_dir : str or pathlib.Path
-        Folder for the outputs (created if needed; files are overwritten).
+        Folder for the outputs (created if needed). Every file is written
+        atomically into it (a symbolic link planted there is replaced, never
+        followed), and ``manifest.json`` lists what this run wrote (name,
+        bytes, SHA-256). Files an earlier run listed in its manifest and this
+        run did not write are removed; other files in the folder are left
+        alone and are not in the manifest.
     progress : bool
         Show a progress bar of the steps (tqdm, on stderr).
+    overwrite : bool, default False
+        Replace the outputs of an earlier run. Without it, an output file that
+        already exists is an :class:`~helpstats.errors.OutputError` (raised
+        before any work). The study's input files are never written over.
+    neutralise : bool, default True
+        Prefix CSV text that a spreadsheet would run as a formula with ``'``
+        (see :mod:`helpstats._output`); ``False`` for analysis pipelines.
 
     Returns
     -------
@@ -449,9 +504,20 @@ def analyze(
     helpstats.errors.StudyError
         The study file is malformed, or names columns the exports lack; the
         message names the study file's line and key.
+    helpstats.errors.OutputError
+        An output exists (without ``overwrite``), is an input, or the folder
+        cannot be made.
     """
     if not isinstance(study, Study):
         study = load_study(study)
+    out = check_output(Path(output_dir), folder=True)
+    planned = _planned_files(study)
+    inputs = [study.path, *(entry.path for entry in study.files),
+              *(Path(spec.instrument.path) for spec in study.instruments if spec.instrument.path)]
+    for name in planned:
+        check_output(out / name, inputs=inputs, overwrite=overwrite)
+    earlier = _read_manifest(out)
+    make_folder(out)
 
     import matplotlib
 
@@ -471,8 +537,6 @@ def analyze(
         write_tables,
     )
 
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
     by = study.model.by
     wave = study.wave
     tables: dict[str, pd.DataFrame] = {}
@@ -511,7 +575,13 @@ def analyze(
             if n_dropped:
                 dropped.append(f"{outcome}: {n_dropped} observation(s) with a missing outcome, "
                                "role or covariate left out of the model.")
-            fit = fit_mixed(frame, study.formula_for(outcome))
+            _check_levels(study, frame, outcome)
+            try:
+                fit = fit_mixed(frame, study.formula_for(outcome))
+            except ModelError as exc:
+                raise study.error("model.formula",
+                                  f"the model of {outcome} ({study.formula_for(outcome)}): "
+                                  f"{exc}") from None
             fits[outcome] = fit
             if by is not None:
                 tables[f"Outcome {outcome}"[:31]] = outcome_table(
@@ -519,10 +589,11 @@ def analyze(
             tables[f"Model {outcome}"[:31]] = model_table(fit)
             ax = plot_trajectories(fit, group=by or wave, time=wave, data=frame,
                                    outcome=outcome)
-            images[outcome] = out / f"trajectory_{outcome}.png"
+            images[outcome] = out / _image_name(outcome)
             figure = ax.get_figure(root=True)
             if figure is not None:
-                figure.savefig(images[outcome], dpi=120, bbox_inches="tight")
+                atomic_write(images[outcome], lambda stream: figure.savefig(
+                    stream, format="png", dpi=120, bbox_inches="tight"))
                 plt.close(figure)
         return run
 
@@ -567,11 +638,11 @@ def analyze(
     )
 
     files = [out / "scored_data.csv", out / "validation.csv", out / "validation.md"]
-    data.to_csv(files[0], index=False)
-    validation.to_csv(files[1], index=False)
-    files[2].write_text(_markdown(validation, empty="No problems found."), encoding="utf-8")
-    files.append(write_tables(tables, out / "tables.xlsx"))
-    files.append(write_tables(tables, out / "tables.md"))
+    write_csv(data, files[0], neutralise=neutralise)
+    write_csv(validation, files[1], neutralise=neutralise)
+    write_text(files[2], _markdown(validation, empty="No problems found."))
+    files.append(write_tables(tables, out / "tables.xlsx", overwrite=True, inputs=inputs))
+    files.append(write_tables(tables, out / "tables.md", overwrite=True, inputs=inputs))
     files.extend(images.values())
 
     sections: list[tuple[str, list[tuple[str, Any]]]] = [
@@ -601,6 +672,7 @@ def analyze(
                       *(state["missing"].methods if "missing" in state else [])]
     files.append(render_report(title=study.title, methods=methods,
                                sections=sections, path=out / "report.html"))
+    _finish_folder(out, files, earlier, study)
     return Analysis(study=study, output_dir=out, files=tuple(files), data=data,
                     validation=validation, tables=tables, fits=fits)
 
@@ -608,11 +680,72 @@ def analyze(
 _MISSING_TABLES = ("Missing patterns", "Dropout ", "MI ", "Tipping ")
 
 
+MANIFEST = "manifest.json"
+
+
+def _image_name(outcome: str) -> str:
+    """The plot file of an outcome: a plain file name whatever the column is called."""
+    return f"trajectory_{safe_stem(outcome, default='outcome')}.png"
+
+
+def _planned_files(study: Study) -> list[str]:
+    names = ["scored_data.csv", "validation.csv", "validation.md", "tables.xlsx", "tables.md",
+             *(_image_name(o) for o in study.model.outcomes), "report.html", MANIFEST]
+    return list(dict.fromkeys(names))
+
+
+def _read_manifest(out: Path) -> list[str]:
+    """File names an earlier run listed in ``manifest.json`` (plain names only)."""
+    path = out / MANIFEST
+    if not path.is_file() or path.is_symlink():
+        return []
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8")).get("files", [])
+        names = [e["name"] for e in entries]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return []
+    return [n for n in names if isinstance(n, str) and n and n == Path(n).name
+            and n not in (".", "..")]
+
+
+def _finish_folder(out: Path, files: list[Path], earlier: list[str], study: Study) -> None:
+    """Remove files of an earlier run that this run did not write; write the manifest."""
+    from . import __version__
+
+    written = {p.name for p in files}
+    removed = []
+    for name in earlier:
+        target = out / name
+        if name not in written and name != MANIFEST and (target.is_file() or
+                                                          target.is_symlink()):
+            try:
+                os.unlink(target)  # a link is removed itself, its target is untouched
+            except OSError as exc:
+                raise OutputError(f"{target}: cannot remove this file of an earlier run "
+                                  f"({exc.strerror or exc}).") from None
+            removed.append(name)
+    entries = []
+    for path in files:
+        content = path.read_bytes()
+        entries.append({"name": path.name, "bytes": len(content),
+                        "sha256": hashlib.sha256(content).hexdigest()})
+    manifest = {"helpstats": __version__, "study": str(study.path), "files": entries,
+                "removed_from_earlier_run": removed}
+    write_text(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+
+
 def _markdown(table: pd.DataFrame, *, empty: str) -> str:
     if table.empty:
         return empty + "\n"
-    header = "| " + " | ".join(map(str, table.columns)) + " |"
+    header = "| " + " | ".join(markdown_text(c) for c in table.columns) + " |"
     rule = "|" + "---|" * len(table.columns)
-    rows = ["| " + " | ".join("" if pd.isna(v) else str(v).replace("|", "\\|") for v in row)
+    rows = ["| " + " | ".join("" if _blank(v) else markdown_text(v) for v in row)
             + " |" for row in table.itertuples(index=False)]
     return "\n".join([header, rule, *rows]) + "\n"
+
+
+def _blank(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

@@ -35,8 +35,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from ._ids import id_text
 from .errors import ExportError
 from .io import Export
 
@@ -158,7 +160,8 @@ def to_wide(
     data : pandas.DataFrame
         Long data.
     id, wave : str
-        Participant and wave columns.
+        Participant and wave columns. Ids are compared as exported text
+        (``100`` and ``"100"`` are one participant; see ``helpstats._ids``).
     columns : list of str, optional
         Columns to spread by wave (default: every column that is not constant
         within participants). The other columns must be constant within
@@ -173,7 +176,7 @@ def to_wide(
     Raises
     ------
     helpstats.errors.ExportError
-        When a row has no wave, when a participant has two rows for the same wave
+        When a row has no id or no wave, when a participant has two rows for the same wave
         (they are listed), or when a column left out of ``columns`` differs between
         a participant's waves.
     """
@@ -186,6 +189,15 @@ def to_wide(
         raise ExportError(f"to_wide: {int(no_wave.sum())} row(s) have no {wave!r} value (rows "
                           f"{rows}); a wide table has no column for them. Fill in the wave or "
                           "drop those rows first.")
+    original = data
+    key = id_text(data[id])  # ids compared as exported text (helpstats._ids)
+    no_id = key.isna()
+    if no_id.any():
+        rows = list(data.index[no_id.to_numpy()][:10])
+        raise ExportError(f"to_wide: {int(no_id.sum())} row(s) have no {id!r} value (rows "
+                          f"{rows}); rows without an id cannot be told apart, so they cannot "
+                          "be put into one row per participant. Give every row an id first.")
+    data = data.assign(**{id: key})
     dup = data.duplicated([id, wave], keep=False)
     if dup.any():
         pairs = data.loc[dup, [id, wave]].drop_duplicates().head(10).to_dict("records")
@@ -214,6 +226,9 @@ def to_wide(
         part = data.loc[wave_values == w, [id, *varying]]
         part = part.rename(columns={c: f"{c}_{w}" for c in varying})
         base = base.merge(part, on=id, how="left")
+    # base has one row per id in order of first appearance: show each id as first given
+    first = np.flatnonzero(~key.duplicated().to_numpy())
+    base[id] = original[id].iloc[first].to_numpy()
     return base[[id, *constant, *[f"{c}_{w}" for c in varying for w in order]]]
 
 

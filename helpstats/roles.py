@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ._dask import is_dask
+from ._ids import id_text, one_id
 from .errors import RoleError, RoleMissingWarning
 
 __all__ = ["ROLES", "ROLE_DTYPE", "classify_roles", "describe_role_rule", "role_cutoffs",
@@ -51,7 +52,8 @@ def _numeric_column(data: pd.DataFrame, column: str, what: str) -> pd.Series:
     values = pd.to_numeric(raw, errors="coerce")
     bad = raw.notna() & values.isna()
     if bad.any():
-        shown = ", ".join(f"row {idx!r}: {raw[idx]!r}" for idx in raw.index[bad][:10])
+        shown = ", ".join(f"row {raw.index[pos]!r}: {raw.iloc[pos]!r}"
+                          for pos in np.flatnonzero(bad.to_numpy())[:10])
         raise RoleError(
             f"{what} column {column!r} has {int(bad.sum())} non-numeric value(s) ({shown}); "
             "expected counts, rates or ratings of helping. Recode them as numbers, or as "
@@ -204,17 +206,20 @@ def classify_roles(
     usable = give.notna() & receive.notna() & ~by_missing
     codes = np.full(len(data), -1, dtype=np.int8)
     cutoffs: list[dict[str, Any]] = []
-    positions = pd.Series(np.arange(len(data)), index=data.index)
+    # positions, never index labels: a frame stacked without ignore_index repeats labels
+    give_values, receive_values = give.to_numpy(), receive.to_numpy()
+    usable_at = np.flatnonzero(usable.to_numpy())
 
     if by_columns:
-        grouped = data.loc[usable, by_columns].groupby(by_columns, sort=True)
-        parts: list[tuple[Any, pd.Index]] = [
-            (_group_key(key), part.index) for key, part in grouped]
+        keys = data[by_columns].iloc[usable_at].reset_index(drop=True)
+        grouped = keys.groupby(by_columns, sort=True, observed=True)
+        parts: list[tuple[Any, np.ndarray]] = [
+            (_group_key(key), usable_at[part.index.to_numpy()]) for key, part in grouped]
     else:
-        parts = [(None, data.index[usable])]
+        parts = [(None, usable_at)]
 
     for key, index in parts:
-        g, r = give.loc[index].to_numpy(), receive.loc[index].to_numpy()
+        g, r = give_values[index], receive_values[index]
         if fixed is not None:
             cut_g, cut_r = fixed["giving"], fixed["receiving"]
         elif len(index):
@@ -223,7 +228,7 @@ def classify_roles(
             cut_g = cut_r = float("nan")
         high_g, high_r = g > cut_g, r > cut_r
         # neither = 0, helpee = 1, helper = 2, dual = 3
-        codes[positions.loc[index].to_numpy()] = 2 * high_g + high_r
+        codes[index] = 2 * high_g + high_r
         entry: dict[str, Any] = {}
         if by_columns:
             entry.update(zip(by_columns, key, strict=True))
@@ -395,7 +400,9 @@ def roles_from_interactions(
     participant_ids : sequence, optional
         All members. Members who appear in neither column get zero counts. An
         id in the log that is not in this list raises :class:`RoleError`.
-        Without it, the members are the ids seen in the log (sorted).
+        Without it, the members are the ids seen in the log (sorted). Ids are
+        compared as text (``7`` and ``"7"`` are one member; see
+        ``helpstats._ids``) and shown as ``participant_ids`` (or the log) gives them.
     per : str, optional
         A column such as the wave: counts are made within each of its values,
         giving one row per participant × value (zero when a member has no
@@ -454,14 +461,18 @@ def roles_from_interactions(
         if column is not None and column not in log.columns:
             known = ", ".join(map(str, log.columns[:20]))
             raise RoleError(f"{what} column {column!r} not found; the log has columns: {known}.")
-    both_missing = log[giver].isna() & log[receiver].isna()
+    # ids compared as exported text (helpstats._ids): 7 and "7" are one member
+    original = log
+    log = log.assign(**{giver: id_text(log[giver]), receiver: id_text(log[receiver])})
+    both_missing = (log[giver].isna() & log[receiver].isna()).to_numpy()
     if both_missing.any():
         rows = ", ".join(map(repr, log.index[both_missing][:10]))
         raise RoleError(
             f"{int(both_missing.sum())} interaction(s) have neither a giver nor a receiver "
             f"(rows {rows}); fill in at least one, or remove the rows."
         )
-    self_help = log[giver].notna() & (log[giver] == log[receiver])
+    self_help = (log[giver].notna() & (log[giver] == log[receiver])).fillna(False).to_numpy(
+        dtype=bool)
     if self_help.any():
         rows = ", ".join(map(repr, log.index[self_help][:10]))
         raise RoleError(
@@ -472,19 +483,34 @@ def roles_from_interactions(
         if column is not None and log[column].isna().any():
             raise RoleError(f"column {column!r} has missing values; every interaction needs one.")
 
-    seen = pd.concat([log[giver], log[receiver]]).dropna().unique()
+    shown: dict[str, Any] = {}  # each id as first written in the log
+    for column in (giver, receiver):
+        for key, value in zip(log[column], original[column], strict=True):
+            if not pd.isna(key):
+                shown.setdefault(str(key), value)
     if participant_ids is None:
-        members = sorted(seen.tolist())
+        try:
+            display = sorted(shown.values())
+        except TypeError:  # ids of mixed types: in the order of their text
+            display = sorted(shown.values(), key=str)
+        members = [str(one_id(v)) for v in display]
     else:
-        members = list(participant_ids)
+        display = list(participant_ids)
+        member_keys = [one_id(m) for m in display]
+        if any(k is None for k in member_keys):
+            raise RoleError("participant_ids has a missing or blank id; list real ids only.")
+        members = [str(k) for k in member_keys]
         if len(set(members)) != len(members):
-            raise RoleError("participant_ids has duplicated ids; list each member once.")
-        unknown = sorted(set(seen.tolist()) - set(members), key=str)
+            raise RoleError("participant_ids has duplicated ids (compared as text, so 7 and "
+                            "'7' are one id); list each member once.")
+        unknown = sorted(set(shown) - set(members))
         if unknown:
             raise RoleError(
                 f"{len(unknown)} id(s) in the log are not in participant_ids: "
-                f"{', '.join(map(repr, unknown[:10]))}. Correct the ids or add the members."
+                f"{', '.join(repr(shown[k]) for k in unknown[:10])}. Correct the ids or add "
+                "the members."
             )
+    as_given = dict(zip(members, display, strict=True))
 
     keys = [per] if per is not None else []
     levels = sorted(log[per].unique().tolist()) if per is not None else [None]
@@ -510,6 +536,7 @@ def roles_from_interactions(
         result["n_meetings"] = result["n_meetings"].astype("int64")
         result["given_per_meeting"] = result["n_given"] / result["n_meetings"]
         result["received_per_meeting"] = result["n_received"] / result["n_meetings"]
+    result = result.rename(index=as_given, level="participant")  # ids as given
     result = result.reset_index()
     if attendance is not None or weeks is not None:
         from .dose import add_exposure_rates

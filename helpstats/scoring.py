@@ -201,9 +201,21 @@ def _positions(column: pd.Series, options: _Options) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         values = column.to_numpy(dtype=float, na_value=np.nan)
         return options.numbers(values)
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    mapped = np.array([options.token(u) for u in uniques] + [MISSING], dtype=np.int16)
-    return mapped[codes]
+    values = column.to_numpy(dtype=object)
+    # True == 1 and False == 0 hash alike, so factorising would score a boolean as the
+    # first equal number it met (or the reverse): booleans are set aside, always invalid.
+    # Unhashable cells (lists, dicts) cannot be factorised: they are invalid too.
+    odd = np.fromiter((isinstance(v, bool | np.bool_) or not _hashable(v) for v in values),
+                      dtype=bool, count=len(values))
+    if not odd.any():
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        mapped = np.array([options.token(u) for u in uniques] + [MISSING], dtype=np.int16)
+        return mapped[codes]
+    out = np.full(len(values), INVALID, dtype=np.int16)
+    plain = np.flatnonzero(~odd)
+    if plain.size:
+        out[plain] = _positions(pd.Series(values[plain], dtype=object), options)
+    return out
 
 
 def _describe_problem(value: Any, options: _Options) -> str:
@@ -213,6 +225,23 @@ def _describe_problem(value: Any, options: _Options) -> str:
     if is_number:
         return "out of range"
     return "unknown label"
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _cell_problem(value: Any, options: _Options) -> str:
+    """What is wrong with an invalid cell (booleans and containers first)."""
+    if isinstance(value, bool | np.bool_):
+        return "a true/false value where a response is expected"
+    if not _hashable(value) or isinstance(value, tuple | frozenset):
+        return f"a {type(value).__name__}, not a single response"
+    return _describe_problem(value, options)
 
 
 @dataclass(frozen=True)
@@ -264,7 +293,7 @@ def _parse(data: pd.DataFrame, inst: Instrument, columns: ColumnSpec,
                 "column": column_of[item.id],
                 "item": item.id,
                 "value": value,
-                "problem": _describe_problem(value, options),
+                "problem": _cell_problem(value, options),
                 "allowed": options.allowed(),
             })
     return _ParsedItems(inst, column_of, positions, problems)

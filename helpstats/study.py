@@ -80,6 +80,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -318,6 +319,9 @@ def load_study(path: str | Path) -> Study:
         raise StudyError(
             f"{file}: not valid TOML: {exc}. Check the quotes, brackets and '=' on that line."
         ) from None
+    except RecursionError:
+        raise StudyError(f"{file}: arrays or tables are nested too deeply for a study file; "
+                         "a study file needs at most a list of tables (data.files).") from None
     read = _Reader(file, source)
     sections = {"study", "data", "instruments", "roles", "model", "table_one", "helping", "missing"}
     for name in raw:
@@ -336,13 +340,24 @@ def load_study(path: str | Path) -> Study:
     group_col = read.text(data, "group", "data") if "group" in data else None
     waves = data.get("waves")
     if waves is not None and (not isinstance(waves, list) or len(waves) < 2
+                              or not all(_is_wave(w) for w in waves)
                               or len(set(map(repr, waves))) != len(waves)):
-        raise read.fail("data.waves", f"expected a list of at least two distinct waves, "
-                        f"found {waves!r}.")
+        raise read.fail("data.waves", f"expected a list of at least two distinct waves "
+                        f"(numbers or strings), found {waves!r}.")
+    if "baseline" in data and not _is_wave(data["baseline"]):
+        raise read.fail("data.baseline", f"expected one wave (a number or a string), found "
+                        f"{data['baseline']!r}.")
     baseline = data.get("baseline", waves[0] if waves else None)
     if waves is not None and baseline not in waves:
         raise read.fail("data.baseline", f"{baseline!r} is not one of data.waves {waves!r}.")
 
+    for key, column in (("data.wave", wave_col), ("data.group", group_col)):
+        if column == id_col:
+            raise read.fail(key, f"{column!r} is also data.id; the id, wave and group columns "
+                            "must be three different columns.")
+    if group_col is not None and group_col == wave_col:
+        raise read.fail("data.group", f"{group_col!r} is also data.wave; the group is the "
+                        "support group or agency a member belongs to.")
     instruments = _instruments(read, file.parent, raw.get("instruments"))
     roles = _roles(read, raw) if "roles" in raw else None
 
@@ -356,7 +371,21 @@ def load_study(path: str | Path) -> Study:
         by = "role"
     if by == "role" and roles is None:
         raise read.fail("model.by", "by = 'role' needs a [roles] section (giving, receiving).")
+    if by is not None and by in (id_col, wave_col, *outcomes):
+        what = {id_col: "the id column (data.id)", wave_col: "the wave column (data.wave)"}.get(
+            by, "an outcome")
+        raise read.fail("model.by", f"by = {by!r} is {what}; by names the comparison between "
+                        "members, such as 'role' or the trial arm.")
     covariates = read.texts(model, "covariates", "model")
+    for covariate in covariates:
+        clash = {id_col: "the id column (data.id)", wave_col: "the wave column (already in "
+                 "the model)", by: "the comparison (model.by, already in the model)"}
+        clash.update(dict.fromkeys(outcomes, "an outcome"))
+        if covariate in clash:
+            raise read.fail("model.covariates", f"covariate {covariate!r} is {clash[covariate]}; "
+                            "a covariate is another measured variable, such as age.")
+    if len(set(covariates)) != len(covariates):
+        raise read.fail("model.covariates", f"a covariate is listed twice: {list(covariates)}.")
     default = f"{{outcome}} ~ {by} * {wave_col}" if by else f"{{outcome}} ~ {wave_col}"
     default += f" + (1 | {id_col})" + (f" + (1 | {group_col})" if group_col else "")
     formula = read.text(model, "formula", "model", default=default)
@@ -405,6 +434,17 @@ def _missing(read: _Reader, raw: Mapping[str, Any]) -> MissingSpec:
     )
 
 
+def _is_wave(value: Any) -> bool:
+    """A wave value: a finite number or a non-empty string (not a list, table or boolean)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str) and bool(value.strip())
+
+
 def _files(read: _Reader, folder: Path, value: Any) -> tuple[DataFile, ...]:
     if not isinstance(value, list) or not value:
         raise read.fail("data.files", f"expected a list of export paths, found {value!r}.")
@@ -417,6 +457,12 @@ def _files(read: _Reader, folder: Path, value: Any) -> tuple[DataFile, ...]:
         else:
             raise read.fail("data.files", f"each entry is a path or {{ path = ..., wave = ... }}; "
                             f"found {entry!r}.")
+        if not isinstance(path, str) or not path.strip():
+            raise read.fail("data.files", f"path = ... must be a file name (a string); found "
+                            f"{path!r}.")
+        if wave is not None and not _is_wave(wave):
+            raise read.fail("data.files", f"wave = ... must be one wave (a number or a string); "
+                            f"found {wave!r} for {path!r}.")
         full = (folder / path) if not Path(path).is_absolute() else Path(path)
         if not full.is_file():
             raise read.fail("data.files", f"export file {str(full)!r} does not exist (paths are "
@@ -442,6 +488,12 @@ def _instruments(read: _Reader, folder: Path, value: Any) -> tuple[InstrumentSpe
         except InstrumentError as exc:
             raise read.fail(key, str(exc)) from None
         columns = table.get("columns")
+        if isinstance(columns, dict):
+            unknown = [k for k in columns if k not in instrument.item_ids]
+            if unknown:
+                raise read.fail(f"{key}.columns", f"unknown item id(s) {unknown} for "
+                                f"{instrument.id}; its items are {instrument.item_ids[0]} .. "
+                                f"{instrument.item_ids[-1]}.")
         if columns is not None and not (
             (isinstance(columns, str) and "{n}" in columns)
             or (isinstance(columns, dict) and all(isinstance(v, str) for v in columns.values()))
@@ -481,7 +533,8 @@ def _roles(read: _Reader, raw: Mapping[str, Any]) -> RoleSpec:
     thresholds = table.get("thresholds")
     if method == "thresholds":
         numbers = isinstance(thresholds, dict) and all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in thresholds.values())
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for v in thresholds.values())
         if not numbers or set(thresholds or {}) != {"giving", "receiving"}:
             raise read.fail("roles.thresholds" if thresholds is not None else "roles.method",
                             "method = 'thresholds' needs thresholds = { giving = <number>, "

@@ -32,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from ._dask import is_dask
+from ._ids import id_text
 from .errors import ExportError
 from .instruments import Instrument
 from .io import Export
@@ -60,13 +61,17 @@ def _duplicates(data: pd.DataFrame, id: str | None, wave: str | None) -> pd.Data
         if wave is not None:
             raise ExportError("validate: wave= needs id= (duplicates are participant × wave).")
         return pd.DataFrame(columns=REPORT_COLUMNS)
+    if wave is not None and wave == id:
+        raise ExportError(f"validate: id= and wave= are both {id!r}; give the participant "
+                          "column and the wave column.")
     keys = [id] + ([wave] if wave is not None else [])
     absent = [k for k in keys if k not in data.columns]
     if absent:
         return pd.DataFrame([{"instrument": None, "row": None, "column": k, "item": None,
                               "value": None, "problem": "missing column", "allowed": None}
                              for k in absent], columns=REPORT_COLUMNS)
-    dup = data.duplicated(keys, keep=False)
+    # ids compared as exported text (helpstats._ids): 100 and "100" are one participant
+    dup = data.assign(**{id: id_text(data[id])}).duplicated(keys, keep=False)
     rows = []
     for label, record in data.loc[dup, keys].iterrows():
         rows.append({"instrument": None, "row": label, "column": ", ".join(keys), "item": None,
@@ -74,6 +79,12 @@ def _duplicates(data: pd.DataFrame, id: str | None, wave: str | None) -> pd.Data
                      "problem": DUPLICATE if wave is not None else "duplicated participant",
                      "allowed": None})
     return pd.DataFrame(rows, columns=REPORT_COLUMNS)
+
+
+def _labels(positions: pd.Series, labels: pd.Index) -> pd.Series:
+    """Row positions back to the caller's index labels (None stays None)."""
+    return pd.Series([None if pd.isna(p) else labels[int(p)] for p in positions],
+                     index=positions.index, dtype=object)
 
 
 def validate(
@@ -124,20 +135,25 @@ def validate(
                           f"{type(data).__name__}.")
     insts = _as_instruments(instruments)
     specs = _columns_per_instrument(insts, columns)
+    labels = data.index
+    # every check works on row positions; labels (which may repeat, e.g. after pd.concat
+    # without ignore_index) are put back only in the report
+    data = data.reset_index(drop=True)
     parts = []
     summary = []
     for inst in insts:
         cells = find_invalid_cells(data, inst, columns=specs[inst.id])
         cells.insert(0, "instrument", inst.id)
-        parts.append(cells)
         mapping = resolve_columns(inst, specs[inst.id], data)
         present = [c for c in mapping.values() if c in data.columns]
         missing_cols = int(cells["problem"].eq("missing column").sum())
         invalid = cells[cells["row"].notna()]
         blank = pd.DataFrame({c: _blank(data[c]) for c in present}, index=data.index)
-        bad_rows = set(invalid["row"])
+        bad_rows = {int(r) for r in invalid["row"]}
         complete = (~blank.any(axis=1)) & ~data.index.isin(list(bad_rows)) \
             if present and not missing_cols else pd.Series(False, index=data.index)
+        cells["row"] = _labels(cells["row"], labels)
+        parts.append(cells)
         summary.append({
             "instrument": inst.id, "n_rows": len(data), "n_items": len(mapping),
             "missing_columns": missing_cols, "invalid_cells": len(invalid),
@@ -145,7 +161,9 @@ def validate(
             "complete_rows": int(complete.sum()),
             "ok": missing_cols == 0 and len(invalid) == 0,
         })
-    parts.append(_duplicates(data, id, wave))
+    duplicates = _duplicates(data, id, wave)
+    duplicates["row"] = _labels(duplicates["row"], labels)
+    parts.append(duplicates)
     frames = [p for p in parts if not p.empty]
     report = (pd.concat(frames, ignore_index=True) if frames
               else pd.DataFrame(columns=REPORT_COLUMNS))[REPORT_COLUMNS]

@@ -130,7 +130,8 @@ def test_demo_runs_analyze_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "study"
     assert {p.name for p in out.iterdir()} == {
         "scored_data.csv", "validation.csv", "validation.md", "tables.xlsx", "tables.md",
-        "trajectory_phq9_total.png", "trajectory_gad7_total.png", "report.html"}
+        "trajectory_phq9_total.png", "trajectory_gad7_total.png", "report.html",
+        "manifest.json"}
 
     scored = pd.read_csv(out / "scored_data.csv")
     assert len(scored) == 451

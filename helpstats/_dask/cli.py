@@ -55,7 +55,8 @@ def score_command(args: argparse.Namespace, error: type[HelpstatsError]) -> int:
         raise error(f"{output} exists; remove it or pass --overwrite")
     ids = [load_instrument(i).id for i in args.instrument]
     with _client(args.scheduler, args.workers, args.memory_limit):
-        export = read_export_dask(source, format=args.format, blocksize=args.blocksize)
+        export = read_export_dask(source, format=args.format, blocksize=args.blocksize,
+                                  missing_codes=getattr(args, "missing_codes", None))
         data = export.data
         columns = {}
         for spec in args.columns:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._ids import id_text
 from ..errors import TableError
 from ._common import finish, key, levels, require_columns, require_frame
 
@@ -33,7 +34,8 @@ def attrition_table(
         Long analysis frame, one row per participant and wave. Not modified.
     id, wave : str
         Participant and wave columns. Waves are ordered by their categories
-        (categorical column) or sorted values.
+        (categorical column) or sorted values. Ids are compared as text
+        (``100`` and ``"100"`` are one participant; see ``helpstats._ids``).
     by : str, optional
         Group column (arm, role). A participant's group is the value at their
         first wave with a non-missing group; participants without one form the
@@ -67,6 +69,8 @@ def attrition_table(
     frame = require_frame(data, "attrition_table data")
     needed = [id, wave, *([by] if by else []), *([outcome] if outcome else [])]
     require_columns(frame, needed, "attrition_table")
+    # ids compared as exported text (helpstats._ids): 100 and "100" are one participant
+    frame = frame.assign(**{id: id_text(frame[id])})
     bad = frame[id].isna() | frame[wave].isna()
     if bad.any():
         raise TableError(

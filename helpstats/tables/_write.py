@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import html
-import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from .._output import check_output, make_folder, markdown_text, write_csv, write_text, write_xlsx
 from ..errors import TableError
 from ._format import column_role, format_table, label_columns
 
@@ -19,9 +18,6 @@ __all__ = ["write_tables"]
 FORMATS = ("xlsx", "csv", "md", "html")
 _SUFFIXES = {".xlsx": "xlsx", ".csv": "csv", ".md": "md", ".markdown": "md", ".html": "html",
              ".htm": "html", "": "csv"}
-#: Leading characters that make a spreadsheet treat text as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
 def write_tables(
@@ -31,6 +27,9 @@ def write_tables(
     format: str | None = None,
     decimals: int = 2,
     p_style: str = "apa",
+    overwrite: bool = False,
+    neutralise: bool = True,
+    inputs: Iterable[str | Path] = (),
 ) -> Path:
     """Write named tables to one Excel workbook, a CSV folder, Markdown or HTML.
 
@@ -49,6 +48,16 @@ def write_tables(
         Overrides the suffix.
     decimals, p_style
         Passed to :func:`format_table` (and used for the Excel number formats).
+    overwrite : bool, default False
+        Replace existing output files. Without it an existing file is an
+        :class:`~helpstats.errors.OutputError`.
+    neutralise : bool, default True
+        CSV only: prefix text cells that a spreadsheet would run as a formula
+        with ``'`` (see :mod:`helpstats._output`). ``False`` writes the text
+        as it is, for analysis pipelines that never open the files in a
+        spreadsheet.
+    inputs : iterable of paths, optional
+        Files this run read; they are never written over.
 
     Returns
     -------
@@ -61,10 +70,15 @@ def write_tables(
       ``[ ] : * ? / \\``), a styled, frozen header row, column widths fitted to
       the content and a "Note." row. Numbers stay numbers, shown through number
       formats (p as ``.031`` / ``< .001``); Table 1 is written as formatted text.
-      Text that starts with ``=``, ``+``, ``-`` or ``@`` is stored as text with
-      Excel's quote prefix, never as a formula.
-    * ``.csv``: the numeric tables at full precision, for further analysis.
-    * ``.md`` and ``.html``: the :func:`format_table` text.
+      Text is stored as text, with Excel's quote prefix when it starts like a
+      formula, never as a formula.
+    * ``.csv``: the numeric tables at full precision, for further analysis;
+      text that a spreadsheet would run as a formula starts with ``'``.
+    * ``.md`` and ``.html``: the :func:`format_table` text, HTML-escaped (in
+      Markdown also ``|``, line breaks and inline Markdown syntax, see
+      :func:`helpstats._output.markdown_text`).
+    * Files are written atomically (a link at the target is replaced, never
+      followed); an input file is never written over.
 
     Examples
     --------
@@ -94,14 +108,17 @@ def write_tables(
     if fmt not in FORMATS:
         raise TableError(f"write_tables: cannot tell the format of {str(path)!r}; use a .xlsx, "
                          f".md or .html file, a folder for CSV, or format= one of {FORMATS}.")
+    inputs = list(inputs)
+    folder = fmt == "csv" and path.suffix.lower() != ".csv"
+    check_output(path, inputs=inputs, overwrite=overwrite, folder=folder)
     if fmt == "xlsx":
         _write_xlsx(tables, path, decimals, p_style)
     elif fmt == "csv":
-        _write_csv(tables, path)
+        _write_csv(tables, path, overwrite=overwrite, neutralise=neutralise, inputs=inputs)
     elif fmt == "md":
-        path.write_text(_markdown(tables, decimals, p_style), encoding="utf-8")
+        write_text(path, _markdown(tables, decimals, p_style))
     else:
-        path.write_text(_html(tables, decimals, p_style), encoding="utf-8")
+        write_text(path, _html(tables, decimals, p_style))
     return path
 
 
@@ -110,8 +127,7 @@ def _notes(table: pd.DataFrame) -> str:
 
 
 def _markdown(tables: Mapping[str, pd.DataFrame], decimals: int, p_style: str) -> str:
-    def esc(text: object) -> str:
-        return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    esc = markdown_text
 
     parts = []
     for name, table in tables.items():
@@ -153,40 +169,29 @@ def _file_stem(name: str) -> str:
     return stem or "table"
 
 
-def _write_csv(tables: Mapping[str, pd.DataFrame], path: Path) -> None:
+def _write_csv(tables: Mapping[str, pd.DataFrame], path: Path, *, overwrite: bool,
+               neutralise: bool, inputs: list[str | Path]) -> None:
     if path.suffix.lower() == ".csv":
         if len(tables) != 1:
             raise TableError(f"write_tables: {str(path)!r} is one CSV file but {len(tables)} "
                              "tables were given; pass a folder path (no suffix) to write one "
                              "CSV per table.")
         (table,) = tables.values()
-        table.to_csv(path, index=False)
+        write_csv(table, path, neutralise=neutralise)
         return
     stems = [_file_stem(n) for n in tables]
     clash = sorted({s for s in stems if stems.count(s) > 1})
     if clash:
         raise TableError(f"write_tables: table names {list(tables)} give the same CSV file "
                          f"name(s) {clash}; rename the tables.")
-    path.mkdir(parents=True, exist_ok=True)
+    for target in [*(path / f"{stem}.csv" for stem in stems), path / "notes.txt"]:
+        check_output(target, inputs=inputs, overwrite=overwrite)
+    make_folder(path)
     notes = []
     for (name, table), stem in zip(tables.items(), stems, strict=True):
-        table.to_csv(path / f"{stem}.csv", index=False)
+        write_csv(table, path / f"{stem}.csv", neutralise=neutralise)
         notes.append(f"{stem}.csv: {name}" + (f"\n  Note. {_notes(table)}" if _notes(table) else ""))
-    (path / "notes.txt").write_text("\n".join(notes) + "\n", encoding="utf-8")
-
-
-def _check_sheet_names(names: list[str]) -> None:
-    problems = [n for n in names if not n or len(n) > 31 or _SHEET_BAD.search(n)
-                or n.startswith("'") or n.endswith("'")]
-    if problems:
-        raise TableError(f"write_tables: {problems} cannot be Excel sheet names (1-31 "
-                         "characters, none of [ ] : * ? / \\, no leading or trailing '); "
-                         "rename those tables.")
-    lowered = [n.lower() for n in names]
-    dupes = sorted({n for n in names if lowered.count(n.lower()) > 1})
-    if dupes:
-        raise TableError(f"write_tables: sheet names {dupes} differ only in case; Excel "
-                         "needs distinct names.")
+    write_text(path / "notes.txt", "\n".join(notes) + "\n")
 
 
 def _number_format(role: str, decimals: int, p_style: str) -> str:
@@ -204,68 +209,15 @@ def _number_format(role: str, decimals: int, p_style: str) -> str:
 
 def _write_xlsx(tables: Mapping[str, pd.DataFrame], path: Path, decimals: int,
                 p_style: str) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    _check_sheet_names(list(tables))
-    book = Workbook()
-    book.remove(book.active)
-    header_font = Font(bold=True)
-    header_fill = PatternFill("solid", start_color="DDE4EE", end_color="DDE4EE")
-    header_border = Border(bottom=Side(style="thin"))
+    sheets: dict[str, pd.DataFrame] = {}
+    formats: dict[str, list[str]] = {}
     for name, table in tables.items():
-        sheet = book.create_sheet(title=name)
         shown = (format_table(table, decimals=decimals, p_style=p_style)
                  if table.attrs.get("kind") == "table_one" else table)
-        widths = [len(str(c)) for c in shown.columns]
-        for j, col in enumerate(shown.columns, start=1):
-            cell = sheet.cell(row=1, column=j)
-            _set_text(cell, str(col))
-            cell.font, cell.fill, cell.border = header_font, header_fill, header_border
         labels = label_columns(shown)
-        formats = ["General" if c in labels else _number_format(column_role(str(c)), decimals,
-                                                                 p_style)
-                   for c in shown.columns]
-        for i, row in enumerate(shown.itertuples(index=False), start=2):
-            for j, value in enumerate(row, start=1):
-                value = value.item() if hasattr(value, "item") and not isinstance(value, str) \
-                    else value
-                cell = sheet.cell(row=i, column=j)
-                shown_len = _put(cell, value, formats[j - 1])
-                widths[j - 1] = max(widths[j - 1], shown_len)
-        if _notes(table):
-            note = sheet.cell(row=len(shown) + 3, column=1)
-            _set_text(note, f"Note. {_notes(table)}")
-            note.font = Font(italic=True)
-        for j, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
-        sheet.freeze_panes = "A2"
-    book.save(path)
-
-
-def _set_text(cell: Any, text: str) -> None:
-    """Store ``text`` as a string cell, never a formula."""
-    cell.value = text
-    cell.data_type = "s"
-    if text.startswith(_FORMULA_START):
-        cell.quotePrefix = True
-
-
-def _put(cell: Any, value: Any, number_format: str) -> int:
-    """Write one value; return its approximate displayed width."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return 0
-    if isinstance(value, bool):
-        cell.value = value
-        return 5
-    if isinstance(value, int | float):
-        if math.isinf(value):
-            _set_text(cell, "inf" if value > 0 else "-inf")
-            return 4
-        cell.value = value
-        cell.number_format = number_format
-        return len(f"{value:.2f}") if isinstance(value, float) else len(str(value))
-    text = str(value)
-    _set_text(cell, text)
-    return len(text)
+        sheets[name] = shown
+        formats[name] = ["General" if c in labels else _number_format(column_role(str(c)),
+                                                                       decimals, p_style)
+                         for c in shown.columns]
+    write_xlsx(path, sheets, number_formats=formats,
+               notes={name: _notes(table) for name, table in tables.items()})
