@@ -362,11 +362,11 @@ def _names(value: str | Sequence[str] | None) -> list[str]:
 def _covariate_means(fits: Sequence[Any], exclude: list[str]) -> dict[str, float]:
     """Numeric fixed-effect covariates whose mean differs between imputations: their mean
     averaged over the imputations (emmeans' rule for pooled mice results)."""
-    covariates: list[str] | None = None
     spec = getattr(fits[0], "spec", None) if fits else None
-    numeric = getattr(spec, "numeric_variables", None)
-    if numeric is not None:
-        covariates = [v for v in numeric if v not in exclude]
+    if spec is None or not hasattr(spec, "variable_is_numeric"):
+        return {}
+    covariates = [v for v in spec.fixed_variables if v not in exclude
+                  and spec.variable_is_numeric(v) and all(v in f.data.columns for f in fits)]
     if not covariates:
         return {}
     means = {}

@@ -163,3 +163,21 @@ def test_pooled_contrast_adjustment() -> None:
     np.testing.assert_allclose(holm["p"], multipletests(raw["p"], method="holm")[1])
     with pytest.raises(ModelError, match="Tukey"):
         pooled.contrasts("arm", adjust="tukey")
+
+
+def test_imputed_covariate_held_at_its_mean_over_imputations() -> None:
+    rng = np.random.default_rng(9)
+    n = 120
+    d = pd.DataFrame({"g": np.repeat(np.arange(40), 3), "wave": np.tile([0, 1, 2], 40),
+                      "arm": np.repeat(rng.choice(["a", "b"], 40), 3)})
+    d["x"] = rng.normal(size=n)
+    d["y"] = d["x"] + (d["arm"] == "b") + rng.normal(size=40)[d["g"]] + rng.normal(size=n)
+    d.loc[d.sample(frac=0.3, random_state=2).index, "x"] = np.nan
+    imp = hs.impute(d, m=3, id="g", wave="wave", columns=["x"], auxiliary=["arm"], seed=3,
+                    iterations=3)
+    fits = [hs.fit_mixed(c, "y ~ arm + x + (1 | g)") for c in imp.completed]
+    pooled = hs.pool(fits)
+    mean_x = float(np.mean([c["x"].mean() for c in imp.completed]))
+    by_hand = [f.emmeans("arm", at={"x": mean_x}) for f in fits]
+    q = np.vstack([t["emmean"].to_numpy() for t in by_hand])
+    np.testing.assert_allclose(pooled.emmeans("arm")["emmean"], q.mean(axis=0), rtol=1e-12)
