@@ -275,3 +275,20 @@ def test_nb_dispersion_recovered() -> None:
     assert "dispersion" in fit.summary()
     pois = hs.fit_glmm(d, "y ~ wave + (1 | id)", family="poisson")
     assert fit.loglik > pois.loglik + 10
+
+
+def test_offset_in_the_formula_equals_the_offset_argument() -> None:
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame({"id": np.repeat(np.arange(80), 5), "x": rng.normal(size=400),
+                      "exposure": rng.uniform(0.5, 3, 400)})
+    mu = np.exp(0.3 + 0.5 * d["x"] + rng.normal(0, 0.5, 80)[d["id"]]) * d["exposure"]
+    d["count"] = rng.poisson(mu)
+    by_argument = hs.fit_glmm(d, "count ~ x + (1 | id)", family="poisson", offset="log(exposure)")
+    in_formula = hs.fit_glmm(d, "count ~ x + offset(log(exposure)) + (1 | id)", family="poisson")
+    assert in_formula.loglik == pytest.approx(by_argument.loglik, abs=1e-9)
+    np.testing.assert_allclose(in_formula.coef, by_argument.coef, atol=1e-8)
+    pd.testing.assert_frame_equal(in_formula.emmeans("x", at={"x": [0.0]}, type="response"),
+                                  by_argument.emmeans("x", at={"x": [0.0]}, type="response"))
+    d.loc[3, "exposure"] = 0.0
+    with pytest.raises(ModelError, match="not finite"):
+        hs.fit_glmm(d, "count ~ x + offset(log(exposure)) + (1 | id)", family="poisson")

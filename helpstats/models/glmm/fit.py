@@ -33,11 +33,7 @@ _NAGQ_MAX = 25
 
 
 def _columns(parsed: Formula, resp: Response) -> list[str]:
-    cols = [*resp.columns, *parsed.fixed.columns]
-    for term in parsed.random:
-        cols.extend(term.rhs.columns)
-        cols.extend(term.factors)
-    return list(dict.fromkeys(cols))
+    return list(dict.fromkeys([*resp.columns, *parsed.columns]))
 
 
 def _vector(data: pd.DataFrame, value: Any, what: str) -> tuple[np.ndarray, str | None]:
@@ -205,6 +201,16 @@ def fit_glmm(data: pd.DataFrame, formula: str, *, family: str | Family, link: st
     # the spec learns levels and transforms on the model frame; its response is the numeric y
     model = ModelSpec.from_formula(parsed, frame.assign(**{str(resp.columns[0]): y}))
     Xfull, names_all = model.fixed_matrix(frame), list(model.columns)
+    if model.offset:  # offset(...) terms in the formula, e.g. offset(log(exposure))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            in_formula = model.offset_values(frame)
+        if not np.all(np.isfinite(in_formula)):
+            i = int(np.flatnonzero(~np.isfinite(in_formula))[0])
+            raise ModelError(f"offset({', '.join(model.offset)}) is not finite in row "
+                             f"{frame.index[i]!r} (a log of a non-positive exposure?); the "
+                             "exposure must be positive.")
+        off = off + in_formula
+        offset_col = offset_col or model.offset[0]
     keep = drop_collinear(Xfull) if Xfull.shape[1] else []
     dropped = tuple(nm for i, nm in enumerate(names_all) if i not in keep)
     if dropped:
