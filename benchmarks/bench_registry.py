@@ -49,7 +49,7 @@ def write_parquet(folder: Path, rows: int, per_file: int = 2_000_000) -> None:
 def summarise(scores: pd.DataFrame, service: pd.Series) -> pd.DataFrame:
     change = hs.reliable_change(scores["phq9_total"], scores["phq9_total"].shift(1).fillna(0.0),
                                 sd=5.7, reliability=0.84, higher_is="worse")
-    return pd.DataFrame({"service": service, "category": change["category"]})
+    return change[["category"]].assign(service=service)
 
 
 def run_dask(folder: Path, out: Path, memory: str) -> tuple[float, float]:
@@ -62,7 +62,9 @@ def run_dask(folder: Path, out: Path, memory: str) -> tuple[float, float]:
                                dashboard_address=None)
     with cluster, Client(cluster) as client:
         started = time.perf_counter()
-        data = dd.read_parquet(str(folder))
+        # persisted: the partitions stay fixed whatever columns a step reads (Dask would
+        # otherwise re-plan a column projection into other partitions, which then don't align)
+        data = dd.read_parquet(str(folder)).persist()
         hs.validate(data, ["phq9", "gad7"])
         scores = hs.score(data, ["phq9", "gad7"])
         summarise(scores, data["service"]).groupby(["service", "category"],
