@@ -25,7 +25,7 @@ from ._protocol import linear_estimate
 if TYPE_CHECKING:
     from ._protocol import ModelResult
 
-__all__ = ["contrast_label", "contrasts", "emmeans", "parse_specs"]
+__all__ = ["adjust_p", "contrast_label", "contrast_pairs", "contrasts", "emmeans", "parse_specs"]
 
 _METHODS = ("pairwise", "revpairwise", "trt.vs.ctrl")
 _ADJUST = ("none", "holm", "bonferroni", "sidak", "tukey")
@@ -227,7 +227,9 @@ def contrast_label(variable: str, levels: Sequence[Hashable], first: Hashable,
     return _pair_label(labels[level_label(first)], labels[level_label(second)])
 
 
-def _pairs(k: int, method: str) -> list[tuple[int, int]]:
+def contrast_pairs(k: int, method: str) -> list[tuple[int, int]]:
+    """Index pairs (i, j) of the contrasts ``level i - level j`` of ``k`` levels, as emmeans'
+    ``pairwise``, ``revpairwise`` and ``trt.vs.ctrl`` (every family's contrasts use them)."""
     if method == "pairwise":
         return [(i, j) for i in range(k) for j in range(i + 1, k)]
     if method == "revpairwise":
@@ -235,7 +237,9 @@ def _pairs(k: int, method: str) -> list[tuple[int, int]]:
     return [(i, 0) for i in range(1, k)]
 
 
-def _adjust(p: np.ndarray, t: np.ndarray, df: np.ndarray, how: str, k: int) -> np.ndarray:
+def adjust_p(p: np.ndarray, t: np.ndarray, df: np.ndarray, how: str, k: int) -> np.ndarray:
+    """p values of one family of ``m`` contrasts adjusted by ``how`` (none, holm, bonferroni,
+    sidak, tukey: the studentised range of ``k`` means with ``df``; ``inf`` for z tests)."""
     m = len(p)
     if how == "none" or m <= 1 and how != "tukey":
         return p
@@ -273,7 +277,7 @@ def contrasts(fit: ModelResult, specs: str | Sequence[str], *,
     out = []
     for b in by_levels:
         rows = []
-        for i, j in _pairs(len(spec_levels), method):
+        for i, j in contrast_pairs(len(spec_levels), method):
             (ci, oi), (cj, oj) = funcs[(spec_levels[i], b)], funcs[(spec_levels[j], b)]
             est, se, dof = linear_estimate(fit, ci - cj, df=df)
             est += oi - oj
@@ -290,7 +294,7 @@ def contrasts(fit: ModelResult, specs: str | Sequence[str], *,
             dfs = np.array([r["df"] for r in rows])
             ok = ~np.isnan(p)  # non-estimable contrasts are left out of the family
             adjusted = np.full(len(p), np.nan)
-            adjusted[ok] = _adjust(p[ok], tt[ok], dfs[ok], adjust, len(spec_levels))
+            adjusted[ok] = adjust_p(p[ok], tt[ok], dfs[ok], adjust, len(spec_levels))
             for r, pa in zip(rows, adjusted, strict=True):
                 r["p"] = float(pa)
         out.extend(rows)

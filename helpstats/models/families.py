@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -107,8 +108,9 @@ class Link:
 
 
 @dataclass(frozen=True)
-class Family:
-    """Base class of the response families (use the subclasses)."""
+class Family(ABC):
+    """Base class of the response families (use the subclasses, which implement every
+    abstract method)."""
 
     name: str = field(init=False, default="")
     link: Link = field(default_factory=lambda: Link("identity"))
@@ -118,29 +120,29 @@ class Family:
         """Whether the family has a dispersion parameter estimated with the model."""
         return False
 
+    @abstractmethod
     def variance(self, mu: np.ndarray) -> np.ndarray:
         """Variance function ``V(mu)``."""
-        raise NotImplementedError
 
     def logpdf(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Log-density of each observation, all constants included."""
         return self.kernel(y, mu, weights) + self.constant(y, weights)
 
+    @abstractmethod
     def kernel(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """The part of :meth:`logpdf` that depends on ``mu``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def constant(self, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """The part of :meth:`logpdf` that does not depend on ``mu``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def dev_resid(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Squared deviance residuals (R's ``dev.resids``)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def start_mu(self, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Starting means (R's ``initialize``)."""
-        raise NotImplementedError
 
     def with_dispersion(self, dispersion: float) -> Family:
         """A copy with the dispersion parameter set (families that have one)."""

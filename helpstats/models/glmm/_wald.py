@@ -37,7 +37,7 @@ from scipy import stats
 
 from ...errors import ModelError
 from .._design import level_label
-from .._emmeans import contrast_label, parse_specs
+from .._emmeans import adjust_p, contrast_label, contrast_pairs, parse_specs
 from .._formula import FixedSpec
 from ..families import Link
 from ..spec import ModelSpec
@@ -212,12 +212,6 @@ def emmeans(coef: np.ndarray, vcov: np.ndarray, design: FixedDesign, link: Link,
                                        "upper"])
 
 
-def _pairs(k: int, method: str) -> list[tuple[int, int]]:
-    if method == "pairwise":
-        return [(i, j) for i in range(k) for j in range(i + 1, k)]
-    if method == "revpairwise":
-        return [(i, j) for i in range(1, k) for j in range(i)]
-    return [(i, 0) for i in range(1, k)]
 
 
 def _labels(spec_vars: list[str], levels: list[tuple[Hashable, ...]]) -> list[str]:
@@ -225,23 +219,6 @@ def _labels(spec_vars: list[str], levels: list[tuple[Hashable, ...]]) -> list[st
         lv = [s[0] for s in levels]
         return [contrast_label(spec_vars[0], lv, x, x).split(" - ")[0] for x in lv]
     return [" ".join(level_label(x) for x in s) for s in levels]
-
-
-def _adjust(p: np.ndarray, z: np.ndarray, how: str, k: int) -> np.ndarray:
-    m = len(p)
-    if how == "none" or (m <= 1 and how != "tukey"):
-        return p
-    if how == "bonferroni":
-        return np.minimum(1.0, p * m)
-    if how == "sidak":
-        return 1.0 - (1.0 - p) ** m
-    if how == "holm":
-        order = np.argsort(p)
-        adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
-        out = np.empty(m)
-        out[order] = np.minimum(1.0, adj)
-        return out
-    return np.array([stats.studentized_range.sf(abs(zi) * np.sqrt(2), k, np.inf) for zi in z])
 
 
 def _crit(how: str, level: float, m: int, k: int) -> float:
@@ -284,7 +261,7 @@ def contrasts(coef: np.ndarray, vcov: np.ndarray, design: FixedDesign, link: Lin
     out = []
     for b in by_levels:
         rows = []
-        for i, j in _pairs(len(spec_levels), method):
+        for i, j in contrast_pairs(len(spec_levels), method):
             est, se = lin(funcs[(spec_levels[i], b)] - funcs[(spec_levels[j], b)])
             z = est / se if se > 0 else np.nan
             row: dict[str, Any] = {"contrast": f"{labels[i]}{sep}{labels[j]}"}
@@ -296,7 +273,8 @@ def contrasts(coef: np.ndarray, vcov: np.ndarray, design: FixedDesign, link: Lin
             p = np.array([r["p"] for r in rows])
             zz = np.array([r["z"] for r in rows])
             adj = np.full(len(p), np.nan)
-            adj[ok] = _adjust(p[ok], zz[ok], adjust, len(spec_levels))
+            adj[ok] = adjust_p(p[ok], zz[ok], np.full(int(ok.sum()), np.inf), adjust,
+                               len(spec_levels))
             crit = _crit(adjust, level, int(ok.sum()), len(spec_levels))
             for r, pa in zip(rows, adj, strict=True):
                 r["p"] = float(pa)

@@ -24,7 +24,7 @@ from scipy import stats
 from ...errors import ModelError
 from .._anova import zapsmall
 from .._design import level_label
-from .._emmeans import contrast_label, parse_specs
+from .._emmeans import adjust_p, contrast_label, contrast_pairs, parse_specs
 from .._formula import FixedSpec
 from ..spec import ModelSpec
 
@@ -184,27 +184,6 @@ def emmeans_table(terms: ModelTerms, inf: Inference, specs: str | Sequence[str],
                                        "upper"])
 
 
-def _pairs(k: int, method: str) -> list[tuple[int, int]]:
-    if method == "pairwise":
-        return [(i, j) for i in range(k) for j in range(i + 1, k)]
-    if method == "revpairwise":
-        return [(i, j) for i in range(1, k) for j in range(i)]
-    return [(i, 0) for i in range(1, k)]
-
-
-def _adjust(p: np.ndarray, how: str) -> np.ndarray:
-    m = len(p)
-    if how == "none" or m <= 1:
-        return p
-    if how == "bonferroni":
-        return np.minimum(1.0, p * m)
-    if how == "sidak":
-        return 1.0 - (1.0 - p) ** m
-    order = np.argsort(p)
-    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out = np.empty(m)
-    out[order] = np.minimum(1.0, adj)
-    return out
 
 
 def contrast_table(terms: ModelTerms, inf: Inference, specs: str | Sequence[str], *,
@@ -228,7 +207,7 @@ def contrast_table(terms: ModelTerms, inf: Inference, specs: str | Sequence[str]
     out = []
     for b in by_levels:
         rows = []
-        for i, j in _pairs(len(spec_levels), method):
+        for i, j in contrast_pairs(len(spec_levels), method):
             c = funcs[(spec_levels[i], b)] - funcs[(spec_levels[j], b)]
             est, se, df = _infer(terms, inf, c)
             t = est / se if se > 0 else np.nan
@@ -242,9 +221,11 @@ def contrast_table(terms: ModelTerms, inf: Inference, specs: str | Sequence[str]
             rows.append(row)
         if rows:
             p = np.array([r["p"] for r in rows])
+            tt = np.array([r["t"] for r in rows])
+            dfs = np.array([r["df"] for r in rows])
             ok = ~np.isnan(p)
             adj = np.full(len(p), np.nan)
-            adj[ok] = _adjust(p[ok], adjust)
+            adj[ok] = adjust_p(p[ok], tt[ok], dfs[ok], adjust, len(spec_levels))
             for r, pa in zip(rows, adj, strict=True):
                 r["p"] = float(pa)
         out.extend(rows)
