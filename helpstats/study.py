@@ -18,6 +18,7 @@ A complete file (``[roles]``, ``[table_one]`` and most keys are optional)::
     group = "group"                         # support group (cluster); optional
     baseline = 0                            # optional: default the first wave (below)
     waves = [0, 1, 3, 8]                    # optional: order of the waves
+    wave_label = "Months since baseline"    # optional: the wave axis in tables and figures
 
     [instruments.phq9]                      # a bundled id, or ...
     columns = "Q5_{n}"                      # optional: pattern or { phq9_1 = "Q5_1", ... }
@@ -45,6 +46,11 @@ A complete file (``[roles]``, ``[table_one]`` and most keys are optional)::
     decompose = true                        # within/between model of each outcome
     lag = 1                                 # model on helping at the previous wave (0: none)
     mediation = { treatment = "arm", mediator = "empowerment_total", outcome = "phq9_total" }
+    [labels.variables]                      # optional: names shown in tables and figures
+    age = "Age (years)"
+    [labels.levels.arm]                     # optional: level labels of one column
+    0 = "Usual care"
+    1 = "Peer support"
     [missing]                               # optional: missing-data report and MI
     method = "mi"                           # or "observed" (patterns and dropout only)
     imputation = "pmm"                      # or "norm" (Bayesian regression; no donor limits)
@@ -217,6 +223,9 @@ class Study:
     table_one: tuple[str, ...] = field(default_factory=tuple)
     helping: HelpingSpec | None = None
     missing: MissingSpec | None = None
+    wave_label: str | None = None
+    variable_labels: Mapping[str, str] = field(default_factory=dict)
+    level_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def error(self, key: str, message: str) -> StudyError:
         """A :class:`StudyError` naming this file, the line of ``key`` and ``key``."""
@@ -323,7 +332,8 @@ def load_study(path: str | Path) -> Study:
         raise StudyError(f"{file}: arrays or tables are nested too deeply for a study file; "
                          "a study file needs at most a list of tables (data.files).") from None
     read = _Reader(file, source)
-    sections = {"study", "data", "instruments", "roles", "model", "table_one", "helping", "missing"}
+    sections = {"study", "data", "instruments", "roles", "model", "table_one", "helping", "missing",
+                "labels"}
     for name in raw:
         if name not in sections:
             raise read.fail(name, "unknown section; a study file has: "
@@ -332,12 +342,14 @@ def load_study(path: str | Path) -> Study:
     study_table = read.table(raw, "study", {"title", "description"})
     title = read.text(study_table, "title", "study", default=file.stem)
 
-    data = read.table(raw, "data", {"files", "id", "wave", "group", "baseline", "waves"},
+    data = read.table(raw, "data", {"files", "id", "wave", "group", "baseline", "waves",
+                                    "wave_label"},
                       required={"files", "id", "wave"})
     files = _files(read, file.parent, data.get("files"))
     id_col = read.text(data, "id", "data")
     wave_col = read.text(data, "wave", "data")
     group_col = read.text(data, "group", "data") if "group" in data else None
+    wave_label = read.text(data, "wave_label", "data") if "wave_label" in data else None
     waves = data.get("waves")
     if waves is not None and (not isinstance(waves, list) or len(waves) < 2
                               or not all(_is_wave(w) for w in waves)
@@ -404,7 +416,31 @@ def load_study(path: str | Path) -> Study:
         table_one=variables,
         helping=_helping(read, raw) if "helping" in raw else None,
         missing=_missing(read, raw) if "missing" in raw else None,
+        wave_label=wave_label,
+        **_labels(read, raw),
     )
+
+
+def _labels(read: _Reader, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """``[labels.variables]`` (column -> label) and ``[labels.levels.<column>]`` (level ->
+    label); level keys are text, as TOML keys always are."""
+    table = read.table(raw, "labels", {"variables", "levels"})
+    variables = table.get("variables", {})
+    if not isinstance(variables, dict) or not all(
+            isinstance(v, str) and v.strip() for v in variables.values()):
+        raise read.fail("labels.variables", "expected a table of column = \"label\" lines, "
+                        f"found {variables!r}.")
+    levels = table.get("levels", {})
+    if not isinstance(levels, dict):
+        raise read.fail("labels.levels", "expected [labels.levels.<column>] tables of "
+                        f"level = \"label\" lines, found {levels!r}.")
+    for column, mapping in levels.items():
+        if not isinstance(mapping, dict) or not all(
+                isinstance(v, str) and v.strip() for v in mapping.values()):
+            raise read.fail(f"labels.levels.{column}", "expected level = \"label\" lines, "
+                            f"such as 1 = \"Peer support\"; found {mapping!r}.")
+    return {"variable_labels": dict(variables),
+            "level_labels": {column: dict(mapping) for column, mapping in levels.items()}}
 
 
 def _missing(read: _Reader, raw: Mapping[str, Any]) -> MissingSpec:

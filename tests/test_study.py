@@ -127,3 +127,25 @@ def test_bundled_example_study_loads() -> None:
     assert study.model.outcomes == ("phq9_total", "gad7_total")
     assert study.waves == (0, 1, 3, 8)
     assert study.files[0].path.is_file()
+
+
+def test_labels_and_wave_label(tmp_path: Path) -> None:
+    text = GOOD.replace('group = "site"', 'group = "site"\nwave_label = "Months since baseline"')
+    text += ('\n[labels.variables]\nage = "Age (years)"\n'
+             '[labels.levels.arm]\n0 = "Usual care"\n1 = "Peer support"\n')
+    study = hs.load_study(write(tmp_path, text))
+    assert study.wave_label == "Months since baseline"
+    assert study.variable_labels == {"age": "Age (years)"}
+    assert study.level_labels == {"arm": {"0": "Usual care", "1": "Peer support"}}
+    plain = hs.load_study(write(tmp_path, GOOD))
+    assert (plain.wave_label, plain.variable_labels, plain.level_labels) == (None, {}, {})
+
+
+@pytest.mark.parametrize("extra, key", [
+    ('[labels.variables]\nage = 3\n', "labels.variables"),
+    ('[labels.levels]\narm = "x"\n', "labels.levels.arm"),
+    ('[labels]\ncolours = "red"\n', "labels.colours"),
+])
+def test_bad_labels_name_the_key(tmp_path: Path, extra: str, key: str) -> None:
+    with pytest.raises(StudyError, match=re.escape(f"key '{key}'")):
+        hs.load_study(write(tmp_path, GOOD + "\n" + extra))
