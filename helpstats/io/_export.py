@@ -18,6 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from .._display import result_html, short_repr
+
 __all__ = ["FORMATS", "Export", "Source"]
 
 FORMATS = (
@@ -109,6 +111,45 @@ class Export:
     value_labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
     missing_codes: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     fields: pd.DataFrame | None = None
+
+    def _title(self) -> str:
+        rows, cols = self.data.shape
+        return f"Export ({self.format}): {rows} rows x {cols} columns from {self.source.path}"
+
+    def _lines(self) -> list[str]:
+        names = [str(c) for c in self.data.columns]
+        shown = ", ".join(names[:8]) + (f", ... ({len(names) - 8} more)" if len(names) > 8
+                                        else "")
+        lines = [f"columns: {shown}" if names else "columns: none"]
+        extras = [f"{len(self.questions)} question texts" if self.questions else "",
+                  f"{len(self.value_labels)} columns with value labels"
+                  if self.value_labels else "",
+                  f"{len(self.missing_codes)} columns with missing-value codes"
+                  if self.missing_codes else ""]
+        if any(extras):
+            lines.append("; ".join(e for e in extras if e))
+        lines.append("the data in .data; .questions, .value_labels, .missing_codes, .source")
+        return lines
+
+    def __repr__(self) -> str:
+        """A few lines: format, shape, file, the first columns -- never the whole frame.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from helpstats.io import Export, Source
+        >>> src = Source(path="q.csv", sheet=None, encoding="utf-8", delimiter=",",
+        ...              rows_read=2, header_rows=1)
+        >>> Export(data=pd.DataFrame({"q1": [1, 2]}), format="csv", source=src)
+        Export (csv): 2 rows x 1 columns from q.csv
+          columns: q1
+          the data in .data; .questions, .value_labels, .missing_codes, .source
+        """
+        return short_repr(self._title(), self._lines())
+
+    def _repr_html_(self) -> str:
+        return result_html(self._title(), self._lines(),
+                           {"First rows of .data": self.data.head(5)})
 
     def file_rows(self) -> pd.RangeIndex:
         """The row number of each data row as the file shows it (its header rows come first).

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._display import Summary, result_html, short_repr
 from ..errors import ModelError
 from ._rubin import pool_scalars, pool_wald
 
@@ -166,9 +167,48 @@ class PooledFit:
     level: float = 0.95
     fits: tuple[Any, ...] = field(default=())
 
+    def _title(self) -> str:
+        return (f"PooledFit: {len(self.terms)} coefficients pooled over m={self.m} imputations "
+                "(Rubin's rules, Barnard-Rubin df)")
+
+    def _lines(self) -> list[str]:
+        model = getattr(self.fits[0], "formula", None) if self.fits else None
+        lines = [f"formula: {model}"] if model else []
+        dfcom = {"satterthwaite": "the fits' own df, averaged", "residual": "nobs - p",
+                 "given": "given", "infinite": "infinite (Rubin 1987)"}.get(
+                     self.dfcom_rule, self.dfcom_rule)
+        fmi = float(np.max(self.fixed["fmi"])) if len(self.terms) else float("nan")
+        lines += [f"complete-data df: {dfcom}; largest fraction of missing information "
+                  f"{fmi:.3f}",
+                  "pooled estimates in fit.fixed; print(fit.summary()) for the table"]
+        return lines
+
     def __repr__(self) -> str:
-        return (f"<PooledFit: {len(self.terms)} coefficients pooled over m={self.m} imputations "
-                f"(Rubin's rules, Barnard-Rubin df)>")
+        return short_repr(self._title(), self._lines())
+
+    def _repr_html_(self) -> str:
+        return result_html(self._title(), self._lines(), {"Pooled estimates": self.fixed})
+
+    def summary(self) -> Summary:
+        """The pooled estimates as text: a ``str`` with the table ``fixed`` as an attribute.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> import helpstats as hs
+        >>> pairs = [(pd.Series({"a": 1.0 + d}), np.diag([0.04])) for d in (0.0, 0.1, -0.05)]
+        >>> s = hs.pool(pairs, dfcom=50).summary()
+        >>> s.splitlines()[0]
+        "Pooled over m = 3 imputations with Rubin's rules (Barnard-Rubin df)"
+        >>> s.fixed["estimate"].round(4).tolist()
+        [1.0167]
+        """
+        fixed = self.fixed
+        text = "\n".join([
+            f"Pooled over m = {self.m} imputations with Rubin's rules (Barnard-Rubin df)",
+            *self._lines()[:-1], "",
+            fixed.to_string(index=False, float_format=lambda x: f"{x:.5g}")])
+        return Summary(text, title=self._title(), tables={"fixed": fixed})
 
     # ------------------------------------------------------------ coefficients
     @property

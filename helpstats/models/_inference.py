@@ -38,8 +38,10 @@ class InferenceMethods:
     def _result(self) -> ModelResult:
         return cast("ModelResult", self)
 
-    def fixed_table(self, *, df: str | None = None) -> pd.DataFrame:
-        """Fixed effects ``term, estimate, se, df, t, p`` with the given df method."""
+    def fixed_table(self, *, df: str | None = None, level: float = 0.95) -> pd.DataFrame:
+        """Fixed effects ``term, estimate, se, df, t, p, lower, upper`` with the given df
+        method; ``lower, upper`` are the Wald limits at ``level`` (as :meth:`confint`)."""
+        level = check_level(level)
         fit = self._result()
         beta = fit.coef.to_numpy()
         V = fit.coef_vcov(df=df)
@@ -48,14 +50,19 @@ class InferenceMethods:
         dof = np.array([fit.contrast_df(eye[i], df=df) for i in range(len(beta))])
         t = beta / se
         p = 2 * stats.t.sf(np.abs(t), dof)
-        return pd.DataFrame(
-            {"term": fit.coef.index, "estimate": beta, "se": se, "df": dof, "t": t, "p": p}
+        lower, upper = interval(beta, se, dof, level)
+        table = pd.DataFrame(
+            {"term": fit.coef.index, "estimate": beta, "se": se, "df": dof, "t": t, "p": p,
+             "lower": lower, "upper": upper}
         )
+        table.attrs["level"] = level
+        return table
 
     @cached_property
     def fixed(self) -> pd.DataFrame:
-        """Fixed effects: ``term, estimate, se, df, t, p`` (the fit's df method, by default
-        Satterthwaite as lmerTest); :meth:`fixed_table` takes ``df=``."""
+        """Fixed effects: ``term, estimate, se, df, t, p, lower, upper`` (the fit's df
+        method, by default Satterthwaite as lmerTest; 95% limits ``estimate -/+ t(df) x se``,
+        the same as :meth:`confint`); :meth:`fixed_table` takes ``df=`` and ``level=``."""
         return self.fixed_table()
 
     def vcov(self, *, df: str | None = None) -> pd.DataFrame:
@@ -111,9 +118,8 @@ class InferenceMethods:
             return result
         if method != "wald":
             raise ModelError(f"method={method!r} is not known; use 'wald' or 'profile'.")
-        tab = self.fixed_table(df=df)
-        lower, upper = interval(tab["estimate"], tab["se"], tab["df"], level)
-        out = tab[["term", "estimate", "se", "df"]].assign(lower=lower, upper=upper)
+        tab = self.fixed_table(df=df, level=level)
+        out = tab[["term", "estimate", "se", "df", "lower", "upper"]].copy()
         out.attrs["level"] = level
         return out
 

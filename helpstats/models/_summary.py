@@ -10,11 +10,25 @@ import pandas as pd
 if TYPE_CHECKING:
     from .fit import MixedFit
 
-__all__ = ["summary_text"]
+__all__ = ["describe_lines", "summary_text"]
 
 
 def _fmt(x: float, width: int = 10) -> str:
     return f"{x:{width}.4g}"
+
+
+def describe_lines(fit: MixedFit) -> list[str]:
+    """The few lines of ``repr(fit)``: formula, data, criterion, status, where the tables are."""
+    groups = ", ".join(f"{g} {n}" for g, n in fit.ngroups.items())
+    dropped = f" ({fit.n_dropped} rows dropped for missing values)" if fit.n_dropped else ""
+    status = "converged" if fit.converged else "may not have converged (see fit.optimizer)"
+    if fit.singular:
+        status += "; boundary (singular) fit"
+    return [f"formula: {fit.formula}",
+            f"{fit.nobs} observations{dropped}; groups: {groups}",
+            f"logLik {fit.loglik:.2f}, AIC {fit.aic:.1f}, sigma {fit.sigma:.4g}; {status}",
+            f"{len(fit.coef)} fixed effects in fit.fixed, variance components in fit.varcorr; "
+            "print(fit.summary()) for the full summary"]
 
 
 def summary_text(fit: MixedFit) -> str:

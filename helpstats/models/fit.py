@@ -11,7 +11,9 @@ from typing import Any, overload
 import numpy as np
 import pandas as pd
 
+from .._display import Summary, result_html, short_repr
 from ..errors import ModelError
+from ._arguments import check_data_formula
 from ._design import drop_collinear, group_codes
 from ._engine import LmmProblem, OptResult, ReTerm, convergence, optimize
 from ._formula import Formula, parse_formula
@@ -245,14 +247,38 @@ class MixedFit(InferenceMethods):
         return _fit(self._frame, self.formula, reml=reml, weights=weights,
                     df=self.df_method)
 
-    def summary(self) -> str:
-        """A text summary in the layout of lme4's ``summary()``."""
+    def summary(self) -> Summary:
+        """A text summary in the layout of lme4's ``summary()``.
+
+        Returns
+        -------
+        helpstats._display.Summary
+            A ``str`` (print it) with the tables ``fixed`` and ``varcorr`` as
+            attributes and an HTML form for notebooks.
+        """
         from ._summary import summary_text
 
-        return summary_text(self)
+        return Summary(summary_text(self), title=_title(self),
+                       tables={"fixed": self.fixed, "varcorr": self.varcorr})
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
+
+    def __repr__(self) -> str:
+        from ._summary import describe_lines
+
+        return short_repr(_title(self), describe_lines(self))
+
+    def _repr_html_(self) -> str:
+        from ._summary import describe_lines
+
+        return result_html(_title(self), describe_lines(self),
+                           {"Fixed effects": self.fixed, "Variance components": self.varcorr})
+
+
+def _title(fit: MixedFit) -> str:
+    df_name = "Kenward-Roger" if fit.df_method == "kenward-roger" else "Satterthwaite"
+    return f"MixedFit: linear mixed model ({'REML' if fit.reml else 'ML'}, {df_name} df)"
 
 
 def _unique_names(terms: Sequence[ReTerm]) -> list[str]:
@@ -479,6 +505,7 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, reml: bool = True,
     >>> list(hs.fit_mixed(d, "y ~ poly(wave, 2) + (1 | id)").coef.index)
     ['(Intercept)', 'poly(wave, 2)1', 'poly(wave, 2)2']
     """
+    check_data_formula("fit_mixed", data, formula)
     if family is not None and family != "gaussian":
         return fit_glmm(data, formula, family=family, weights=weights, **glmm)
     if glmm:

@@ -56,7 +56,7 @@ def test_single_visit_is_ordinary_regression():
 
 def test_result_interface(trial):
     fit = hs.fit_mmrm(trial, "y ~ arm * visit + base", subject="id", visit="visit")
-    assert list(fit.fixed.columns) == ["term", "estimate", "se", "df", "t", "p"]
+    assert list(fit.fixed.columns) == ["term", "estimate", "se", "df", "t", "p", "lower", "upper"]
     assert fit.covariance_structure == "us" and fit.converged
     assert fit.df_method == "kenward-roger" and fit.vcov_method == "model"
     assert list(fit.covariance.index) == ["v1", "v2", "v3", "v4"]

@@ -12,6 +12,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from ...errors import ModelError
+from .._arguments import check_data_formula
 from .._design import drop_collinear, group_codes
 from .._engine import ReTerm
 from .._formula import Formula, parse_formula
@@ -172,8 +173,9 @@ def fit_glmm(data: pd.DataFrame, formula: str, *, family: str | Family, link: st
     >>> fit.converged, list(fit.fixed["term"])
     (True, ['(Intercept)', 'wave'])
     >>> list(fit.fixed.columns)
-    ['term', 'estimate', 'se', 'z', 'p']
+    ['term', 'estimate', 'se', 'z', 'p', 'lower', 'upper']
     """
+    check_data_formula("fit_glmm", data, formula)
     fam = get_family(family, link)
     if isinstance(nagq, bool) or not isinstance(nagq, (int, np.integer)) or not (
             1 <= nagq <= _NAGQ_MAX):

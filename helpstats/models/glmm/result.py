@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..._display import Summary, result_html, short_repr
+from ..._level import interval
 from ...errors import ModelError
 from ..families import Family
 from ._pirls import GlmmProblem, ModeResult
@@ -118,12 +120,17 @@ class GlmmFit:
     # ------------------------------------------------------------ estimates
     @cached_property
     def fixed(self) -> pd.DataFrame:
-        """Fixed effects: ``term, estimate, se, z, p`` (Wald z, SEs from the Hessian)."""
+        """Fixed effects: ``term, estimate, se, z, p, lower, upper`` (Wald z, SEs from the
+        Hessian; 95% Wald limits ``estimate -/+ z x se`` on the link scale, as :meth:`confint`)."""
         beta = self.coef.to_numpy()
         se = np.sqrt(np.diag(self._vcov))
         z = beta / se
-        return pd.DataFrame({"term": self.coef.index, "estimate": beta, "se": se, "z": z,
-                             "p": 2 * stats.norm.sf(np.abs(z))})
+        lower, upper = interval(beta, se, np.inf, 0.95)
+        table = pd.DataFrame({"term": self.coef.index, "estimate": beta, "se": se, "z": z,
+                              "p": 2 * stats.norm.sf(np.abs(z)), "lower": lower,
+                              "upper": upper})
+        table.attrs["level"] = 0.95
+        return table
 
     def vcov(self) -> pd.DataFrame:
         """Covariance of the fixed effects (from the Hessian over all parameters)."""
@@ -234,11 +241,37 @@ class GlmmFit:
         return type3_wald(self.coef.to_numpy(), self._vcov, self.design, self._problem.X,
                           list(self.coef.index))
 
-    def summary(self) -> str:
-        """A text summary in the layout of glmer's ``summary()``."""
+    def summary(self) -> Summary:
+        """A text summary in the layout of glmer's ``summary()``: a ``str`` with the
+        tables ``fixed`` and ``varcorr`` as attributes (and an HTML form)."""
         from ._summary import summary_text
 
-        return summary_text(self)
+        return Summary(summary_text(self), title=self._title(),
+                       tables={"fixed": self.fixed, "varcorr": self.varcorr})
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
+
+    def _title(self) -> str:
+        method = "Laplace" if self.nagq == 1 else f"adaptive quadrature, nAGQ = {self.nagq}"
+        return f"GlmmFit: generalized linear mixed model ({self.family.describe()}; {method})"
+
+    def _lines(self) -> list[str]:
+        groups = ", ".join(f"{g} {n}" for g, n in self.ngroups.items())
+        dropped = (f" ({self.n_dropped} rows dropped for missing values)"
+                   if self.n_dropped else "")
+        status = "converged" if self.converged else "may not have converged (see fit.optimizer)"
+        if self.singular:
+            status += "; boundary (singular) fit"
+        return [f"formula: {self.formula}",
+                f"{self.nobs} observations{dropped}; groups: {groups}",
+                f"logLik {self.loglik:.2f}, AIC {self.aic:.1f}; {status}",
+                f"{len(self.coef)} fixed effects (link scale) in fit.fixed, variance "
+                "components in fit.varcorr; print(fit.summary()) for the full summary"]
+
+    def __repr__(self) -> str:
+        return short_repr(self._title(), self._lines())
+
+    def _repr_html_(self) -> str:
+        return result_html(self._title(), self._lines(),
+                           {"Fixed effects": self.fixed, "Variance components": self.varcorr})

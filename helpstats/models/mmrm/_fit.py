@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import linalg
 
 from ...errors import ModelError
+from .._arguments import check_data_formula
 from .._design import drop_collinear, level_label, r_sort
 from .._formula import FixedSpec, Formula, parse_formula
 from ..spec import ModelSpec
@@ -252,8 +253,7 @@ def fit_mmrm(data: pd.DataFrame, formula: str, *, subject: str, visit: str | Seq
     >>> fit.anova()["term"].tolist()
     ['arm', 'visit', 'arm:visit']
     """
-    if not isinstance(data, pd.DataFrame):
-        raise ModelError(f"data must be a pandas DataFrame; got {type(data).__name__}.")
+    check_data_formula("fit_mmrm", data, formula)
     if vcov not in VCOV_TYPES:
         raise ModelError(f"vcov={vcov!r} is not supported; use one of {list(VCOV_TYPES)}.")
     df_method = check_methods(df, vcov)

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..._display import Summary, result_html, short_repr
+from ..._level import interval
 from ..spec import ModelSpec
 from ._hypotheses import ModelTerms, contrast_table, emmeans_table, type3_table
 from ._inference import MmrmInference
@@ -111,15 +113,20 @@ class MmrmFit:
 
     @cached_property
     def fixed(self) -> pd.DataFrame:
-        """``term, estimate, se, df, t, p`` with the fit's covariance and df method."""
+        """``term, estimate, se, df, t, p, lower, upper`` with the fit's covariance and df
+        method (95% limits ``estimate -/+ t(df) x se``, as :meth:`confint`)."""
         V = self._inference.vcov
         beta = self.coef.to_numpy()
         se = np.sqrt(np.diag(V))
         eye = np.eye(len(beta))
         df = np.array([self._inference.df(eye[i]) for i in range(len(beta))])
         t = beta / se
-        return pd.DataFrame({"term": list(self.coef.index), "estimate": beta, "se": se,
-                             "df": df, "t": t, "p": 2 * stats.t.sf(np.abs(t), df)})
+        lower, upper = interval(beta, se, df, 0.95)
+        table = pd.DataFrame({"term": list(self.coef.index), "estimate": beta, "se": se,
+                              "df": df, "t": t, "p": 2 * stats.t.sf(np.abs(t), df),
+                              "lower": lower, "upper": upper})
+        table.attrs["level"] = 0.95
+        return table
 
     def vcov(self) -> pd.DataFrame:
         """Covariance matrix of the fixed effects used for inference (Kenward–Roger
@@ -185,8 +192,35 @@ class MmrmFit:
         (Kenward–Roger: ``F`` scaled by ``lambda``, as SAS)."""
         return type3_table(self._terms, self._inference, self._X)
 
-    def summary(self) -> str:
-        """A text summary like R mmrm's."""
+    def summary(self) -> Summary:
+        """A text summary like R mmrm's: a ``str`` with the tables ``fixed`` and
+        ``theta`` as attributes (and an HTML form)."""
+        return Summary(self._summary_text(), title=self._title(),
+                       tables={"fixed": self.fixed, "theta": self.theta})
+
+    def _title(self) -> str:
+        return (f"MmrmFit: mixed model for repeated measures ({self.covariance_structure} "
+                f"covariance, {'REML' if self.reml else 'ML'}, {_DF_LABEL[self.df_method]} df)")
+
+    def _lines(self) -> list[str]:
+        status = "converged" if self.converged else "may not have converged (see fit.optimizer)"
+        return [f"formula: {self.formula}; subject: {self.subject}, visit: {self.visit}"
+                + (f", group: {self.group}" if self.group else ""),
+                f"{self.nobs} observations from {self.n_subjects} subjects "
+                f"({self.n_missing_response} rows without a response, {self.n_dropped} "
+                "dropped for missing covariates)",
+                f"logLik {self.loglik:.2f}, AIC {self.aic:.1f}; {status}",
+                f"{len(self.coef)} fixed effects in fit.fixed, covariance in fit.covariance; "
+                "print(fit.summary()) for the full summary"]
+
+    def __repr__(self) -> str:
+        return short_repr(self._title(), self._lines())
+
+    def _repr_html_(self) -> str:
+        return result_html(self._title(), self._lines(),
+                           {"Fixed effects": self.fixed, "Covariance parameters": self.theta})
+
+    def _summary_text(self) -> str:
         lines = ["MMRM fit", f"Formula:     {self.formula}",
                  f"Subject:     {self.subject}   Visit: {self.visit}"
                  + (f"   Group: {self.group}" if self.group else ""),
@@ -205,7 +239,8 @@ class MmrmFit:
                   "Model selection criteria:",
                   f"  AIC {self.aic:.4f}   BIC {self.bic:.4f}   logLik {self.loglik:.4f}"
                   f"   deviance {self.deviance:.4f}", "", "Coefficients:"]
-        lines.append(self.fixed.to_string(index=False, float_format=lambda x: f"{x:.5g}"))
+        coefficients = self.fixed[["term", "estimate", "se", "df", "t", "p"]]
+        lines.append(coefficients.to_string(index=False, float_format=lambda x: f"{x:.5g}"))
         lines += ["", "Covariance estimate:"]
         for name, S in self._covariances.items():
             if self.group is not None:
@@ -214,4 +249,4 @@ class MmrmFit:
         return "\n".join(lines)
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
