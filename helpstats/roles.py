@@ -27,13 +27,12 @@ import pandas as pd
 
 from ._dask import is_dask
 from ._ids import id_text, one_id
+from ._role_dtype import ROLES, RoleCategorical, RoleDtype, role_rule
 from .errors import RoleError, RoleMissingWarning
 
 __all__ = ["ROLES", "ROLE_DTYPE", "classify_roles", "describe_role_rule", "role_cutoffs",
            "roles_from_interactions"]
 
-#: The role categories, in their (ordered) category order.
-ROLES: tuple[str, ...] = ("neither", "helpee", "helper", "dual")
 
 #: The dtype of a role column: ordered categorical ``neither < helpee < helper < dual``.
 ROLE_DTYPE = pd.CategoricalDtype(list(ROLES), ordered=True)
@@ -127,10 +126,9 @@ def classify_roles(
         for time-varying roles). With ``method="median"`` each group has its
         own medians.
     return_rule : bool, default False
-        Return ``(roles, rule)``: the rule dict (as ``roles.attrs["role_rule"]``)
-        travels separately, so it survives pandas operations that drop
-        ``attrs``. A Dask DataFrame gives lazy roles (exact medians, computed
-        in one pass), and its rule is available only this way.
+        Return ``(roles, rule)``: the rule dict as well, separately. A Dask
+        DataFrame gives lazy roles (exact medians, computed in one pass), and
+        its rule is available only this way.
 
     Returns
     -------
@@ -138,7 +136,11 @@ def classify_roles(
         Named ``role``, on ``data``'s index, ordered categorical with
         categories ``neither < helpee < helper < dual``. Rows with a missing
         giving, receiving or ``by`` value are missing (never guessed).
-        ``.attrs["role_rule"]`` records the rule: ``method``, ``comparison``
+        The dtype (a :class:`~helpstats._role_dtype.RoleDtype`, equal to
+        ``ROLE_DTYPE``) carries the rule, so it survives assignment into a
+        frame, ``merge``, ``join`` and ``concat`` (of roles made by one rule);
+        :func:`describe_role_rule` and :func:`role_cutoffs` read it there.
+        ``.attrs["role_rule"]`` holds it too. The rule: ``method``, ``comparison``
         (``">"``), ``giving``, ``receiving``, ``by``, ``cutoffs`` (a list of
         dicts with the ``by`` values, ``giving``, ``receiving`` cut-offs and
         ``n_classified``), ``n_unclassified`` and ``missing`` (counts of rows
@@ -165,8 +167,15 @@ def classify_roles(
     >>> roles = hs.classify_roles(data, giving="given", receiving="received")
     >>> roles.tolist()
     ['helpee', 'neither', 'neither', 'helper', 'dual']
-    >>> roles.attrs["role_rule"]["cutoffs"]
-    [{'giving': 2.0, 'receiving': 1.0, 'n_classified': 5}]
+    >>> hs.role_cutoffs(roles)[["giving_cutoff", "receiving_cutoff"]].values.tolist()
+    [[2.0, 1.0]]
+
+    The rule travels with the column, through assignment and concatenation:
+
+    >>> data["role"] = roles
+    >>> both = pd.concat([data, data])
+    >>> hs.describe_role_rule(both["role"]).endswith("given 2, received 1.")
+    True
     >>> hs.classify_roles(data, giving="given", receiving="received", method="thresholds",
     ...                   thresholds={"giving": 1, "receiving": 1}).tolist()
     ['helpee', 'helper', 'helper', 'helper', 'dual']
@@ -235,17 +244,13 @@ def classify_roles(
         entry.update(giving=cut_g, receiving=cut_r, n_classified=len(index))
         cutoffs.append(entry)
 
-    roles = pd.Series(
-        pd.Categorical.from_codes(codes, dtype=ROLE_DTYPE),
-        index=data.index, name="role",
-    )
     missing = {
         "giving": int(give.isna().sum()),
         "receiving": int(receive.isna().sum()),
         "by": int(by_missing.sum()),
     }
     n_unclassified = int((~usable).sum())
-    roles.attrs["role_rule"] = {
+    rule = {
         "method": method,
         "comparison": ">",
         "giving": giving,
@@ -255,34 +260,55 @@ def classify_roles(
         "n_unclassified": n_unclassified,
         "missing": missing,
     }
+    # the rule travels in the dtype (kept by assignment, merge, join, concat), and in
+    # attrs as before
+    roles = pd.Series(RoleCategorical.from_codes(codes, dtype=RoleDtype(rule)),
+                      index=data.index, name="role")
+    roles.attrs["role_rule"] = rule
     if n_unclassified:
         details = ", ".join(f"{v} missing {k!r}" for k, v in missing.items() if v)
         warnings.warn(
             f"{n_unclassified} of {len(data)} row(s) have no role because a helping value is "
             f"missing ({details}); their role is missing, not guessed. "
-            "See roles.attrs['role_rule'].",
+            "See hs.describe_role_rule(roles).",
             RoleMissingWarning, stacklevel=2,
         )
-    return (roles, dict(roles.attrs["role_rule"])) if return_rule else roles
+    return (roles, dict(rule)) if return_rule else roles
 
 
-def _rule(roles: pd.Series | Mapping[str, Any]) -> Mapping[str, Any]:
-    rule = roles.attrs.get("role_rule") if isinstance(roles, pd.Series) else roles
+def _rule(roles: pd.Series | pd.DataFrame | Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(roles, pd.DataFrame):
+        carriers = [c for c in roles.columns if isinstance(roles[c].dtype, RoleDtype)]
+        if len(carriers) != 1:
+            raise RoleError(
+                f"the data frame has {len(carriers)} role columns made by classify_roles "
+                f"({carriers}); expected exactly one. Pass the role column itself "
+                "(e.g. data['role'])."
+            )
+        roles = roles[carriers[0]]
+    rule = role_rule(roles) if isinstance(roles, pd.Series) else roles
     if not isinstance(rule, Mapping) or "cutoffs" not in rule:
+        found = (f"a Series of dtype {roles.dtype}" if isinstance(roles, pd.Series)
+                 else type(roles).__name__)
         raise RoleError(
-            "no role rule found: pass the Series returned by classify_roles (its "
-            ".attrs['role_rule']) or that rule itself."
+            f"no role rule found in {found}: expected the role column returned by "
+            "classify_roles (its dtype carries the rule through assignment, merge, join and "
+            "concat of roles made by one rule), or the rule itself. Roles recomputed, cast "
+            "with astype, or combined from different rules have lost it: keep "
+            "classify_roles(..., return_rule=True)'s rule and pass that."
         )
     return rule
 
 
-def role_cutoffs(roles: pd.Series | Mapping[str, Any]) -> pd.DataFrame:
+def role_cutoffs(roles: pd.Series | pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
     """Tabulate the cut-offs used by :func:`classify_roles`.
 
     Parameters
     ----------
-    roles : pandas.Series or dict
-        The result of :func:`classify_roles`, or its ``attrs["role_rule"]``.
+    roles : pandas.Series, DataFrame or dict
+        The result of :func:`classify_roles` -- also once assigned into a frame,
+        merged, joined or concatenated (its dtype carries the rule) --, a frame
+        with one such column, or the rule itself (``return_rule=True``).
 
     Returns
     -------
@@ -316,13 +342,15 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
-def describe_role_rule(roles: pd.Series | Mapping[str, Any]) -> str:
+def describe_role_rule(roles: pd.Series | pd.DataFrame | Mapping[str, Any]) -> str:
     """Describe the role rule in a sentence for a methods section.
 
     Parameters
     ----------
-    roles : pandas.Series or dict
-        The result of :func:`classify_roles`, or its ``attrs["role_rule"]``.
+    roles : pandas.Series, DataFrame or dict
+        The result of :func:`classify_roles` -- also once assigned into a frame,
+        merged, joined or concatenated (its dtype carries the rule) --, a frame
+        with one such column, or the rule itself (``return_rule=True``).
 
     Returns
     -------
