@@ -27,7 +27,7 @@ import pandas as pd
 
 from .simulate import simulate_trial
 
-__all__ = ["example_study_path", "load_example", "simulate_example"]
+__all__ = ["demo_export_path", "example_study_path", "load_example", "simulate_example"]
 
 _SEED = 20261122
 _CSV = "example_study.csv"
@@ -48,6 +48,24 @@ def example_study_path() -> Path:
     'example_study.toml'
     """
     return _data_dir() / _TOML
+
+
+def demo_export_path() -> Path:
+    """Path of the bundled demo survey export (``demo_responses.csv``).
+
+    A synthetic CSV export as a survey platform writes one: 40 participants,
+    PHQ-9 in ``Q1_1 ... Q1_9`` and GAD-7 in ``Q2_1 ... Q2_7``, a mix of
+    response labels and codes, at ``baseline`` and ``month_3`` (see
+    ``helpstats/data/README.md``). ``helpstats demo`` and the README tour read it.
+
+    Examples
+    --------
+    >>> import helpstats as hs
+    >>> export = hs.read_export(hs.datasets.demo_export_path())
+    >>> export.format, export.data.shape
+    ('csv', (74, 18))
+    """
+    return _data_dir() / "demo_responses.csv"
 
 
 def load_example() -> pd.DataFrame:
