@@ -245,9 +245,9 @@ def _reliability(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            table = reliability(data, inst, columns, by=args.by or None, use=args.use,
+            table = reliability(data, inst, columns=columns, by=args.by or None, use=args.use,
                                 on_invalid=args.on_invalid)
-            items = item_analysis(data, inst, columns, use=args.use,
+            items = item_analysis(data, inst, columns=columns, use=args.use,
                                   on_invalid=args.on_invalid) if args.items else None
         except HelpstatsError as error:
             raise _data_error(source, error) from None

@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from ._dask import is_dask
+from ._keywords import keyword_only
 from ._psychometrics import cronbach_alpha, feldt_interval, item_rest, omega_fit
 from .errors import HeywoodCaseWarning, MiskeyedItemWarning, ReliabilityError
 from .instruments import Instrument, Scale, load_instrument
@@ -73,7 +74,8 @@ ITEM_COLUMNS = [
 ]
 
 
-def reliability(data: pd.DataFrame, instrument: InstrumentLike, columns: ColumnSpec = None, *,
+@keyword_only("columns")
+def reliability(data: pd.DataFrame, instrument: InstrumentLike, *, columns: ColumnSpec = None,
                 by: str | Sequence[str] | None = None, use: str = "complete",
                 level: float = 0.95, on_invalid: str = "raise") -> pd.DataFrame:
     """Internal consistency of every scale of an instrument.
@@ -151,7 +153,8 @@ def reliability(data: pd.DataFrame, instrument: InstrumentLike, columns: ColumnS
     return table
 
 
-def item_analysis(data: pd.DataFrame, instrument: InstrumentLike, columns: ColumnSpec = None, *,
+@keyword_only("columns")
+def item_analysis(data: pd.DataFrame, instrument: InstrumentLike, *, columns: ColumnSpec = None,
                   use: str = "complete", on_invalid: str = "raise") -> pd.DataFrame:
     """Item statistics within every scale of an instrument.
 
@@ -223,7 +226,7 @@ def item_analysis(data: pd.DataFrame, instrument: InstrumentLike, columns: Colum
             f"{listed}. A negative item-rest correlation usually means a mis-keyed item: check "
             "whether it should be reverse-scored (reverse = true in the definition) and whether "
             "the data were recoded before import.",
-            MiskeyedItemWarning, stacklevel=2,
+            MiskeyedItemWarning, stacklevel=3,
         )
     return table
 
@@ -272,13 +275,13 @@ def _scale_item_scores(data: pd.DataFrame, inst: Instrument, columns: ColumnSpec
     if numeric_needed:
         numeric = _item_scores(data, inst, columns=columns, on_invalid=on_invalid)
     else:
-        _warn_provisional(inst, stacklevel=4)
+        _warn_provisional(inst, stacklevel=5)
     counted = [inst.item(n) for n in sorted({n for s in inst.scales if s.method == "count"
                                              for n in s.items})]
     positions: dict[str, np.ndarray] = {}
     if counted:
         parsed = _parse(data, inst, columns, counted)
-        _report_problems(parsed.problems, inst.id, on_invalid, stacklevel=4)
+        _report_problems(parsed.problems, inst.id, on_invalid, stacklevel=5)
         positions = parsed.positions
     matrices = {}
     for scale in inst.scales:
@@ -363,7 +366,7 @@ def scale_statistics_from(cov: np.ndarray | None, *, scale: Scale, n: int, n_inc
             f"residual variance of {items_at_bound} would be negative and is held at its bound, "
             "so omega is at best approximate. Check those items (near-duplicates, or an item "
             "that defines the factor on its own) and report alpha alongside.",
-            HeywoodCaseWarning, stacklevel=4,
+            HeywoodCaseWarning, stacklevel=5,
         )
     return out
 

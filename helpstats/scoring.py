@@ -637,7 +637,11 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
         ``.problems``); ``"missing"`` scores them as missing, warns with
         :class:`~helpstats.errors.InvalidCellsWarning` and lists them in
         ``result.attrs["invalid_cells"]`` (records with ``row, column, item,
-        value, problem, allowed``).
+        value, problem, allowed``) and, so that the count survives ``join``,
+        ``concat`` and assignment (which drop ``attrs``), in a column
+        ``{id}_{scale}_n_invalid`` per scale: the items of that scale whose
+        answer was invalid and scored as missing (0 when none were). For the
+        full table of cells, :func:`helpstats.validate` returns them as a frame.
     coding : str or dict, optional
         The response coding of the data, for instruments that reach users in
         several codings (the ``coding`` column of
@@ -654,7 +658,8 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
         ``{id}_{scale}_band`` (ordered categorical, where the scale has bands:
         a band runs from its published lower bound up to the next band's lower
         bound, so prorated scores between integers fall in the lower band) and
-        ``{id}_{scale}_n_answered`` (int). Per flag: ``{id}_{flag}`` (nullable
+        ``{id}_{scale}_n_answered`` (int; with ``on_invalid="missing"`` also
+        ``{id}_{scale}_n_invalid``). Per flag: ``{id}_{flag}`` (nullable
         boolean; PHQ-9 ``phq9_item9_flag`` is true when item 9 is above 0).
 
     Raises
@@ -718,6 +723,8 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
             if scale.bands:
                 output[f"{name}_band"] = _band(value, scale)
             output[f"{name}_n_answered"] = answered.astype(np.int64)
+            if on_invalid == "missing":
+                output[f"{name}_n_invalid"] = _n_invalid(parsed, scale)
         for flag in inst.flags:
             item = inst.item(flag.item)
             pos = parsed.positions[item.id]
@@ -730,6 +737,15 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
     if problems:
         result.attrs["invalid_cells"] = [dict(p) for p in problems]
     return result
+
+
+def _n_invalid(parsed: _ParsedItems, scale: Scale) -> np.ndarray:
+    """Per row, the scale's items whose response was invalid (scored as missing)."""
+    inst = parsed.instrument
+    counts = np.zeros(len(next(iter(parsed.positions.values()))), dtype=np.int64)
+    for number in scale.items:
+        counts += parsed.positions[inst.item(number).id] == INVALID
+    return counts
 
 
 def _numeric_scale(inst: Instrument, scale_id: str) -> Scale:

@@ -79,11 +79,13 @@ def _report(total: int, first: list[dict[str, Any]], label: str, on_invalid: str
 
 
 def _score_partition(part: pd.DataFrame, instruments: Sequence[Any], columns: Any,
-                     coding: Any = None) -> pd.DataFrame:
+                     coding: Any = None, on_invalid: str = "missing") -> pd.DataFrame:
     with warnings.catch_warnings():  # reported once, for the whole frame, before this runs
         warnings.simplefilter("ignore")
         result = _scoring.score(part, instruments, columns=columns, on_invalid="missing", coding=coding)
     result.attrs.clear()
+    if on_invalid != "missing":  # the eager result has no invalid-cell counts then
+        result = result.drop(columns=[c for c in result.columns if str(c).endswith("_n_invalid")])
     return result
 
 
@@ -101,8 +103,9 @@ def score_dask(data: Any, instrument: Any, *, columns: Any = None, on_invalid: s
     _report(total, first, ", ".join(i.id for i in instruments), on_invalid)
     for inst in instruments:
         _scoring._warn_provisional(inst, stacklevel=4)
-    meta = _score_partition(make_meta(data), instruments, columns, coding)
-    return data.map_partitions(_score_partition, instruments, columns, coding, meta=meta)
+    meta = _score_partition(make_meta(data), instruments, columns, coding, on_invalid)
+    return data.map_partitions(_score_partition, instruments, columns, coding, on_invalid,
+                               meta=meta)
 
 
 def _items_partition(part: pd.DataFrame, instrument: Any, columns: Any, scale: str | None) -> pd.DataFrame:
