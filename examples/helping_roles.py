@@ -32,7 +32,7 @@ log = pd.DataFrame({
     "receiver": ["P2", "P1", "P3", "P1", "P4", "P2"],
 })
 acts = hs.roles_from_interactions(log, giver="giver", receiver="receiver",
-                                  participant_ids=["P1", "P2", "P3", "P4", "P5"],
+                                  members=["P1", "P2", "P3", "P4", "P5"],
                                   meeting="meeting")
 acts["role"] = hs.classify_roles(acts, giving="given_per_meeting",
                                  receiving="received_per_meeting")

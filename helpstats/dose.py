@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ._ids import id_text
+from ._keywords import renamed_keywords
 from .errors import RoleError
 
 __all__ = ["add_exposure_rates", "dose_table"]
@@ -53,27 +54,28 @@ def _need(frame: pd.DataFrame, what: str, columns: Sequence[str]) -> None:
                         f"{' / '.join(columns)}; fill them in or remove them.")
 
 
-def add_exposure_rates(counts: pd.DataFrame, *, per: str | None,
+@renamed_keywords(per="wave")
+def add_exposure_rates(counts: pd.DataFrame, *, wave: str | None,
                        attendance: pd.DataFrame | None = None, meeting: str = "meeting",
                        weeks: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Add per-exposure rates to a frame of ``participant, [per], n_given, n_received``.
+    """Add per-exposure rates to a frame of ``participant, [wave], n_given, n_received``.
 
     Parameters
     ----------
     counts : pandas.DataFrame
         As returned by :func:`helpstats.roles_from_interactions`. Not modified.
-    per : str or None
-        The period column (e.g. the wave) of ``counts``; ``attendance`` and
-        ``weeks`` then need it too.
+    wave : str or None
+        The wave (or other period) column of ``counts`` (formerly ``per=``);
+        ``attendance`` and ``weeks`` then need it too.
     attendance : pandas.DataFrame, optional
         One row per meeting attended: ``participant``, ``meeting`` (the column
-        named by ``meeting``) and ``per``. Adds ``n_attended`` (distinct
+        named by ``meeting``) and ``wave``. Adds ``n_attended`` (distinct
         meetings attended; 0 when none), ``given_per_attended`` and
         ``received_per_attended`` (missing, not 0, when nothing was attended).
     meeting : str, default "meeting"
         The meeting column of ``attendance``.
     weeks : pandas.DataFrame, optional
-        ``participant``, ``per`` and ``weeks`` (weeks of membership in that
+        ``participant``, ``wave`` and ``weeks`` (weeks of membership in that
         period). Adds ``weeks``, ``given_per_week`` and ``received_per_week``
         (missing when weeks is 0 or not given for the member).
 
@@ -88,6 +90,7 @@ def add_exposure_rates(counts: pd.DataFrame, *, per: str | None,
         Missing columns or values, negative weeks, or attendance/weeks rows for
         members or periods that are not in ``counts``.
     """
+    per = wave
     out = counts.copy()
     keys = _keys(counts, per)
     period = [per] if per is not None else []
@@ -100,7 +103,7 @@ def add_exposure_rates(counts: pd.DataFrame, *, per: str | None,
         unknown = tally.index.difference(keys)
         if len(unknown):
             raise RoleError(f"attendance has {len(unknown)} member/period(s) not among the "
-                            f"counted members: {list(unknown[:5])}; pass participant_ids= "
+                            f"counted members: {list(unknown[:5])}; pass members= "
                             "listing every member, or correct the ids.")
         attended = tally.reindex(keys, fill_value=0).to_numpy(dtype="int64")
         out["n_attended"] = attended

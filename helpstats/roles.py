@@ -27,6 +27,7 @@ import pandas as pd
 
 from ._dask import is_dask
 from ._ids import id_text, one_id
+from ._keywords import renamed_keywords
 from ._role_dtype import ROLES, RoleCategorical, RoleDtype, role_rule
 from .errors import RoleError, RoleMissingWarning
 
@@ -399,13 +400,14 @@ were the medians of g and r over the 3 members classified: g 1, r 1.
     return text
 
 
+@renamed_keywords(participant_ids="members", per="wave")
 def roles_from_interactions(
     log: pd.DataFrame,
     *,
     giver: str,
     receiver: str,
-    participant_ids: Sequence[Hashable] | None = None,
-    per: str | None = None,
+    members: Sequence[Hashable] | None = None,
+    wave: str | None = None,
     meeting: str | None = None,
     attendance: pd.DataFrame | None = None,
     weeks: pd.DataFrame | None = None,
@@ -425,19 +427,20 @@ def roles_from_interactions(
         One row per helping interaction. Not modified.
     giver, receiver : str
         Columns holding the participant ids of who gave and who received help.
-    participant_ids : sequence, optional
-        All members. Members who appear in neither column get zero counts. An
-        id in the log that is not in this list raises :class:`RoleError`.
-        Without it, the members are the ids seen in the log (sorted). Ids are
-        compared as text (``7`` and ``"7"`` are one member; see
-        ``helpstats._ids``) and shown as ``participant_ids`` (or the log) gives them.
-    per : str, optional
-        A column such as the wave: counts are made within each of its values,
-        giving one row per participant × value (zero when a member has no
-        interaction in that value).
+    members : sequence, optional
+        The ids of all members (formerly ``participant_ids=``). Members who
+        appear in neither column get zero counts. An id in the log that is not
+        in this list raises :class:`RoleError`. Without it, the members are the
+        ids seen in the log (sorted). Ids are compared as text (``7`` and
+        ``"7"`` are one member; see ``helpstats._ids``) and shown as
+        ``members`` (or the log) gives them.
+    wave : str, optional
+        The wave (or other period) column of the log (formerly ``per=``):
+        counts are made within each of its values, giving one row per
+        participant × value (zero when a member has no interaction in that value).
     meeting : str, optional
         A column identifying the meeting. Adds ``n_meetings``, the number of
-        distinct meetings recorded in the log (within the ``per`` value), and
+        distinct meetings recorded in the log (within the ``wave`` value), and
         the rates ``given_per_meeting = n_given / n_meetings`` and
         ``received_per_meeting = n_received / n_meetings``. The denominator
         is every recorded meeting, i.e. the rates assume each member could
@@ -445,20 +448,20 @@ def roles_from_interactions(
         by your own attendance counts, or pass ``attendance``.
     attendance : pandas.DataFrame, optional
         Meetings each member attended: one row per ``participant`` × meeting
-        (the column named by ``meeting``, default ``"meeting"``) × ``per``
+        (the column named by ``meeting``, default ``"meeting"``) × ``wave``
         value. Adds ``n_attended``, ``given_per_attended`` and
         ``received_per_attended``: helping acts per meeting the member
         attended (missing, not 0, for a member who attended none). See
         :func:`helpstats.dose.add_exposure_rates`.
     weeks : pandas.DataFrame, optional
-        ``participant``, ``per`` and ``weeks`` of membership in that period.
+        ``participant``, ``wave`` and ``weeks`` of membership in that period.
         Adds ``weeks``, ``given_per_week`` and ``received_per_week`` (missing
         when weeks is 0).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``participant``, the ``per`` column (if given), ``n_given``,
+        Columns ``participant``, the ``wave`` column (if given), ``n_given``,
         ``n_received`` and, with ``meeting``, ``n_meetings``,
         ``given_per_meeting``, ``received_per_meeting``. ``.attrs`` holds
         ``n_interactions``, ``n_missing_giver``, ``n_missing_receiver``.
@@ -467,7 +470,7 @@ def roles_from_interactions(
     ------
     helpstats.errors.RoleError
         A column is absent, a row has neither giver nor receiver, a member
-        helped themselves, or an id is not in ``participant_ids``.
+        helped themselves, or an id is not in ``members``.
 
     Examples
     --------
@@ -475,16 +478,17 @@ def roles_from_interactions(
     >>> import helpstats as hs
     >>> log = pd.DataFrame({"from": ["a", "a", "b"], "to": ["b", "c", "a"]})
     >>> hs.roles_from_interactions(log, giver="from", receiver="to",
-    ...                            participant_ids=["a", "b", "c", "d"])
+    ...                            members=["a", "b", "c", "d"])
       participant  n_given  n_received
     0           a        2           1
     1           b        1           1
     2           c        0           1
     3           d        0           0
     """
+    participant_ids, per = members, wave
     if not isinstance(log, pd.DataFrame):
         raise RoleError(f"log must be a pandas DataFrame; found {type(log).__name__}.")
-    for what, column in (("giver", giver), ("receiver", receiver), ("per", per),
+    for what, column in (("giver", giver), ("receiver", receiver), ("wave", per),
                          ("meeting", meeting)):
         if column is not None and column not in log.columns:
             known = ", ".join(map(str, log.columns[:20]))
@@ -526,15 +530,15 @@ def roles_from_interactions(
         display = list(participant_ids)
         member_keys = [one_id(m) for m in display]
         if any(k is None for k in member_keys):
-            raise RoleError("participant_ids has a missing or blank id; list real ids only.")
+            raise RoleError("members has a missing or blank id; list real ids only.")
         members = [str(k) for k in member_keys]
         if len(set(members)) != len(members):
-            raise RoleError("participant_ids has duplicated ids (compared as text, so 7 and "
+            raise RoleError("members has duplicated ids (compared as text, so 7 and "
                             "'7' are one id); list each member once.")
         unknown = sorted(set(shown) - set(members))
         if unknown:
             raise RoleError(
-                f"{len(unknown)} id(s) in the log are not in participant_ids: "
+                f"{len(unknown)} id(s) in the log are not in members: "
                 f"{', '.join(repr(shown[k]) for k in unknown[:10])}. Correct the ids or add "
                 "the members."
             )
@@ -569,7 +573,7 @@ def roles_from_interactions(
     if attendance is not None or weeks is not None:
         from .dose import add_exposure_rates
 
-        result = add_exposure_rates(result, per=per, attendance=attendance,
+        result = add_exposure_rates(result, wave=per, attendance=attendance,
                                     meeting=meeting or "meeting", weeks=weeks)
     result.attrs = {
         "n_interactions": len(log),

@@ -33,6 +33,7 @@ import pandas as pd
 
 from ._dask import is_dask
 from ._ids import id_text
+from ._keywords import renamed_keywords
 from .errors import ExportError
 from .instruments import Instrument
 from .io import Export
@@ -87,23 +88,25 @@ def _labels(positions: pd.Series, labels: pd.Index) -> pd.Series:
                      index=positions.index, dtype=object)
 
 
+@renamed_keywords(instruments="instrument")
 def validate(
     data: pd.DataFrame | Export,
-    instruments: str | Instrument | Sequence[str | Instrument],
+    instrument: str | Instrument | Sequence[str | Instrument],
     *,
     columns: Any = None,
     id: str | None = None,
     wave: str | None = None,
 ) -> pd.DataFrame:
-    """Report every problem of ``data`` for ``instruments`` at once.
+    """Report every problem of ``data`` for one or more instruments at once.
 
     Parameters
     ----------
     data : pandas.DataFrame or Export
         One row per administration (an :class:`~helpstats.io.Export` is read
         through its ``.data``).
-    instruments : str, Instrument, or a list of them
-        As for :func:`helpstats.score`.
+    instrument : str, Instrument, or a list of them
+        As for :func:`helpstats.score` (formerly ``instruments=``; the old
+        keyword works for one release with a ``FutureWarning``).
     columns : dict, str or None
         Where the items are, as for :func:`helpstats.score` (with several
         instruments, a dict keyed by instrument id).
@@ -124,6 +127,7 @@ def validate(
         rows_with_invalid, blank_cells, complete_rows, ok`` (``complete_rows``:
         every item answered with a valid response).
     """
+    instruments = instrument
     if isinstance(data, Export):
         data = data.data
     if is_dask(data):

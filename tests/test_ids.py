@@ -71,7 +71,7 @@ def test_validate_finds_a_duplicate_written_once_as_number_once_as_text() -> Non
 def test_interaction_log_ids_match_participant_ids_across_types() -> None:
     log = pd.DataFrame({"from": ["7", 8, "8 "], "to": [8, "7", None]}, dtype=object)
     counts = hs.roles_from_interactions(log, giver="from", receiver="to",
-                                        participant_ids=[7, 8, 9])
+                                        members=[7, 8, 9])
     assert counts.to_dict("list") == {"participant": [7, 8, 9], "n_given": [1, 2, 0],
                                       "n_received": [1, 1, 0]}
     with pytest.raises(hs.errors.RoleError, match="same giver and receiver"):
@@ -79,7 +79,7 @@ def test_interaction_log_ids_match_participant_ids_across_types() -> None:
                                    giver="g", receiver="r")
     with pytest.raises(hs.errors.RoleError, match="duplicated ids"):
         hs.roles_from_interactions(log, giver="from", receiver="to",
-                                   participant_ids=[7, "7", 8])
+                                   members=[7, "7", 8])
     mixed = hs.roles_from_interactions(pd.DataFrame({"g": [1, "a"], "r": ["a", 2]}, dtype=object),
                                        giver="g", receiver="r")
     assert mixed["participant"].tolist() == [1, 2, "a"]

@@ -148,7 +148,7 @@ def test_interaction_counts_by_hand() -> None:
         "receiver": ["bo", "ann", "cy", "ann", None, "bo"],
     })
     counts = hs.roles_from_interactions(log, giver="giver", receiver="receiver",
-                                        participant_ids=["ann", "bo", "cy", "dee"])
+                                        members=["ann", "bo", "cy", "dee"])
     assert counts.to_dict("list") == {
         "participant": ["ann", "bo", "cy", "dee"],
         "n_given": [2, 1, 2, 0],
@@ -157,7 +157,7 @@ def test_interaction_counts_by_hand() -> None:
     assert counts.attrs == {"n_interactions": 6, "n_missing_giver": 1, "n_missing_receiver": 1}
 
     per_wave = hs.roles_from_interactions(log, giver="giver", receiver="receiver",
-                                          per="wave", meeting="meeting")
+                                          wave="wave", meeting="meeting")
     assert per_wave["participant"].tolist() == ["ann", "ann", "bo", "bo", "cy", "cy"]
     assert per_wave["wave"].tolist() == [0, 1, 0, 1, 0, 1]
     assert per_wave["n_given"].tolist() == [2, 0, 1, 0, 0, 2]
@@ -171,7 +171,7 @@ def test_interaction_counts_by_hand() -> None:
 def test_interactions_feed_classify_roles() -> None:
     log = pd.DataFrame({"giver": [1, 1, 1, 2, 3], "receiver": [2, 3, 4, 1, 4]})
     counts = hs.roles_from_interactions(log, giver="giver", receiver="receiver",
-                                        participant_ids=[1, 2, 3, 4, 5])
+                                        members=[1, 2, 3, 4, 5])
     # given 3 1 1 0 0 (median 1); received 1 1 1 2 0 (median 1)
     result = hs.classify_roles(counts, giving="n_given", receiving="n_received")
     assert result.tolist() == ["helper", "neither", "neither", "helpee", "neither"]
@@ -185,9 +185,9 @@ def test_interactions_feed_classify_roles() -> None:
         (pd.DataFrame({"giver": ["a", "b"], "receiver": ["b", "b"]}), {},
          "same giver and receiver"),
         (pd.DataFrame({"giver": ["a", "x"], "receiver": ["b", "a"]}),
-         {"participant_ids": ["a", "b"]}, "not in participant_ids: 'x'"),
-        (pd.DataFrame({"giver": ["a"], "receiver": ["b"]}), {"per": "wave"},
-         "per column 'wave' not found"),
+         {"members": ["a", "b"]}, "not in members: 'x'"),
+        (pd.DataFrame({"giver": ["a"], "receiver": ["b"]}), {"wave": "wave"},
+         "wave column 'wave' not found"),
     ],
 )
 def test_interaction_errors(log: pd.DataFrame, kwargs: dict[str, object], message: str) -> None:
@@ -202,7 +202,7 @@ def test_interaction_errors(log: pd.DataFrame, kwargs: dict[str, object], messag
 def test_interaction_totals(acts: list[tuple[str, str, int]]) -> None:
     log = pd.DataFrame([a for a in acts if a[0] != a[1]], columns=["giver", "receiver", "wave"])
     counts = hs.roles_from_interactions(log, giver="giver", receiver="receiver",
-                                        participant_ids=list("abcdef"), per="wave")
+                                        members=list("abcdef"), wave="wave")
     # every act is counted once as given and once as received; absent members count zero
     assert counts["n_given"].sum() == counts["n_received"].sum() == len(log)
     assert len(counts) == 6 * log["wave"].nunique()

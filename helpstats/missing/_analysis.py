@@ -151,8 +151,8 @@ def missing_analysis(
             def refit(completed: pd.DataFrame, formula: str = formula) -> Any:
                 return fit_fn(completed, formula)
 
-            tip = tipping_point(imp, refit, column=outcome, deltas=deltas,
-                                arm=by, shift_level=spec.shift_level, wave=wave)
+            tip = tipping_point(imp, refit, outcome=outcome, deltas=deltas,
+                                by=by, shift_level=spec.shift_level, wave=wave)
             tip_table = tip.table.copy()
             tip_table.attrs["notes"] = (
                 f"delta added to the imputed (never the observed) {outcome} of "

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._keywords import renamed_keywords
 from ..errors import ImputationError
 
 __all__ = ["dropout_model", "dropout_table", "missing_pattern", "plot_dropout"]
@@ -80,9 +81,13 @@ def missing_pattern(data: pd.DataFrame, *, id: str, wave: str, columns: Sequence
     return counted[[*cols, "n_missing", "count"]].reset_index(drop=True)
 
 
-def dropout_table(data: pd.DataFrame, *, id: str, wave: str, column: str, by: str | None = None,
+@renamed_keywords(column="outcome")
+def dropout_table(data: pd.DataFrame, *, id: str, wave: str, outcome: str, by: str | None = None,
                   waves: Sequence[Hashable] | None = None) -> pd.DataFrame:
-    """Participants with ``column`` observed at each wave, by group.
+    """Participants with ``outcome`` observed at each wave, by group.
+
+    ``outcome`` was called ``column=`` before; the old name works for one
+    release with a ``FutureWarning``.
 
     Returns
     -------
@@ -90,6 +95,7 @@ def dropout_table(data: pd.DataFrame, *, id: str, wave: str, column: str, by: st
         ``by`` (when given), ``wave``, ``n`` (participants in the group),
         ``observed``, ``proportion``.
     """
+    column = outcome
     grid, wave_list = _observed_grid(data, id, wave, [column], waves)
     if by is None:
         groups = pd.Series("all", index=grid.index)
@@ -108,12 +114,15 @@ def dropout_table(data: pd.DataFrame, *, id: str, wave: str, column: str, by: st
     return pd.DataFrame(rows)
 
 
-def plot_dropout(data: pd.DataFrame, *, id: str, wave: str, column: str, by: str | None = None,
+@renamed_keywords(column="outcome")
+def plot_dropout(data: pd.DataFrame, *, id: str, wave: str, outcome: str, by: str | None = None,
                  waves: Sequence[Hashable] | None = None, ax: Any = None) -> Any:
-    """Proportion of participants with ``column`` observed at each wave, one line per group."""
+    """Proportion of participants with ``outcome`` observed at each wave, one line per group
+    (``outcome`` was ``column=`` before)."""
     import matplotlib.pyplot as plt
 
-    table = dropout_table(data, id=id, wave=wave, column=column, by=by, waves=waves)
+    column = outcome
+    table = dropout_table(data, id=id, wave=wave, outcome=column, by=by, waves=waves)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
     groups = [(None, table)] if by is None else list(table.groupby(by, sort=True))

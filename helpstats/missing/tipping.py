@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._keywords import renamed_keywords
 from ..errors import ImputationError
 from .imputation import Imputation
 from .pooling import pool
@@ -75,8 +76,9 @@ def _default_contrast(fit: Any, arm: str, wave: str) -> pd.DataFrame:
     return table[table[wave] == last].reset_index(drop=True)
 
 
-def tipping_point(imp: Imputation, fit_fn: Callable[[pd.DataFrame], Any], *, column: str,
-                  deltas: Sequence[float], arm: str = "arm", shift_level: Hashable | None = None,
+@renamed_keywords(column="outcome", arm="by")
+def tipping_point(imp: Imputation, fit_fn: Callable[[pd.DataFrame], Any], *, outcome: str,
+                  deltas: Sequence[float], by: str = "arm", shift_level: Hashable | None = None,
                   contrast: Callable[[Any], pd.DataFrame] | None = None, wave: str | None = None,
                   alpha: float = 0.05, level: float = 0.95) -> TippingPoint:
     """Shift imputed values by each delta, refit, pool, and find where the result tips.
@@ -88,17 +90,18 @@ def tipping_point(imp: Imputation, fit_fn: Callable[[pd.DataFrame], Any], *, col
     fit_fn : callable
         ``fit_fn(completed_frame) -> fit``, e.g.
         ``lambda d: hs.fit_mixed(d, "phq9_total ~ arm * visit + (1 | id)")``.
-    column : str
-        An imputed column; delta is added to its imputed cells, never to observed ones.
+    outcome : str
+        An imputed column (formerly ``column=``); delta is added to its imputed
+        cells, never to observed ones.
     deltas : list of float
         Shifts to try (0 is added if absent, as the reference).
-    arm : str, default "arm"
-        The arm (or role) column.
+    by : str, default "arm"
+        The arm (or role) column whose levels are compared (formerly ``arm=``).
     shift_level : optional
         Shift only the imputed values of participants in this arm (default: all).
     contrast : callable, optional
         ``contrast(fit) -> DataFrame`` with one row and ``estimate, se, df``;
-        default: ``fit.contrasts(arm, by=wave)`` at the last wave (the first
+        default: ``fit.contrasts(by, by=wave)`` at the last wave (the first
         pairwise difference), with ``wave`` the imputation's wave column.
     wave : str, optional
         The model's wave factor for the default contrast (default ``imp.wave``).
@@ -109,11 +112,12 @@ def tipping_point(imp: Imputation, fit_fn: Callable[[pd.DataFrame], Any], *, col
     -------
     TippingPoint
     """
+    column, arm = outcome, by
     if column not in imp.columns:
         raise ImputationError(f"column {column!r} was not imputed; imputed columns: {list(imp.columns)}.")
     base_frame = imp.completed[0]
     if arm not in base_frame.columns:
-        raise ImputationError(f"arm={arm!r} is not a column of the completed data.")
+        raise ImputationError(f"by={arm!r} is not a column of the completed data.")
     if shift_level is not None and shift_level not in set(base_frame[arm].dropna().tolist()):
         raise ImputationError(f"shift_level={shift_level!r} is not a level of {arm!r} "
                               f"({sorted(map(str, base_frame[arm].dropna().unique()))}).")

@@ -25,9 +25,9 @@ def test_rates_per_meeting_attended_by_hand() -> None:
         "meeting": ["m1", "m2", "m2", "m1", "m2", "m3", "m4", "m5", "m3"],  # repeats counted once
         "wave": [1, 1, 1, 1, 1, 1, 2, 2, 1],
     })
-    out = hs.roles_from_interactions(_log(), giver="giver", receiver="receiver", per="wave",
+    out = hs.roles_from_interactions(_log(), giver="giver", receiver="receiver", wave="wave",
                                      meeting="meeting", attendance=attendance,
-                                     participant_ids=["a", "b", "c", "d"])
+                                     members=["a", "b", "c", "d"])
     out = out.set_index(["participant", "wave"])
     # wave 1: a gave 3 at 2 meetings, b gave 1 at 2, c gave 1 at 1, d attended nothing
     assert out.loc[("a", 1), "n_attended"] == 2

@@ -41,7 +41,7 @@ def test_pattern_same_for_shuffled_rows_and_duplicate_labels() -> None:
 
 def test_dropout_table_by_arm() -> None:
     d = _small().assign(arm=["a", "a", "a", "a", "b", "b", "b"])
-    t = hs.dropout_table(d, id="id", wave="wave", column="y", by="arm")
+    t = hs.dropout_table(d, id="id", wave="wave", outcome="y", by="arm")
     wave1 = t[t["wave"] == 1].set_index("arm")
     assert wave1.loc["a", "observed"] == 1 and wave1.loc["a", "n"] == 2
     assert wave1.loc["b", "observed"] == 0 and wave1.loc["b", "proportion"] == 0
@@ -66,7 +66,7 @@ def test_plots_render() -> None:
 
     matplotlib.use("Agg")
     d = _small().assign(arm=["a", "a", "a", "a", "b", "b", "b"])
-    ax = hs.plot_dropout(d, id="id", wave="wave", column="y", by="arm")
+    ax = hs.plot_dropout(d, id="id", wave="wave", outcome="y", by="arm")
     assert len(ax.get_lines()) == 2
 
 
@@ -96,7 +96,7 @@ def test_tipping_point_shifts_only_imputed_values() -> None:
         seen.append(frame)
         return hs.fit_mixed(frame, "y ~ arm * visit + (1 | pid)")
 
-    tp = hs.tipping_point(imp, fit, column="y", deltas=[2.0], arm="arm", shift_level="peer", wave="visit")
+    tp = hs.tipping_point(imp, fit, outcome="y", deltas=[2.0], by="arm", shift_level="peer", wave="visit")
     shifted = seen[-1]  # the last imputation's frame with delta = 2
     original = imp.completed[-1]
     diff = shifted["y"].to_numpy() - original["y"].to_numpy()
@@ -111,8 +111,8 @@ def test_tipping_point_finds_where_significance_is_lost() -> None:
     d = _mar_trial(n=80)
     imp = hs.impute(d, m=3, id="pid", wave="wave", columns=["y"], auxiliary=["arm", "visit"], seed=1,
                     iterations=3)
-    tp = hs.tipping_point(imp, lambda f: hs.fit_mixed(f, "y ~ arm * visit + (1 | pid)"), column="y",
-                          deltas=[1, 2, 4, 6, 8, 10], arm="arm", shift_level="peer", wave="visit")
+    tp = hs.tipping_point(imp, lambda f: hs.fit_mixed(f, "y ~ arm * visit + (1 | pid)"), outcome="y",
+                          deltas=[1, 2, 4, 6, 8, 10], by="arm", shift_level="peer", wave="visit")
     t = tp.table
     assert t.loc[t["delta"] == 0, "p"].iloc[0] < 0.05
     assert np.all(np.diff(t["estimate"]) < 0) or np.all(np.diff(t["estimate"]) > 0)  # monotone in delta
@@ -126,6 +126,6 @@ def test_tipping_point_errors() -> None:
     d = _mar_trial()
     imp = hs.impute(d, m=2, id="pid", wave="wave", columns=["y"], auxiliary=["arm"], seed=1, iterations=2)
     with pytest.raises(ImputationError, match="was not imputed"):
-        hs.tipping_point(imp, lambda f: f, column="arm", deltas=[1])
+        hs.tipping_point(imp, lambda f: f, outcome="arm", deltas=[1])
     with pytest.raises(ImputationError, match="not a level"):
-        hs.tipping_point(imp, lambda f: f, column="y", deltas=[1], shift_level="nobody")
+        hs.tipping_point(imp, lambda f: f, outcome="y", deltas=[1], shift_level="nobody")
