@@ -9,7 +9,7 @@ summary, with the summary's tables as attributes and an HTML form.
 Examples
 --------
 >>> import pandas as pd
->>> s = Summary("Model fit\\nFormula: y ~ x", title="Model <fit>",
+>>> s = Summary("Model fit\\nFormula: y ~ x", heading="Model <fit>",
 ...             tables={"fixed": pd.DataFrame({"term": ["x"], "estimate": [1.5]})})
 >>> print(s)
 Model fit
@@ -47,19 +47,19 @@ class Summary(str):
     ----------
     text : str
         The summary as printed.
-    title : str
+    heading : str
         One line naming the result (the HTML heading).
     tables : dict of str to pandas.DataFrame, optional
         The tables shown in the summary.
     """
 
-    title: str
+    heading: str
     tables: dict[str, pd.DataFrame]
 
-    def __new__(cls, text: str, *, title: str = "",
+    def __new__(cls, text: str, *, heading: str = "",
                 tables: Mapping[str, pd.DataFrame] | None = None) -> Summary:
         obj = super().__new__(cls, text)
-        obj.title = title
+        obj.heading = heading
         obj.tables = dict(tables or {})
         return obj
 
@@ -77,16 +77,16 @@ class Summary(str):
         return str(self)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_summary, (str(self), self.title, self.tables))
+        return (_summary, (str(self), self.heading, self.tables))
 
     def _repr_html_(self) -> str:
-        head = f"<strong>{html.escape(self.title)}</strong>" if self.title else ""
+        head = f"<strong>{html.escape(self.heading)}</strong>" if self.heading else ""
         return (f'<div class="helpstats-summary">{head}'
                 f"<pre>{html.escape(str(self))}</pre></div>")
 
 
-def _summary(text: str, title: str, tables: Mapping[str, pd.DataFrame]) -> Summary:
-    return Summary(text, title=title, tables=tables)
+def _summary(text: str, heading: str, tables: Mapping[str, pd.DataFrame]) -> Summary:
+    return Summary(text, heading=heading, tables=tables)
 
 
 def short_repr(kind: str, lines: Iterable[str]) -> str:

@@ -70,7 +70,7 @@ class RoleDtype(pd.CategoricalDtype):
         return (RoleDtype, (self._rule, list(self.categories), self.ordered))
 
     @classmethod
-    def construct_array_type(cls) -> type[RoleCategorical]:  # type: ignore[override]
+    def construct_array_type(cls) -> type[RoleCategorical]:
         return RoleCategorical
 
     def _get_common_dtype(self, dtypes: list[Any]) -> Any:
@@ -87,7 +87,7 @@ class RoleCategorical(pd.Categorical):
 
     @classmethod
     def _concat_same_type(cls, to_concat: Sequence[Any], axis: int = 0) -> Any:
-        result = super()._concat_same_type(to_concat, axis=axis)  # type: ignore[arg-type]
+        result = super()._concat_same_type(to_concat, axis=axis)
         first = to_concat[0].dtype
         if isinstance(first, RoleDtype) and all(first._same_rule(x.dtype) for x in to_concat):
             return cls.from_codes(result.codes, dtype=first)

@@ -208,7 +208,7 @@ class PooledFit:
             f"Pooled over m = {self.m} imputations with Rubin's rules (Barnard-Rubin df)",
             *self._lines()[:-1], "",
             fixed.to_string(index=False, float_format=lambda x: f"{x:.5g}")])
-        return Summary(text, title=self._title(), tables={"fixed": fixed})
+        return Summary(text, heading=self._title(), tables={"fixed": fixed})
 
     # ------------------------------------------------------------ coefficients
     @property

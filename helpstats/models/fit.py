@@ -258,7 +258,7 @@ class MixedFit(InferenceMethods):
         """
         from ._summary import summary_text
 
-        return Summary(summary_text(self), title=_title(self),
+        return Summary(summary_text(self), heading=_title(self),
                        tables={"fixed": self.fixed, "varcorr": self.varcorr})
 
     def __str__(self) -> str:

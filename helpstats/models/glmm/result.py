@@ -246,7 +246,7 @@ class GlmmFit:
         tables ``fixed`` and ``varcorr`` as attributes (and an HTML form)."""
         from ._summary import summary_text
 
-        return Summary(summary_text(self), title=self._title(),
+        return Summary(summary_text(self), heading=self._title(),
                        tables={"fixed": self.fixed, "varcorr": self.varcorr})
 
     def __str__(self) -> str:

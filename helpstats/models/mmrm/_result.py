@@ -195,7 +195,7 @@ class MmrmFit:
     def summary(self) -> Summary:
         """A text summary like R mmrm's: a ``str`` with the tables ``fixed`` and
         ``theta`` as attributes (and an HTML form)."""
-        return Summary(self._summary_text(), title=self._title(),
+        return Summary(self._summary_text(), heading=self._title(),
                        tables={"fixed": self.fixed, "theta": self.theta})
 
     def _title(self) -> str:
