@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._display import result_html, short_repr
 from ._ids import id_text
 from .errors import HelpingError
 
@@ -112,6 +113,24 @@ class MediationResult:
     treatment_levels: tuple[Any, Any] | None
     details: dict[str, Any] = field(default_factory=dict)
     boot: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def _title(self) -> str:
+        return (f"MediationResult: {self.treatment} -> {self.mediator} -> {self.outcome} "
+                f"({self.design})")
+
+    def _lines(self) -> list[str]:
+        row = self.table.loc["indirect"]
+        pct = f"{100 * self.level:g}%"
+        return [f"indirect effect {row['estimate']:.4g}, {pct} CI {row['perc_lower']:.4g} to "
+                f"{row['perc_upper']:.4g} ({self.n_boot} draws)",
+                f"{self.n} rows used ({self.n_dropped} dropped for missing values)",
+                "paths a, b, direct, indirect, total, proportion in .table; .methods for the text"]
+
+    def __repr__(self) -> str:
+        return short_repr(self._title(), self._lines())
+
+    def _repr_html_(self) -> str:
+        return result_html(self._title(), self._lines(), {"Paths": self.table.reset_index()})
 
     @property
     def methods(self) -> str:

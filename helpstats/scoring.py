@@ -708,7 +708,8 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
         parsed_all.append(parsed)
         problems.extend(parsed.problems)
     _report_problems(problems, ", ".join(i.id for i in instruments), on_invalid, stacklevel=2,
-                     where="; see result.attrs['invalid_cells']")
+                     where=("; the {id}_{scale}_n_invalid columns count them per row, "
+                            "hs.validate(...) lists every cell"))
     output: dict[str, Any] = {}
     for parsed in parsed_all:
         inst = parsed.instrument

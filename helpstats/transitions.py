@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._display import result_html, short_repr
 from .errors import HelpingError
 from .roles import ROLE_DTYPE, ROLES
 from .within import schedule_positions, value_at_position
@@ -64,6 +65,25 @@ class RoleTransitions:
     by_wave: pd.DataFrame
     n_transitions: int
     n_unlinked: int
+
+    def _title(self) -> str:
+        return (f"RoleTransitions: {self.n_transitions} wave-to-wave transitions "
+                f"({self.n_unlinked} rows without a next wave)")
+
+    def _lines(self) -> list[str]:
+        counts = self.counts.to_numpy()
+        stayed = int(np.trace(counts))
+        share = f"{stayed / counts.sum():.0%}" if counts.sum() else "no"
+        return [f"{stayed} stayed in their role ({share} of transitions)",
+                "counts in .counts, row proportions in .proportions, per wave pair in .by_wave"]
+
+    def __repr__(self) -> str:
+        return short_repr(self._title(), self._lines())
+
+    def _repr_html_(self) -> str:
+        return result_html(self._title(), self._lines(),
+                           {"Counts (rows: role at a wave; columns: at the next)":
+                            self.counts.reset_index()})
 
     def plot(self, *, ax: Axes | None = None, cmap: str = "Blues") -> Axes:
         """Heat map of the row proportions, each cell labelled with its count.

@@ -158,3 +158,23 @@ def test_input_is_not_modified() -> None:
     before = data.copy()
     hs.score(data, "phq9")
     pd.testing.assert_frame_equal(data, before)
+
+
+def test_invalid_cell_counts_survive_join_and_concat() -> None:
+    """Issue 15: the invalid-cell count travels in a column, not only in attrs."""
+    import warnings
+
+    import helpstats as hs
+
+    data = pd.DataFrame({f"gad7_{n}": [1, 2, 0] for n in range(1, 8)}, dtype=object)
+    data.loc[0, "gad7_3"] = 9          # out of range
+    data.loc[0, "gad7_5"] = "often"    # unknown label
+    data.loc[2, "gad7_1"] = 7
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = hs.score(data, "gad7", on_invalid="missing")
+    assert scores["gad7_total_n_invalid"].tolist() == [2, 0, 1]
+    assert scores["gad7_total_n_answered"].tolist() == [5, 7, 6]
+    combined = pd.concat([data.join(scores), data.join(scores)], ignore_index=True)
+    assert combined["gad7_total_n_invalid"].sum() == 6
+    assert "gad7_total_n_invalid" not in hs.score(data.iloc[[1]], "gad7").columns

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._display import result_html
 from ..errors import ImputationError, ImputationWarning
 from ._draws import draw_logreg, draw_norm, draw_pmm, draw_polyreg
 
@@ -207,6 +208,11 @@ class Imputation:
         return (f"<Imputation: m={self.m}, {len(self.columns)} columns over "
                 f"{self.completed[0][self.wave].nunique()} waves, {cells} cells imputed per data "
                 f"set, {self.iterations} iterations>")
+
+    def _repr_html_(self) -> str:
+        return result_html(repr(self).strip("<>"), [],
+                           {"Imputed cells per column": self.n_missing.rename("n_missing")
+                            .rename_axis("column").reset_index()})
 
     def fit(self, fit_fn: Callable[..., Any], *args: Any, dfcom: Any = None, **kwargs: Any) -> Any:
         """Fit a model to each completed data set and pool the fits (Rubin's rules).

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._display import result_html
 from .._keywords import renamed_keywords
 from ..errors import ImputationError
 from .imputation import Imputation
@@ -50,6 +51,9 @@ class TippingPoint:
         where = "all arms" if self.shift_level is None else f"arm {self.shift_level!r}"
         return (f"<TippingPoint: {len(self.table)} deltas added to imputed {self.column!r} in {where}; "
                 f"tipping delta {self.tipping_delta}>")
+
+    def _repr_html_(self) -> str:
+        return result_html(repr(self).strip("<>"), [], {"Pooled contrast by delta": self.table})
 
     def plot(self, ax: Any = None) -> Any:
         """Estimate and CI of the contrast against delta, with the tipping point marked."""

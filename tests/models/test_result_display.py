@@ -169,3 +169,23 @@ def test_non_frame_data_and_non_string_formula_are_named(trial: pd.DataFrame) ->
         hs.fit_mixed(trial, 3)
     with pytest.raises(ModelError, match="swap them"):
         hs.fit_mixed("y ~ wave + (1 | id)", trial, family="binomial")
+
+
+def test_role_transitions_and_mediation_reprs_are_short() -> None:
+    d = pd.DataFrame({"id": np.repeat([1, 2, 3], 2), "wave": [0, 1] * 3,
+                      "role": ["dual", "dual", "helper", "neither", "helpee", "helpee"]})
+    transitions = hs.role_transitions(d, id="id", wave="wave")
+    text = repr(transitions)
+    assert text.splitlines()[0] == ("RoleTransitions: 3 wave-to-wave transitions "
+                                    "(0 rows without a next wave)")
+    assert "2 stayed in their role (67% of transitions)" in text  # dual->dual, helpee->helpee
+    assert "<table" in transitions._repr_html_()
+    rng = np.random.default_rng(1)
+    m = pd.DataFrame({"x": rng.integers(0, 2, 80).astype(float)})
+    m["med"] = 0.5 * m["x"] + rng.normal(size=80)
+    m["y"] = 0.5 * m["med"] + rng.normal(size=80)
+    result = hs.mediate(m, "x", "med", "y", n_boot=40, seed=2, progress=False)
+    text = repr(result)
+    assert text.startswith("MediationResult: x -> med -> y (single-level)")
+    assert f"indirect effect {result.table.loc['indirect', 'estimate']:.4g}" in text
+    assert "boot=" not in text and len(text.splitlines()) <= 5
