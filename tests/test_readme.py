@@ -72,3 +72,24 @@ def test_tour_objects_are_what_the_readme_says(tour: dict[str, Any]) -> None:
     # the role rule survived `study["role"] = hs.classify_roles(...)`
     assert "medians" in hs.describe_role_rule(study["role"])
     assert set(study["role"].dropna().unique()) <= {"neither", "helpee", "helper", "dual"}
+
+
+def _table_one_takes_long_data() -> bool:
+    import inspect
+
+    import helpstats as hs
+
+    return "id" in inspect.signature(hs.table_one).parameters
+
+
+@pytest.mark.xfail(not _table_one_takes_long_data(), strict=True,
+                   reason="table_one(data, by=, id=, wave=) on long data comes with the "
+                          "tables branch (issue 15); before it the tour's Table 1 counts rows")
+def test_tour_table_one_counts_each_participant_once(tour: dict[str, Any]) -> None:
+    study, table = tour["study"], tour["tables"]["Table 1"]
+    counts = table[table["variable"] == "n"].set_index("group")["n"]
+    # 200 simulated members: Table 1 describes each once (at baseline), not 737 observations
+    assert counts["Overall"] == study["participant"].nunique() == 200
+    in_groups = counts.drop("Overall").sum() + table.attrs.get("n_group_missing", 0)
+    assert in_groups == counts["Overall"]
+    assert "participant" not in set(table["variable"]) and "phq9_1" not in set(table["variable"])
