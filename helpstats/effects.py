@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ._dask.elementwise import rowwise
+from ._keywords import keyword_only
 from .change_rules import ChangeRules, load_change_rules
 from .errors import InstrumentError, ProvisionalKeyWarning, ReliabilityError
 from .instruments import Instrument, ReferenceValue, Scale, load_instrument
@@ -626,7 +627,9 @@ def _service_rules(before: Any, after: Any, rules: ChangeRules, instrument: Any,
     return out
 
 
-def clinical_change_table(result: pd.DataFrame, by: str | Sequence[str] | None = None) -> pd.DataFrame:
+@keyword_only("by")
+def clinical_change_table(result: pd.DataFrame, *, by: str | Sequence[str] | None = None
+                          ) -> pd.DataFrame:
     """Counts and percentages of each clinical-change outcome, by group (e.g. role x arm).
 
     Parameters

@@ -132,3 +132,36 @@ def test_tipping_point_outcome_and_by() -> None:
         old = hs.tipping_point(imp, fit, column="y", deltas=[1.0], arm="arm", wave="visit")
     pd.testing.assert_frame_equal(old.table, new.table)
     assert new.table["delta"].tolist() == [0.0, 1.0]
+
+
+def test_confint_level_is_keyword_only_for_every_fit() -> None:
+    rng = np.random.default_rng(4)
+    d = pd.DataFrame({"id": np.repeat(np.arange(30), 3), "wave": np.tile([0.0, 1, 2], 30)})
+    eta = rng.normal(size=30)[d["id"]] + 0.3 * d["wave"]
+    d["y"] = eta + rng.normal(size=90)
+    d["event"] = (rng.uniform(size=90) < 1 / (1 + np.exp(-eta))).astype(int)
+    d["visit"] = d["wave"].astype(str)
+    glmm = hs.fit_glmm(d, "event ~ wave + (1 | id)", family="binomial")
+    ci = _same(lambda: glmm.confint(level=0.9), lambda: glmm.confint(0.9),
+               r"confint\(\.\.\., level\) by position")
+    np.testing.assert_allclose(ci["upper"] - ci["estimate"], 1.6448536269514722 * glmm.fixed["se"])
+    mmrm = hs.fit_mmrm(d, "y ~ visit", subject="id", visit="visit")
+    _same(lambda: mmrm.confint(level=0.9), lambda: mmrm.confint(0.9), r"confint\(\.\.\., level\)")
+    pairs = [(pd.Series({"a": 1.0 + s}), np.diag([0.04])) for s in (0.0, 0.1, -0.05)]
+    pooled = hs.pool(pairs, dfcom=50)
+    _same(lambda: pooled.confint(level=0.9), lambda: pooled.confint(0.9), r"confint\(\.\.\., level\)")
+    with pytest.raises(hs.errors.LevelError):
+        glmm.confint(level=95)
+
+
+def test_clinical_change_table_by_is_keyword_only() -> None:
+    before = pd.DataFrame({"phq9_total": [15, 8, 12, 14], "gad7_total": [12, 5, 9, 3],
+                           "arm": ["a", "a", "b", "b"]})
+    after = pd.DataFrame({"phq9_total": [6, 7, 20, 7], "gad7_total": [5, 4, 6, 3]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        change = hs.clinical_change(before, after, rule="nhs-talking-therapies", keep=["arm"])
+    table = _same(lambda: hs.clinical_change_table(change, by="arm"),
+                  lambda: hs.clinical_change_table(change, "arm"),
+                  r"clinical_change_table\(\.\.\., by\)")
+    assert table["recovery_pct"].tolist() == [100.0, 50.0]

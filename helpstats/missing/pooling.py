@@ -17,6 +17,8 @@ import pandas as pd
 from scipy import stats
 
 from .._display import Summary, result_html, short_repr
+from .._keywords import keyword_only
+from .._level import check_level
 from ..errors import ModelError
 from ._rubin import pool_scalars, pool_wald
 
@@ -230,9 +232,10 @@ class PooledFit:
         r = pool_scalars(self.estimates, variances, self.dfcom)
         return _table(pd.DataFrame({"term": list(self.terms)}), r, self.level, "estimate")
 
-    def confint(self, level: float | None = None) -> pd.DataFrame:
+    @keyword_only("level")
+    def confint(self, *, level: float | None = None) -> pd.DataFrame:
         """Confidence intervals of the pooled coefficients (t with Barnard–Rubin df)."""
-        lev = self.level if level is None else level
+        lev = self.level if level is None else check_level(level)
         variances = np.diagonal(self.covariances, axis1=1, axis2=2)
         r = pool_scalars(self.estimates, variances, self.dfcom)
         half = stats.t.ppf(0.5 + lev / 2, r.df) * r.se

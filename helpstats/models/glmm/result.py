@@ -12,7 +12,8 @@ import pandas as pd
 from scipy import stats
 
 from ..._display import Summary, result_html, short_repr
-from ..._level import interval
+from ..._keywords import keyword_only
+from ..._level import check_level, interval
 from ...errors import ModelError
 from ..families import Family
 from ._pirls import GlmmProblem, ModeResult
@@ -137,19 +138,21 @@ class GlmmFit:
         names = list(self.coef.index)
         return pd.DataFrame(self._vcov, index=names, columns=names)
 
-    def confint(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
-        """Wald confidence intervals of the fixed effects: ``term, estimate, lower, upper``."""
+    @keyword_only("level", "method")
+    def confint(self, *, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
+        """Wald confidence intervals of the fixed effects: ``term, estimate, lower, upper``
+        (z limits on the link scale; ``attrs["level"]``)."""
         if method != "wald":
             raise ModelError(
                 f"method={method!r} is not supported yet for GLMMs; use method='wald'."
             )
-        if not 0 < level < 1:
-            raise ModelError(f"level={level!r} must be between 0 and 1 (e.g. 0.95).")
-        q = stats.norm.ppf(0.5 + level / 2)
+        level = check_level(level)
         fx = self.fixed
-        return pd.DataFrame({"term": fx["term"], "estimate": fx["estimate"],
-                             "lower": fx["estimate"] - q * fx["se"],
-                             "upper": fx["estimate"] + q * fx["se"]})
+        lower, upper = interval(fx["estimate"], fx["se"], np.inf, level)
+        out = pd.DataFrame({"term": fx["term"], "estimate": fx["estimate"],
+                            "lower": lower, "upper": upper})
+        out.attrs["level"] = level
+        return out
 
     @cached_property
     def varcorr(self) -> pd.DataFrame:

@@ -12,7 +12,8 @@ import pandas as pd
 from scipy import stats
 
 from ..._display import Summary, result_html, short_repr
-from ..._level import interval
+from ..._keywords import keyword_only
+from ..._level import check_level, interval
 from ..spec import ModelSpec
 from ._hypotheses import ModelTerms, contrast_table, emmeans_table, type3_table
 from ._inference import MmrmInference
@@ -134,16 +135,17 @@ class MmrmFit:
         names = list(self.coef.index)
         return pd.DataFrame(self._inference.vcov, index=names, columns=names)
 
-    def confint(self, level: float = 0.95) -> pd.DataFrame:
-        """Wald intervals ``term, estimate, lower, upper`` with t quantiles on the fit's df."""
+    @keyword_only("level")
+    def confint(self, *, level: float = 0.95) -> pd.DataFrame:
+        """Wald intervals ``term, estimate, lower, upper`` with t quantiles on the fit's df
+        (``attrs["level"]``)."""
+        level = check_level(level)
         fx = self.fixed
-        if not 0 < level < 1:
-            from ...errors import ModelError
-            raise ModelError(f"level={level!r} must be between 0 and 1 (e.g. 0.95).")
-        q = stats.t.ppf(0.5 + level / 2, fx["df"].to_numpy())
-        return pd.DataFrame({"term": fx["term"], "estimate": fx["estimate"],
-                             "lower": fx["estimate"] - q * fx["se"],
-                             "upper": fx["estimate"] + q * fx["se"]})
+        lower, upper = interval(fx["estimate"], fx["se"], fx["df"], level)
+        out = pd.DataFrame({"term": fx["term"], "estimate": fx["estimate"],
+                            "lower": lower, "upper": upper})
+        out.attrs["level"] = level
+        return out
 
     @property
     def covariance(self) -> pd.DataFrame | dict[str, pd.DataFrame]:
