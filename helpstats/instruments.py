@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._display import result_html, short_repr
 from .errors import InstrumentError
 
 __all__ = [
@@ -235,6 +236,29 @@ class Instrument:
     path: str = ""
     coding: str = ""
     coding_required: bool = False
+
+    def _lines(self) -> list[str]:
+        scales = ", ".join(s.id for s in self.scales)
+        return [f"{self.n_items} scored items; scales: {scales}",
+                f"licence: {self.license_status}; scoring key: {self.verification.status}"]
+
+    def __repr__(self) -> str:
+        """What the definition is, in three lines (not every item and response set).
+
+        Examples
+        --------
+        >>> import helpstats as hs
+        >>> hs.load_instrument("gad7")  # doctest: +ELLIPSIS
+        Instrument gad7 (GAD-7, version ...): Generalized Anxiety Disorder...
+          7 scored items; scales: total
+          licence: ...; scoring key: verified
+        """
+        return short_repr(f"Instrument {self.id} ({self.abbreviation}, version {self.version}): "
+                          f"{self.name}", self._lines())
+
+    def _repr_html_(self) -> str:
+        return result_html(f"{self.name} ({self.abbreviation}, {self.id} {self.version})",
+                           [*self._lines(), self.citation])
 
     @property
     def n_items(self) -> int:

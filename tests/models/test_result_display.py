@@ -189,3 +189,13 @@ def test_role_transitions_and_mediation_reprs_are_short() -> None:
     assert text.startswith("MediationResult: x -> med -> y (single-level)")
     assert f"indirect effect {result.table.loc['indirect', 'estimate']:.4g}" in text
     assert "boot=" not in text and len(text.splitlines()) <= 5
+
+
+def test_instrument_repr_is_three_lines() -> None:
+    inst = hs.load_instrument("phq9")
+    text = repr(inst)
+    assert text.splitlines() == [
+        "Instrument phq9 (PHQ-9, version 1.0.0): Patient Health Questionnaire-9",
+        "  9 scored items; scales: total",
+        "  licence: public_domain; scoring key: verified"]
+    assert "Kroenke" in inst._repr_html_() and "ResponseSet" not in inst._repr_html_()
