@@ -243,42 +243,70 @@ class PooledFit:
     # ------------------------------------------------------ pooled tables of the fits
     def emmeans(self, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,
                 at: Mapping[str, Any] | None = None, level: float | None = None,
-                **kwargs: Any) -> pd.DataFrame:
+                type: str = "link", **kwargs: Any) -> pd.DataFrame:
         """Marginal means of each imputation's fit, pooled with Rubin's rules.
 
         Takes the arguments of the fits' own ``emmeans``. Each mean is pooled on
-        the scale the fits report it (the fitted scale), with Barnard–Rubin df
-        from the fits' df for that mean. A numeric covariate that was imputed
-        is held at its mean averaged over the imputations (as emmeans' pooling
-        of mice results) where the fits expose their model spec.
+        the fitted scale (the link scale of a GLMM), with Barnard–Rubin df
+        from the fits' df for that mean. ``type="response"`` (GLMMs) then
+        transforms the pooled mean and its limits with the inverse link, and the
+        standard error by the delta method, as emmeans does after pooling.
+        A numeric covariate that was imputed is held at its mean averaged over
+        the imputations (as emmeans' pooling of mice results) where the fits
+        expose their model spec.
 
         Returns
         -------
         pandas.DataFrame
             The factor columns, ``emmean, se, df, t, p, lower, upper, riv, lambda, fmi``.
         """
+        link = self._link(type)
         grid_at = {**_covariate_means(self.fits, exclude=_names(specs) + _names(by)), **dict(at or {})}
-        return self.pool_table(lambda f: f.emmeans(specs, by=by, at=grid_at or None, **kwargs),
-                               estimate="emmean", keys=None, level=level)
+        extra = {"type": "link"} if link is not None else {}
+        table = self.pool_table(lambda f: f.emmeans(specs, by=by, at=grid_at or None, **extra,
+                                                    **kwargs),
+                                estimate="emmean", keys=None, level=level)
+        if link is not None and type == "response":
+            eta = table["emmean"].to_numpy(dtype=float)
+            table["se"] = link.mu_eta(eta) * table["se"].to_numpy(dtype=float)
+            for column in ("emmean", "lower", "upper"):
+                table[column] = link.inverse(table[column].to_numpy(dtype=float))
+        return table
 
     def contrasts(self, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,
                   at: Mapping[str, Any] | None = None, method: str = "pairwise", adjust: str = "none",
-                  level: float | None = None, **kwargs: Any) -> pd.DataFrame:
+                  level: float | None = None, type: str = "link", **kwargs: Any) -> pd.DataFrame:
         """Contrasts of marginal means pooled with Rubin's rules, then adjusted.
 
         Each imputation's unadjusted contrasts are pooled; ``adjust`` ("none",
         "holm", "bonferroni", "sidak") is then applied to the pooled p values
         within each ``by`` group. Tukey's adjustment has no pooled form and is
-        refused.
+        refused. GLMM contrasts are pooled on the link scale; ``type="response"``
+        then gives odds ratios (logit) or rate ratios (log): the pooled estimate
+        and limits exponentiated, the SE by the delta method, labels ``"a / b"``.
         """
         allowed = ("none", "holm", "bonferroni", "sidak")
         if adjust not in allowed:
             raise ModelError(f"adjust={adjust!r} for pooled contrasts; expected one of {allowed} "
                              "(Tukey's studentised range has no Rubin's-rules form).")
+        link = self._link(type)
+        extra = {"type": "link"} if link is not None else {}
         grid_at = {**_covariate_means(self.fits, exclude=_names(specs) + _names(by)), **dict(at or {})}
         table = self.pool_table(
-            lambda f: f.contrasts(specs, by=by, at=grid_at or None, method=method, adjust="none", **kwargs),
+            lambda f: f.contrasts(specs, by=by, at=grid_at or None, method=method, adjust="none",
+                                  **extra, **kwargs),
             estimate="estimate", keys=None, level=level)
+        if link is not None and type == "response":
+            if link.name not in ("log", "logit"):
+                raise ModelError(f"type='response' contrasts are ratios, defined for the log and "
+                                 f"logit links; the fits use the {link.name} link: use "
+                                 "type='link' (differences on the link scale).")
+            table["estimate"] = np.exp(table["estimate"].to_numpy(dtype=float))
+            table["se"] = table["estimate"] * table["se"]
+            table["lower"], table["upper"] = np.exp(table["lower"]), np.exp(table["upper"])
+            labels = self.fits[0].contrasts(specs, by=by, at=grid_at or None, method=method,
+                                            adjust="none", type="response", **kwargs)["contrast"]
+            table["contrast"] = labels.to_numpy()
         if adjust != "none":
             from statsmodels.stats.multitest import multipletests
 
@@ -287,6 +315,17 @@ class PooledFit:
             for rows in parts:
                 table.loc[rows, "p"] = multipletests(table.loc[rows, "p"].to_numpy(), method=adjust)[1]
         return table
+
+    def _link(self, type: str) -> Any:
+        """The fits' link function (GLMMs), or None; checks ``type``."""
+        if type not in ("link", "response"):
+            raise ModelError(f"type={type!r}; expected 'link' (the fitted scale) or 'response'.")
+        family = getattr(self.fits[0], "family", None) if self.fits else None
+        link = getattr(family, "link", None)
+        if link is None and type == "response":
+            raise ModelError("type='response' back-transforms a GLMM's link scale; these fits "
+                             "are on the response scale already (use the default).")
+        return link
 
     def anova(self) -> pd.DataFrame:
         """Type III tests of each fixed-effect term, pooled by the D1 (Wald) statistic.
