@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ModelError
-from ._rubin import pool_scalars, pool_wald
+from ._rubin import pool_likelihood_ratio, pool_scalars, pool_wald
 
 __all__ = ["PooledFit", "pool"]
 
@@ -349,6 +349,54 @@ class PooledFit:
             rows.append({"term": term, **result})
         return pd.DataFrame(rows, columns=["term", "num_df", "den_df", "F", "p", "riv", "df_method"])
 
+    def compare(self, null: PooledFit) -> dict[str, float | str]:
+        """D3: the pooled likelihood-ratio test of this model against a nested ``null``.
+
+        Meng & Rubin's (1992) method, as ``mitml::testModels(method = "D3")``:
+        each imputation's LR statistic at its own maximum-likelihood estimates,
+        and at the estimates averaged over the imputations (fixed effects, each
+        random-effect covariance matrix and the residual variance). Gaussian
+        mixed models (:func:`helpstats.fit_mixed`) only; fits made by REML are
+        refitted by maximum likelihood first, as likelihood-ratio tests of
+        fixed effects require.
+
+        Parameters
+        ----------
+        null : PooledFit
+            The nested model pooled over the same imputations (fewer parameters).
+
+        Returns
+        -------
+        dict
+            ``F, num_df, den_df, p, riv, df_method, refitted_ml``.
+        """
+        from ._likelihood import lmm_loglik, lmm_parameters, mean_parameters
+
+        fits = [_ml_fit(f, "the model") for f in self.fits]
+        nulls = [_ml_fit(f, "null") for f in null.fits]
+        if len(fits) != len(nulls):
+            raise ModelError(f"compare: the model has {len(fits)} imputations and the null "
+                             f"{len(nulls)}; pool both over the same imputed data sets.")
+        for i, (full, reduced) in enumerate(zip(fits, nulls, strict=True), start=1):
+            if full.nobs != reduced.nobs:
+                raise ModelError(f"compare: imputation {i}: the model uses {full.nobs} rows and the "
+                                 f"null {reduced.nobs}; nested models must use the same rows.")
+        k = _n_parameters(fits[0]) - _n_parameters(nulls[0])
+        if k < 1:
+            raise ModelError(f"compare: the null model has {_n_parameters(nulls[0])} parameters, "
+                             f"the model {_n_parameters(fits[0])}; the null must be nested in the "
+                             "model (fewer parameters). Swap them?")
+        own = np.array([2 * (f.loglik - g.loglik) for f, g in zip(fits, nulls, strict=True)])
+        pooled_full = mean_parameters([lmm_parameters(f) for f in fits])
+        pooled_null = mean_parameters([lmm_parameters(g) for g in nulls])
+        at_pooled = np.array([2 * (lmm_loglik(f, pooled_full) - lmm_loglik(g, pooled_null))
+                              for f, g in zip(fits, nulls, strict=True)])
+        w = pool_likelihood_ratio(float(own.mean()), float(at_pooled.mean()), k, len(fits))
+        refitted = any(getattr(f, "reml", False) for f in (*self.fits, *null.fits))
+        return {"F": w.f, "num_df": w.num_df, "den_df": w.den_df,
+                "p": float(stats.f.sf(w.f, w.num_df, w.den_df)), "riv": w.riv,
+                "df_method": f"D3 (Meng & Rubin 1992); {w.df_method}", "refitted_ml": refitted}
+
     def pool_table(self, compute: Callable[[Any], pd.DataFrame], *, estimate: str,
                    keys: Sequence[str] | None = None, level: float | None = None) -> pd.DataFrame:
         """Pool any per-fit table of estimates with Rubin's rules, row by row.
@@ -386,6 +434,22 @@ class PooledFit:
         r = pool_scalars(q, u, dfc)
         base = first[list(keys)].reset_index(drop=True)
         return _table(base, r, self.level if level is None else level, estimate)
+
+
+def _ml_fit(fit: Any, what: str) -> Any:
+    """The fit itself if by maximum likelihood, else refitted by ML (Gaussian mixed fits)."""
+    from ..models.fit import MixedFit
+
+    if not isinstance(fit, MixedFit):
+        raise ModelError(f"compare (D3) evaluates the likelihood of Gaussian mixed models "
+                         f"(hs.fit_mixed); {what} holds a {type(fit).__name__}. Use anova() (D1) "
+                         "for other fits.")
+    return fit.refit(reml=False) if fit.reml else fit
+
+
+def _n_parameters(fit: Any) -> int:
+    """Fixed effects + random-effect covariance parameters + the residual variance."""
+    return len(fit.coef) + len(fit.theta) + 1
 
 
 def _names(value: str | Sequence[str] | None) -> list[str]:
