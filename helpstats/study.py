@@ -54,6 +54,7 @@ A complete file (``[roles]``, ``[table_one]`` and most keys are optional)::
     [missing]                               # optional: missing-data report and MI
     method = "mi"                           # or "observed" (patterns and dropout only)
     imputation = "pmm"                      # or "norm" (Bayesian regression; no donor limits)
+                                            # or "2l.pan" (random intercept per data.group)
     m = 20                                  # imputations
     seed = 1
     iterations = 20
@@ -415,7 +416,7 @@ def load_study(path: str | Path) -> Study:
         model=ModelSpec(outcomes=outcomes, by=by, covariates=covariates, formula=formula),
         table_one=variables,
         helping=_helping(read, raw) if "helping" in raw else None,
-        missing=_missing(read, raw) if "missing" in raw else None,
+        missing=_missing(read, raw, group_col) if "missing" in raw else None,
         wave_label=wave_label,
         **_labels(read, raw),
     )
@@ -443,7 +444,7 @@ def _labels(read: _Reader, raw: Mapping[str, Any]) -> dict[str, Any]:
             "level_labels": {column: dict(mapping) for column, mapping in levels.items()}}
 
 
-def _missing(read: _Reader, raw: Mapping[str, Any]) -> MissingSpec:
+def _missing(read: _Reader, raw: Mapping[str, Any], group: str | None) -> MissingSpec:
     table = read.table(raw, "missing", {"method", "imputation", "m", "seed", "iterations",
                                         "auxiliary", "deltas", "shift_level"})
     numbers = {}
@@ -457,12 +458,16 @@ def _missing(read: _Reader, raw: Mapping[str, Any]) -> MissingSpec:
     if deltas is not None and not (isinstance(deltas, list) and deltas and all(
             isinstance(d, int | float) and not isinstance(d, bool) for d in deltas)):
         raise read.fail("missing.deltas", f"expected a list of numbers, found {deltas!r}.")
+    if table.get("imputation") == "2l.pan" and group is None:
+        raise read.fail("missing.imputation", "'2l.pan' imputes members within their support "
+                        "group: it needs data.group (the group column).")
     shift = table.get("shift_level")
     if shift is not None and not isinstance(shift, str | int | float):
         raise read.fail("missing.shift_level", f"expected a level of the comparison, found {shift!r}.")
     return MissingSpec(
         method=read.text(table, "method", "missing", default="mi", choices=("mi", "observed")),
-        imputation=read.text(table, "imputation", "missing", default="pmm", choices=("pmm", "norm")),
+        imputation=read.text(table, "imputation", "missing", default="pmm",
+                             choices=("pmm", "norm", "2l.pan")),
         m=numbers["m"], seed=numbers["seed"], iterations=numbers["iterations"],
         auxiliary=read.texts(table, "auxiliary", "missing"),
         deltas=tuple(float(d) for d in deltas) if deltas is not None else None,
