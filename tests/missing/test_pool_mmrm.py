@@ -52,12 +52,12 @@ def test_rubins_rules_by_hand(pooled: hs.PooledFit) -> None:
     np.testing.assert_allclose(fixed["riv"], riv, rtol=1e-10)
     # Barnard-Rubin df with the fits' own (Kenward-Roger) df averaged as the complete-data df
     dfcom = np.mean([f.fixed["df"].to_numpy() for f in pooled.fits], axis=0)
-    lam = (1 + 1 / m) * b / total
+    # baseline is never missing, so B is (nearly) 0 there: lambda is floored at 1e-4 as
+    # mice::pool does, which keeps the df finite
+    lam = np.maximum((1 + 1 / m) * b / total, 1e-4)
     obs = (dfcom + 1) / (dfcom + 3) * dfcom * (1 - lam)
-    # baseline is never missing: no between-imputation variance, so the df are dfobs
-    with np.errstate(divide="ignore"):
-        old = np.where(lam > 0, (m - 1) / lam ** 2, np.inf)
-    expected = np.where(np.isinf(old), obs, old * obs / (old + obs))
+    old = (m - 1) / lam ** 2
+    expected = old * obs / (old + obs)
     np.testing.assert_allclose(fixed["df"], expected, rtol=1e-10)
     p = 2 * stats.t.sf(np.abs(qbar / np.sqrt(total)), fixed["df"].to_numpy())
     np.testing.assert_allclose(fixed["p"], p, rtol=1e-8)
