@@ -19,6 +19,8 @@ A complete file (``[roles]``, ``[table_one]`` and most keys are optional)::
     baseline = 0                            # optional: default the first wave (below)
     waves = [0, 1, 3, 8]                    # optional: order of the waves
     wave_label = "Months since baseline"    # optional: the wave axis in tables and figures
+    missing_codes = [-99, 999]              # optional: codes read as missing (every column
+                                            # but ids), or { Q5_1 = [7, 9], ... } per column
 
     [instruments.phq9]                      # a bundled id, or ...
     columns = "Q5_{n}"                      # optional: pattern or { phq9_1 = "Q5_1", ... }
@@ -227,6 +229,7 @@ class Study:
     wave_label: str | None = None
     variable_labels: Mapping[str, str] = field(default_factory=dict)
     level_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    missing_codes: Any = None
 
     def error(self, key: str, message: str) -> StudyError:
         """A :class:`StudyError` naming this file, the line of ``key`` and ``key``."""
@@ -344,7 +347,7 @@ def load_study(path: str | Path) -> Study:
     title = read.text(study_table, "title", "study", default=file.stem)
 
     data = read.table(raw, "data", {"files", "id", "wave", "group", "baseline", "waves",
-                                    "wave_label"},
+                                    "wave_label", "missing_codes"},
                       required={"files", "id", "wave"})
     files = _files(read, file.parent, data.get("files"))
     id_col = read.text(data, "id", "data")
@@ -418,8 +421,27 @@ def load_study(path: str | Path) -> Study:
         helping=_helping(read, raw) if "helping" in raw else None,
         missing=_missing(read, raw, group_col) if "missing" in raw else None,
         wave_label=wave_label,
+        missing_codes=_missing_codes(read, data.get("missing_codes")),
         **_labels(read, raw),
     )
+
+
+def _is_code(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def _missing_codes(read: _Reader, value: Any) -> Any:
+    """``data.missing_codes``: a list of codes for every column, or column -> code(s)."""
+    if value is None:
+        return None
+    if isinstance(value, list) and value and all(_is_code(v) for v in value):
+        return list(value)
+    if isinstance(value, dict) and value and all(
+            _is_code(v) or (isinstance(v, list) and v and all(_is_code(c) for c in v))
+            for v in value.values()):
+        return dict(value)
+    raise read.fail("data.missing_codes", "expected a list of codes such as [-99, 999] or a "
+                    f"table {{ Q5_1 = [7, 9] }} of codes per column; found {value!r}.")
 
 
 def _labels(read: _Reader, raw: Mapping[str, Any]) -> dict[str, Any]:
