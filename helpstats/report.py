@@ -106,7 +106,7 @@ def _read(study: Study) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     frames = []
     for entry in study.files:
         try:
-            export = read_export(entry.path)
+            export = read_export(entry.path, missing_codes=study.missing_codes)
         except HelpstatsError as exc:
             raise study.error("data.files", str(exc)) from None
         frame = export.data.copy()

@@ -19,6 +19,8 @@ A complete file (``[roles]``, ``[table_one]`` and most keys are optional)::
     baseline = 0                            # optional: default the first wave (below)
     waves = [0, 1, 3, 8]                    # optional: order of the waves
     wave_label = "Months since baseline"    # optional: the wave axis in tables and figures
+    missing_codes = [-99, 999]              # optional: codes read as missing (every column
+                                            # but ids), or { Q5_1 = [7, 9], ... } per column
 
     [instruments.phq9]                      # a bundled id, or ...
     columns = "Q5_{n}"                      # optional: pattern or { phq9_1 = "Q5_1", ... }
@@ -54,6 +56,7 @@ A complete file (``[roles]``, ``[table_one]`` and most keys are optional)::
     [missing]                               # optional: missing-data report and MI
     method = "mi"                           # or "observed" (patterns and dropout only)
     imputation = "pmm"                      # or "norm" (Bayesian regression; no donor limits)
+                                            # or "2l.pan" (random intercept per data.group)
     m = 20                                  # imputations
     seed = 1
     iterations = 20
@@ -226,6 +229,7 @@ class Study:
     wave_label: str | None = None
     variable_labels: Mapping[str, str] = field(default_factory=dict)
     level_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    missing_codes: Any = None
 
     def error(self, key: str, message: str) -> StudyError:
         """A :class:`StudyError` naming this file, the line of ``key`` and ``key``."""
@@ -343,7 +347,7 @@ def load_study(path: str | Path) -> Study:
     title = read.text(study_table, "title", "study", default=file.stem)
 
     data = read.table(raw, "data", {"files", "id", "wave", "group", "baseline", "waves",
-                                    "wave_label"},
+                                    "wave_label", "missing_codes"},
                       required={"files", "id", "wave"})
     files = _files(read, file.parent, data.get("files"))
     id_col = read.text(data, "id", "data")
@@ -415,10 +419,29 @@ def load_study(path: str | Path) -> Study:
         model=ModelSpec(outcomes=outcomes, by=by, covariates=covariates, formula=formula),
         table_one=variables,
         helping=_helping(read, raw) if "helping" in raw else None,
-        missing=_missing(read, raw) if "missing" in raw else None,
+        missing=_missing(read, raw, group_col) if "missing" in raw else None,
         wave_label=wave_label,
+        missing_codes=_missing_codes(read, data.get("missing_codes")),
         **_labels(read, raw),
     )
+
+
+def _is_code(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def _missing_codes(read: _Reader, value: Any) -> Any:
+    """``data.missing_codes``: a list of codes for every column, or column -> code(s)."""
+    if value is None:
+        return None
+    if isinstance(value, list) and value and all(_is_code(v) for v in value):
+        return list(value)
+    if isinstance(value, dict) and value and all(
+            _is_code(v) or (isinstance(v, list) and v and all(_is_code(c) for c in v))
+            for v in value.values()):
+        return dict(value)
+    raise read.fail("data.missing_codes", "expected a list of codes such as [-99, 999] or a "
+                    f"table {{ Q5_1 = [7, 9] }} of codes per column; found {value!r}.")
 
 
 def _labels(read: _Reader, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -443,7 +466,7 @@ def _labels(read: _Reader, raw: Mapping[str, Any]) -> dict[str, Any]:
             "level_labels": {column: dict(mapping) for column, mapping in levels.items()}}
 
 
-def _missing(read: _Reader, raw: Mapping[str, Any]) -> MissingSpec:
+def _missing(read: _Reader, raw: Mapping[str, Any], group: str | None) -> MissingSpec:
     table = read.table(raw, "missing", {"method", "imputation", "m", "seed", "iterations",
                                         "auxiliary", "deltas", "shift_level"})
     numbers = {}
@@ -457,12 +480,16 @@ def _missing(read: _Reader, raw: Mapping[str, Any]) -> MissingSpec:
     if deltas is not None and not (isinstance(deltas, list) and deltas and all(
             isinstance(d, int | float) and not isinstance(d, bool) for d in deltas)):
         raise read.fail("missing.deltas", f"expected a list of numbers, found {deltas!r}.")
+    if table.get("imputation") == "2l.pan" and group is None:
+        raise read.fail("missing.imputation", "'2l.pan' imputes members within their support "
+                        "group: it needs data.group (the group column).")
     shift = table.get("shift_level")
     if shift is not None and not isinstance(shift, str | int | float):
         raise read.fail("missing.shift_level", f"expected a level of the comparison, found {shift!r}.")
     return MissingSpec(
         method=read.text(table, "method", "missing", default="mi", choices=("mi", "observed")),
-        imputation=read.text(table, "imputation", "missing", default="pmm", choices=("pmm", "norm")),
+        imputation=read.text(table, "imputation", "missing", default="pmm",
+                             choices=("pmm", "norm", "2l.pan")),
         m=numbers["m"], seed=numbers["seed"], iterations=numbers["iterations"],
         auxiliary=read.texts(table, "auxiliary", "missing"),
         deltas=tuple(float(d) for d in deltas) if deltas is not None else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import helpstats as hs
@@ -149,3 +150,39 @@ def test_labels_and_wave_label(tmp_path: Path) -> None:
 def test_bad_labels_name_the_key(tmp_path: Path, extra: str, key: str) -> None:
     with pytest.raises(StudyError, match=re.escape(f"key '{key}'")):
         hs.load_study(write(tmp_path, GOOD + "\n" + extra))
+
+
+def test_missing_codes(tmp_path: Path) -> None:
+    text = GOOD.replace('group = "site"', 'group = "site"\nmissing_codes = [-99, "refused"]')
+    assert hs.load_study(write(tmp_path, text)).missing_codes == [-99, "refused"]
+    text = GOOD.replace('group = "site"', 'group = "site"\nmissing_codes = { Q5_1 = [7, 9] }')
+    assert hs.load_study(write(tmp_path, text)).missing_codes == {"Q5_1": [7, 9]}
+    assert hs.load_study(write(tmp_path, GOOD)).missing_codes is None
+    bad = GOOD.replace('group = "site"', 'group = "site"\nmissing_codes = [true]')
+    with pytest.raises(StudyError, match="key 'data.missing_codes'"):
+        hs.load_study(write(tmp_path, bad))
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_analyze_reads_missing_codes(tmp_path: Path) -> None:
+    from helpstats.report import build_frame
+
+    source = Path(hs.datasets.example_study_path())
+    data = pd.read_csv(source.parent / "example_study.csv")
+    data.loc[data.index[:5], "phq9_1"] = -99
+    data.to_csv(tmp_path / "example_study.csv", index=False)
+    text = source.read_text(encoding="utf-8").replace(
+        'outcomes = ["phq9_total", "gad7_total"]', 'outcomes = ["phq9_total"]')
+    plain = tmp_path / "plain.toml"
+    plain.write_text(text, encoding="utf-8")
+    coded = tmp_path / "coded.toml"
+    coded.write_text(text.replace('wave = "wave"', 'wave = "wave"\nmissing_codes = [-99]', 1),
+                     encoding="utf-8")
+    coded_frame, coded_problems = build_frame(hs.load_study(coded))
+    plain_frame, plain_problems = build_frame(hs.load_study(plain))
+    # declared codes are missing values, not answers: no validation problem
+    assert coded_frame["phq9_1"].iloc[:5].isna().all() and coded_problems.empty
+    # undeclared, -99 is an out-of-range answer, reported cell by cell
+    assert (plain_frame["phq9_1"].iloc[:5] == -99).all()
+    assert plain_problems["row"].tolist() == [2, 3, 4, 5, 6]
+    assert plain_problems["problem"].str.startswith("out of range").all()

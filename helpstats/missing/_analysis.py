@@ -123,7 +123,8 @@ def missing_analysis(
             warnings.simplefilter("always")
             imp = impute(frame, m=spec.m, id=id, wave=wave, columns=[outcome], auxiliary=auxiliary,
                          seed=spec.seed, iterations=spec.iterations, waves=waves,
-                         method=spec.imputation)
+                         method=spec.imputation,
+                         cluster=group if spec.imputation == "2l.pan" else None)
             formula = formula_for(outcome)
             mi_fit = imp.fit(fit_fn, formula)
         pooled[outcome] = mi_fit
@@ -168,8 +169,11 @@ def missing_analysis(
         "wave's outcome was predicted from the participant's other waves"
         + (f", {by}" if by else "") + (f" and {', '.join([*covariates, *spec.auxiliary])}"
                                        if (covariates or spec.auxiliary) else "")
-        + (" by predictive mean matching (5 donors)" if spec.imputation == "pmm"
-           else " by Bayesian linear regression (mice's norm)")
+        + {"pmm": " by predictive mean matching (5 donors)",
+           "norm": " by Bayesian linear regression (mice's norm)",
+           "2l.pan": f" by a two-level normal model with a random intercept for each {group} "
+                     "(mice's 2l.pan; every predictor also entered as its cluster mean)",
+           }[spec.imputation]
         + "; waves a participant missed were added and "
         "imputed (intention to treat). Each completed data set was analysed with the same mixed "
         "model and the results pooled with Rubin's rules (Barnard & Rubin 1999 degrees of "

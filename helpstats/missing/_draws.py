@@ -11,6 +11,11 @@ implements them:
 - ``pmm``: predictive mean matching, type-1 matching: observed rows predicted
   with beta-hat, missing rows with a posterior draw beta*, and each missing row
   takes the observed value of one of its ``donors`` nearest neighbours at random.
+- ``2l.pan``: a two-level normal model of the column, participants within
+  clusters (support groups): y = x beta + u[cluster] + e with a random cluster
+  intercept u ~ N(0, tau^2) and e ~ N(0, sigma^2), drawn by a Gibbs sampler
+  (Schafer & Yucel 2002, the model of mice's ``2l.pan`` with a random
+  intercept only); the sampler's state carries over between iterations.
 - ``logreg`` and ``polyreg``: (multinomial) logistic regression fitted to a
   bootstrap sample of the observed rows, then a category drawn from the
   predicted probabilities (the bootstrap gives the parameter uncertainty).
@@ -23,10 +28,12 @@ of mice's data augmentation against separation.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import optimize, special
 
-__all__ = ["draw_logreg", "draw_norm", "draw_pmm", "draw_polyreg"]
+__all__ = ["TwoLevelState", "draw_logreg", "draw_norm", "draw_pmm", "draw_polyreg", "draw_two_level"]
 
 _RIDGE = 1e-5
 # Ridge on the (standardised) logit coefficients: weak, but it keeps (quasi-)separated
@@ -82,6 +89,58 @@ def draw_pmm(x_obs: np.ndarray, y_obs: np.ndarray, x_mis: np.ndarray,
     nearest = np.take_along_axis(window, np.argsort(distance, axis=1, kind="stable")[:, :k], axis=1)
     pick = nearest[np.arange(len(yhat_mis)), rng.integers(0, k, len(yhat_mis))]
     return y_obs[order[pick]]
+
+
+@dataclass
+class TwoLevelState:
+    """The Gibbs sampler's current cluster effects and variances for one column."""
+
+    u: np.ndarray
+    sigma2: float
+    tau2: float
+
+    @classmethod
+    def start(cls, y_obs: np.ndarray, n_clusters: int) -> TwoLevelState:
+        """Cluster effects at zero; both variances at half the observed variance."""
+        half = float(np.var(y_obs)) / 2 or 1.0
+        return cls(np.zeros(n_clusters), half, half)
+
+
+# Gibbs sweeps per imputation step: the sampler's state persists over the chained
+# iterations, so a few sweeps per step suffice to follow the other columns' changes.
+_SWEEPS = 5
+
+
+def draw_two_level(x_obs: np.ndarray, y_obs: np.ndarray, x_mis: np.ndarray,
+                   cluster_obs: np.ndarray, cluster_mis: np.ndarray, state: TwoLevelState,
+                   rng: np.random.Generator) -> np.ndarray:
+    """Draws from a random-intercept normal model (``2l.pan``); updates ``state`` in place.
+
+    ``cluster_obs`` and ``cluster_mis`` are cluster codes 0..C-1 (C = ``len(state.u)``).
+    Priors: flat on beta, 1/sigma^2 on sigma^2, and a scaled inverse chi-square with one
+    degree of freedom and scale 1e-4 var(y) on tau^2, so a cluster variance near zero
+    stays proper.
+    """
+    X = _with_intercept(x_obs)
+    xtx = X.T @ X
+    v = np.linalg.inv(xtx + _RIDGE * np.diag(np.diag(xtx)))
+    v = (v + v.T) / 2
+    chol = np.linalg.cholesky(v + 1e-12 * np.eye(len(v)))
+    n_clusters = len(state.u)
+    counts = np.bincount(cluster_obs, minlength=n_clusters)
+    beta = np.zeros(X.shape[1])
+    for _ in range(_SWEEPS):
+        r = y_obs - state.u[cluster_obs]
+        beta = v @ (X.T @ r) + np.sqrt(state.sigma2) * (chol @ rng.standard_normal(X.shape[1]))
+        e = y_obs - X @ beta
+        precision = counts / state.sigma2 + 1 / state.tau2
+        mean = np.bincount(cluster_obs, e, minlength=n_clusters) / state.sigma2 / precision
+        state.u = mean + rng.standard_normal(n_clusters) / np.sqrt(precision)
+        resid = e - state.u[cluster_obs]
+        state.sigma2 = float(resid @ resid) / rng.chisquare(len(y_obs))
+        state.tau2 = float(state.u @ state.u) / rng.chisquare(n_clusters - 1)
+    return (_with_intercept(x_mis) @ beta + state.u[cluster_mis]
+            + np.sqrt(state.sigma2) * rng.standard_normal(len(x_mis)))
 
 
 def _softmax_fit(X: np.ndarray, codes: np.ndarray, n_classes: int) -> np.ndarray:

@@ -21,11 +21,18 @@ import pandas as pd
 
 from .._display import result_html
 from ..errors import ImputationError, ImputationWarning
-from ._draws import draw_logreg, draw_norm, draw_pmm, draw_polyreg
+from ._draws import (
+    TwoLevelState,
+    draw_logreg,
+    draw_norm,
+    draw_pmm,
+    draw_polyreg,
+    draw_two_level,
+)
 
 __all__ = ["Imputation", "impute"]
 
-_NUMERIC_METHODS = ("pmm", "norm")
+_NUMERIC_METHODS = ("pmm", "norm", "2l.pan")
 _METHODS = (*_NUMERIC_METHODS, "logreg", "polyreg")
 _SEP = "\x1f"  # joins column and wave in the internal wide names: never in a real name
 _RHAT_LIMIT = 1.1
@@ -310,6 +317,7 @@ def impute(
     instrument: Any = None,
     item_columns: Any = None,
     waves: Sequence[Hashable] | None = None,
+    cluster: str | None = None,
     seed: int | None = None,
     iterations: int = 20,
     donors: int = 5,
@@ -335,10 +343,14 @@ def impute(
         PMM imputes only observed values; when dropout depends strongly on the
         outcome, the missing values lie beyond most donors and PMM is biased
         (0.27 residual SD in ``benchmarks/bench_mi_validity.py``, where norm's
-        bias is 0.0001): prefer ``"norm"`` there.
+        bias is 0.0001; mice's pmm is biased as much on the same data,
+        ``benchmarks/bench_mi_pmm_mice.py``): prefer ``"norm"`` there.
+        ``"2l.pan"``: a two-level normal model, participants within the
+        clusters of ``cluster=`` (a random cluster intercept, drawn by Gibbs
+        sampling as mice's ``2l.pan``); use it when members of one support
+        group are alike, so the imputations keep the between-group variance.
         Categorical columns (text, category, boolean) use ``"logreg"`` (two
         levels) or ``"polyreg"`` (more) unless the dict says otherwise.
-        ``"2l.pan"`` (a two-level imputation model) is not available yet.
     auxiliary : list of str, optional
         Columns used as predictors. Those constant within participant (arm,
         baseline role) enter once; others enter at every wave; their missing
@@ -351,6 +363,9 @@ def impute(
         ``columns=`` of :func:`helpstats.score` for the instrument's items.
     waves : list, optional
         The scheduled waves (default: the waves in the data, sorted).
+    cluster : str, optional
+        The cluster column (support group, site) of ``method="2l.pan"``; constant
+        within participant and never missing.
     seed : int, optional
         Makes the imputations reproducible.
     iterations : int, default 20
@@ -411,11 +426,14 @@ def impute(
     if overlap or id in cols or wave in cols:
         raise ImputationError(f"impute: {sorted(overlap | {id, wave} & set(cols))} cannot be both imputed "
                               "and an id/wave/auxiliary column.")
-    if isinstance(method, str) and method.startswith("2l"):
-        raise ImputationError(f"method={method!r}: two-level imputation is not available yet; use "
-                              "'pmm' or 'norm' with the cluster as an auxiliary column.")
     _check_input(data, id, wave, cols, aux)
     layout = _layout(data, id, wave, cols, aux, waves)
+    two_level = method == "2l.pan" or (isinstance(method, Mapping) and "2l.pan" in method.values())
+    clusters = _cluster_codes(data, layout, id, cluster, cols, aux) if two_level else None
+    if cluster is not None and not two_level:
+        raise ImputationError(f"impute: cluster={cluster!r} is used by method='2l.pan' (a random "
+                              "cluster intercept); with single-level methods put the cluster in "
+                              "auxiliary= instead (one dummy per cluster).")
     wide = _to_wide(data, layout)
     names = list(wide.columns)
     values = wide.to_numpy(dtype=float)
@@ -431,6 +449,9 @@ def impute(
             chosen = chosen or (method if isinstance(method, str) else "pmm")
         if chosen not in _METHODS:
             raise ImputationError(f"method {chosen!r} for {base!r}; expected one of {_METHODS}.")
+        if chosen == "2l.pan" and clusters is None:
+            raise ImputationError(f"method '2l.pan' for {base!r} needs cluster= (the column of the "
+                                  "support group or site participants are nested in).")
         methods[n] = chosen
     missing = np.isnan(values)
     targets = [j for j in range(len(names)) if missing[:, j].any()]
@@ -454,6 +475,7 @@ def impute(
             threadpool_limits(limits=1, user_api="blas"):
         for k, rng in enumerate(streams):
             current = values.copy()
+            gibbs: dict[int, TwoLevelState] = {}
             for j in targets:  # start: random draws from the observed values (as mice)
                 obs = values[~missing[:, j], j]
                 current[missing[:, j], j] = rng.choice(obs, int(missing[:, j].sum()))
@@ -468,6 +490,13 @@ def impute(
                         draws = draw_pmm(x[~miss], y_obs, x[miss], rng, donors)
                     elif how == "norm":
                         draws = draw_norm(x[~miss], y_obs, x[miss], rng)
+                    elif how == "2l.pan":
+                        assert clusters is not None
+                        codes, n_clusters = clusters
+                        state = gibbs.setdefault(j, TwoLevelState.start(y_obs, n_clusters))
+                        x = _with_cluster_means(x, codes, n_clusters)
+                        draws = draw_two_level(x[~miss], y_obs, x[miss], codes[~miss], codes[miss],
+                                               state, rng)
                     elif how == "logreg":
                         draws = draw_logreg(x[~miss], y_obs.astype(int), x[miss], rng)
                     else:
@@ -507,6 +536,43 @@ def impute(
         predictors=predictors, chain_mean=cm, chain_sd=cs, rhat=rhat, n_missing=n_missing,
         seed=seed, iterations=iterations, observed=observed_long,
     )
+
+
+def _with_cluster_means(x: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Predictors plus their cluster means (over every participant of the cluster), so the
+    between-cluster part of each predictor's association has its own coefficient
+    (Enders, Mistler & Keller 2016); columns constant within clusters are not repeated."""
+    counts = np.bincount(codes, minlength=n_clusters)
+    means = np.column_stack([np.bincount(codes, x[:, k], minlength=n_clusters) / counts
+                             for k in range(x.shape[1])])[codes] if x.shape[1] else x
+    varies = np.abs(x - means).max(axis=0) > 1e-12 if x.shape[1] else np.zeros(0, dtype=bool)
+    return np.column_stack([x, means[:, varies]])
+
+
+def _cluster_codes(data: pd.DataFrame, layout: _Layout, id: str, cluster: str | None,
+                   cols: list[str], aux: list[str]) -> tuple[np.ndarray, int]:
+    """Cluster code (0..C-1) of each participant of the wide frame, and C."""
+    if cluster is None:
+        raise ImputationError("method '2l.pan' needs cluster= (the column of the support group or "
+                              "site participants are nested in).")
+    if cluster not in data.columns:
+        raise ImputationError(f"impute: cluster={cluster!r} is not a column of the data.")
+    if cluster in (id, *cols, *aux):
+        raise ImputationError(f"impute: cluster={cluster!r} is also an id, imputed or auxiliary "
+                              "column; it enters the two-level model as the random intercept only.")
+    if data[cluster].isna().any():
+        rows = np.flatnonzero(data[cluster].isna().to_numpy())[:10]
+        raise ImputationError(f"impute: rows (0-based positions) {rows.tolist()} have no "
+                              f"{cluster!r}; every participant needs a cluster for '2l.pan'.")
+    person = data[id].astype(str)
+    per_person = data.groupby(person, sort=False)[cluster].nunique()
+    if (per_person > 1).any():
+        who = per_person[per_person > 1].index[:5].tolist()
+        raise ImputationError(f"impute: participants {who} are in more than one {cluster!r}; "
+                              "'2l.pan' nests each participant in one cluster.")
+    first = data.groupby(person, sort=False)[cluster].first().reindex(layout.ids)
+    codes, uniques = pd.factorize(first, sort=True)
+    return codes.astype(int), len(uniques)
 
 
 def _standardise(x: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from .._display import Summary, result_html, short_repr
 from .._keywords import keyword_only
 from .._level import check_level
 from ..errors import ModelError
-from ._rubin import pool_scalars, pool_wald
+from ._rubin import pool_likelihood_ratio, pool_scalars, pool_wald
 
 __all__ = ["PooledFit", "pool"]
 
@@ -286,42 +286,70 @@ class PooledFit:
     # ------------------------------------------------------ pooled tables of the fits
     def emmeans(self, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,
                 at: Mapping[str, Any] | None = None, level: float | None = None,
-                **kwargs: Any) -> pd.DataFrame:
+                type: str = "link", **kwargs: Any) -> pd.DataFrame:
         """Marginal means of each imputation's fit, pooled with Rubin's rules.
 
         Takes the arguments of the fits' own ``emmeans``. Each mean is pooled on
-        the scale the fits report it (the fitted scale), with Barnard–Rubin df
-        from the fits' df for that mean. A numeric covariate that was imputed
-        is held at its mean averaged over the imputations (as emmeans' pooling
-        of mice results) where the fits expose their model spec.
+        the fitted scale (the link scale of a GLMM), with Barnard–Rubin df
+        from the fits' df for that mean. ``type="response"`` (GLMMs) then
+        transforms the pooled mean and its limits with the inverse link, and the
+        standard error by the delta method, as emmeans does after pooling.
+        A numeric covariate that was imputed is held at its mean averaged over
+        the imputations (as emmeans' pooling of mice results) where the fits
+        expose their model spec.
 
         Returns
         -------
         pandas.DataFrame
             The factor columns, ``emmean, se, df, t, p, lower, upper, riv, lambda, fmi``.
         """
+        link = self._link(type)
         grid_at = {**_covariate_means(self.fits, exclude=_names(specs) + _names(by)), **dict(at or {})}
-        return self.pool_table(lambda f: f.emmeans(specs, by=by, at=grid_at or None, **kwargs),
-                               estimate="emmean", keys=None, level=level)
+        extra = {"type": "link"} if link is not None else {}
+        table = self.pool_table(lambda f: f.emmeans(specs, by=by, at=grid_at or None, **extra,
+                                                    **kwargs),
+                                estimate="emmean", keys=None, level=level)
+        if link is not None and type == "response":
+            eta = table["emmean"].to_numpy(dtype=float)
+            table["se"] = link.mu_eta(eta) * table["se"].to_numpy(dtype=float)
+            for column in ("emmean", "lower", "upper"):
+                table[column] = link.inverse(table[column].to_numpy(dtype=float))
+        return table
 
     def contrasts(self, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,
                   at: Mapping[str, Any] | None = None, method: str = "pairwise", adjust: str = "none",
-                  level: float | None = None, **kwargs: Any) -> pd.DataFrame:
+                  level: float | None = None, type: str = "link", **kwargs: Any) -> pd.DataFrame:
         """Contrasts of marginal means pooled with Rubin's rules, then adjusted.
 
         Each imputation's unadjusted contrasts are pooled; ``adjust`` ("none",
         "holm", "bonferroni", "sidak") is then applied to the pooled p values
         within each ``by`` group. Tukey's adjustment has no pooled form and is
-        refused.
+        refused. GLMM contrasts are pooled on the link scale; ``type="response"``
+        then gives odds ratios (logit) or rate ratios (log): the pooled estimate
+        and limits exponentiated, the SE by the delta method, labels ``"a / b"``.
         """
         allowed = ("none", "holm", "bonferroni", "sidak")
         if adjust not in allowed:
             raise ModelError(f"adjust={adjust!r} for pooled contrasts; expected one of {allowed} "
                              "(Tukey's studentised range has no Rubin's-rules form).")
+        link = self._link(type)
+        extra = {"type": "link"} if link is not None else {}
         grid_at = {**_covariate_means(self.fits, exclude=_names(specs) + _names(by)), **dict(at or {})}
         table = self.pool_table(
-            lambda f: f.contrasts(specs, by=by, at=grid_at or None, method=method, adjust="none", **kwargs),
+            lambda f: f.contrasts(specs, by=by, at=grid_at or None, method=method, adjust="none",
+                                  **extra, **kwargs),
             estimate="estimate", keys=None, level=level)
+        if link is not None and type == "response":
+            if link.name not in ("log", "logit"):
+                raise ModelError(f"type='response' contrasts are ratios, defined for the log and "
+                                 f"logit links; the fits use the {link.name} link: use "
+                                 "type='link' (differences on the link scale).")
+            table["estimate"] = np.exp(table["estimate"].to_numpy(dtype=float))
+            table["se"] = table["estimate"] * table["se"]
+            table["lower"], table["upper"] = np.exp(table["lower"]), np.exp(table["upper"])
+            labels = self.fits[0].contrasts(specs, by=by, at=grid_at or None, method=method,
+                                            adjust="none", type="response", **kwargs)["contrast"]
+            table["contrast"] = labels.to_numpy()
         if adjust != "none":
             from statsmodels.stats.multitest import multipletests
 
@@ -330,6 +358,17 @@ class PooledFit:
             for rows in parts:
                 table.loc[rows, "p"] = multipletests(table.loc[rows, "p"].to_numpy(), method=adjust)[1]
         return table
+
+    def _link(self, type: str) -> Any:
+        """The fits' link function (GLMMs), or None; checks ``type``."""
+        if type not in ("link", "response"):
+            raise ModelError(f"type={type!r}; expected 'link' (the fitted scale) or 'response'.")
+        family = getattr(self.fits[0], "family", None) if self.fits else None
+        link = getattr(family, "link", None)
+        if link is None and type == "response":
+            raise ModelError("type='response' back-transforms a GLMM's link scale; these fits "
+                             "are on the response scale already (use the default).")
+        return link
 
     def anova(self) -> pd.DataFrame:
         """Type III tests of each fixed-effect term, pooled by the D1 (Wald) statistic.
@@ -352,6 +391,54 @@ class PooledFit:
             result = self.test(L)
             rows.append({"term": term, **result})
         return pd.DataFrame(rows, columns=["term", "num_df", "den_df", "F", "p", "riv", "df_method"])
+
+    def compare(self, null: PooledFit) -> dict[str, float | str]:
+        """D3: the pooled likelihood-ratio test of this model against a nested ``null``.
+
+        Meng & Rubin's (1992) method, as ``mitml::testModels(method = "D3")``:
+        each imputation's LR statistic at its own maximum-likelihood estimates,
+        and at the estimates averaged over the imputations (fixed effects, each
+        random-effect covariance matrix and the residual variance). Gaussian
+        mixed models (:func:`helpstats.fit_mixed`) only; fits made by REML are
+        refitted by maximum likelihood first, as likelihood-ratio tests of
+        fixed effects require.
+
+        Parameters
+        ----------
+        null : PooledFit
+            The nested model pooled over the same imputations (fewer parameters).
+
+        Returns
+        -------
+        dict
+            ``F, num_df, den_df, p, riv, df_method, refitted_ml``.
+        """
+        from ._likelihood import lmm_loglik, lmm_parameters, mean_parameters
+
+        fits = [_ml_fit(f, "the model") for f in self.fits]
+        nulls = [_ml_fit(f, "null") for f in null.fits]
+        if len(fits) != len(nulls):
+            raise ModelError(f"compare: the model has {len(fits)} imputations and the null "
+                             f"{len(nulls)}; pool both over the same imputed data sets.")
+        for i, (full, reduced) in enumerate(zip(fits, nulls, strict=True), start=1):
+            if full.nobs != reduced.nobs:
+                raise ModelError(f"compare: imputation {i}: the model uses {full.nobs} rows and the "
+                                 f"null {reduced.nobs}; nested models must use the same rows.")
+        k = _n_parameters(fits[0]) - _n_parameters(nulls[0])
+        if k < 1:
+            raise ModelError(f"compare: the null model has {_n_parameters(nulls[0])} parameters, "
+                             f"the model {_n_parameters(fits[0])}; the null must be nested in the "
+                             "model (fewer parameters). Swap them?")
+        own = np.array([2 * (f.loglik - g.loglik) for f, g in zip(fits, nulls, strict=True)])
+        pooled_full = mean_parameters([lmm_parameters(f) for f in fits])
+        pooled_null = mean_parameters([lmm_parameters(g) for g in nulls])
+        at_pooled = np.array([2 * (lmm_loglik(f, pooled_full) - lmm_loglik(g, pooled_null))
+                              for f, g in zip(fits, nulls, strict=True)])
+        w = pool_likelihood_ratio(float(own.mean()), float(at_pooled.mean()), k, len(fits))
+        refitted = any(getattr(f, "reml", False) for f in (*self.fits, *null.fits))
+        return {"F": w.f, "num_df": w.num_df, "den_df": w.den_df,
+                "p": float(stats.f.sf(w.f, w.num_df, w.den_df)), "riv": w.riv,
+                "df_method": f"D3 (Meng & Rubin 1992); {w.df_method}", "refitted_ml": refitted}
 
     def pool_table(self, compute: Callable[[Any], pd.DataFrame], *, estimate: str,
                    keys: Sequence[str] | None = None, level: float | None = None) -> pd.DataFrame:
@@ -390,6 +477,22 @@ class PooledFit:
         r = pool_scalars(q, u, dfc)
         base = first[list(keys)].reset_index(drop=True)
         return _table(base, r, self.level if level is None else level, estimate)
+
+
+def _ml_fit(fit: Any, what: str) -> Any:
+    """The fit itself if by maximum likelihood, else refitted by ML (Gaussian mixed fits)."""
+    from ..models.fit import MixedFit
+
+    if not isinstance(fit, MixedFit):
+        raise ModelError(f"compare (D3) evaluates the likelihood of Gaussian mixed models "
+                         f"(hs.fit_mixed); {what} holds a {type(fit).__name__}. Use anova() (D1) "
+                         "for other fits.")
+    return fit.refit(reml=False) if fit.reml else fit
+
+
+def _n_parameters(fit: Any) -> int:
+    """Fixed effects + random-effect covariance parameters + the residual variance."""
+    return len(fit.coef) + len(fit.theta) + 1
 
 
 def _names(value: str | Sequence[str] | None) -> list[str]:

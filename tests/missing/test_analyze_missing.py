@@ -63,3 +63,21 @@ def test_missing_pattern_of_the_example_counts_members() -> None:
     data = pd.read_csv(Path(hs.datasets.example_study_path()).parent / "example_study.csv")
     pattern = hs.missing_pattern(data, id="participant", wave="wave", columns=["phq9_1"])
     assert pattern["count"].sum() == data["participant"].nunique()
+
+
+def test_analyze_two_level_imputation_uses_the_group(tmp_path: Path) -> None:
+    path = _study(tmp_path, '[missing]\nmethod = "mi"\nimputation = "2l.pan"\nm = 3\n'
+                            'iterations = 3\nseed = 4\n')
+    result = hs.analyze(path, tmp_path / "out", progress=False)
+    assert result.tables["MI phq9_total"]["mi_estimate"].notna().all()
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "random intercept for each group" in report
+
+
+def test_two_level_imputation_needs_a_group_column(tmp_path: Path) -> None:
+    path = _study(tmp_path, '[missing]\nimputation = "2l.pan"\n')
+    text = path.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.strip().startswith("group =")]
+    path.write_text("\n".join(lines).replace("+ (1 | group)", ""), encoding="utf-8")
+    with pytest.raises(StudyError, match="key 'missing.imputation'.*needs data.group"):
+        hs.load_study(path)

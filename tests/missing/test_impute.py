@@ -146,7 +146,8 @@ def test_fit_and_pool_through_the_imputation() -> None:
 @pytest.mark.parametrize("bad, match", [
     ({"columns": ["nope"]}, "not in the data"),
     ({"columns": ["y"], "auxiliary": ["y"]}, "cannot be both"),
-    ({"columns": ["y"], "method": "2l.pan"}, "two-level"),
+    ({"columns": ["y"], "method": "2l.pan"}, "needs cluster="),
+    ({"columns": ["y"], "cluster": "arm"}, "used by method=.2l.pan."),
     ({"columns": ["y"], "method": "magic"}, "expected one of"),
 ])
 def test_clear_errors(bad: dict, match: str) -> None:
