@@ -73,8 +73,9 @@ def test_every_domain_has_two_verified(domain: str) -> None:
     assert _coverage().loc[domain, "verified"] >= 2
 
 
-@pytest.mark.xfail(strict=True, reason="no self-stigma key (ISMI, SSMIS-SF, SSOSH) could be confirmed "
-                                       "from two sources; they ship provisional")
+@pytest.mark.xfail(strict=True, reason="only SSOSH is confirmed by two sources; the ISMI-29 total's "
+                                       "stigma-resistance reversal, the ISMI-10 item 10 and the SSMIS-SF "
+                                       "response scale are each read in one source only")
 def test_self_stigma_has_two_verified() -> None:
     assert _coverage().loc["self-stigma", "verified"] >= 2
 
@@ -283,6 +284,16 @@ def test_ssosh_reversed_items_mean() -> None:
                 [1] * 9 + [None])
     # all 1: five items reversed to 5 -> mean 3; row 2 every item scores 5; row 3 every item 1
     assert values(out, "ssosh_total") == [3.0, 5.0, 1.0, None]
+
+
+def test_ssosh_labels_and_verification() -> None:
+    # item 1 "Agree" (alias of 4) -> 4; item 2 "Strongly agree" = 5 reversed -> 1; items 3-10 code 2,
+    # of which 4, 5, 7, 9 are reversed to 4: (4 + 1 + 2 + 4 + 4 + 2 + 4 + 2 + 4 + 2) / 10 = 2.9
+    out = score("ssosh", ["Agree", "Strongly agree", "2", 2, 2, 2, 2, 2, 2, "2"])
+    assert values(out, "ssosh_total") == [2.9]
+    inst = hs.load_instrument("ssosh")
+    assert not inst.provisional and inst.version == "1.1.0"
+    assert any("33710534283" in source for source in inst.verification.sources)
 
 
 # ----------------------------------------------------------------------------- codings
