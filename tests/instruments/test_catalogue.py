@@ -296,6 +296,29 @@ def test_ssosh_labels_and_verification() -> None:
     assert any("33710534283" in source for source in inst.verification.sources)
 
 
+def test_mhrm_sum_of_30_items() -> None:
+    # all 0 -> 0; all 4 -> 120; items alternate 0, 1, 2, 3, 4 (six times) -> 6 x 10 = 60;
+    # labels: "Agree" = 3 thirty times -> 90; one item missing -> no total (no rule was read)
+    out = score("mhrm", [0] * 30, [4] * 30, [0, 1, 2, 3, 4] * 6, ["Agree"] * 30, [4] * 29 + [None])
+    assert values(out, "mhrm_total") == [0.0, 120.0, 60.0, 90.0, None]
+    inst = hs.load_instrument("mhrm")
+    assert inst.provisional and inst.domain == "recovery/hope" and inst.n_items == 30
+    with pytest.warns(ProvisionalKeyWarning, match="MHRM"):
+        hs.score(frame("mhrm", [[2] * 30]), "mhrm")
+
+
+@pytest.mark.parametrize("asked, named", [("sf36", "SF-36"), ("SF-36v2", "SF-36"),
+                                          ("sf12v2", "SF-12"), ("facit", "FACIT"),
+                                          ("pomes", "Organizationally Mediated"),
+                                          ("csi", "Colorado"), ("BSI", "Brief Symptom")])
+def test_licensed_or_unsourced_instruments_are_refused_with_the_reason(asked: str,
+                                                                       named: str) -> None:
+    with pytest.raises(InstrumentError, match="is not bundled") as caught:
+        hs.load_instrument(asked)
+    assert named in str(caught.value) and "Instead:" in str(caught.value)
+    assert asked.lower() not in set(hs.list_instruments()["id"])
+
+
 # ----------------------------------------------------------------------------- codings
 
 
