@@ -347,12 +347,14 @@ def varimax(loadings: np.ndarray, *, eps: float = 1e-10, maxit: int = 1000) -> n
     return (z @ rotation) * norms[:, None]
 
 
-def oblimin(loadings: np.ndarray, *, gamma: float = 0.0, eps: float = 1e-10,
-            maxit: int = 5000) -> tuple[np.ndarray, np.ndarray]:
+def oblimin(loadings: np.ndarray, *, gamma: float = 0.0, eps: float = 1e-7,
+            maxit: int = 2000) -> tuple[np.ndarray, np.ndarray]:
     """Direct oblimin rotation by gradient projection (Jennrich 2002; GPArotation's GPFoblq).
 
     Starts from the loadings given (``T = I``), as ``GPArotation::oblimin``;
-    ``gamma = 0`` is quartimin, GPArotation's default.
+    ``gamma = 0`` is quartimin, GPArotation's default. Stops when the projected
+    gradient's norm is below ``eps`` (GPArotation: 1e-5) or when no step
+    improves the criterion any more (its floating-point floor, about 1e-8).
 
     Returns
     -------
@@ -399,6 +401,9 @@ def oblimin(loadings: np.ndarray, *, gamma: float = 0.0, eps: float = 1e-10,
             if f - f_new > 0.5 * size**2 * step:
                 break
             step /= 2.0
+        else:
+            if not f_new < f:  # no step improves the criterion: converged to rounding
+                break
         t, lam, f, gq = t_new, lam_new, f_new, gq_new
         g = -(lam.T @ gq @ np.linalg.inv(t)).T
     return lam, t.T @ t

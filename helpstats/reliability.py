@@ -242,16 +242,16 @@ def item_analysis(data: pd.DataFrame, instrument: InstrumentLike, columns: Colum
 def omega_hierarchical(data: pd.DataFrame, instrument: InstrumentLike,
                        columns: ColumnSpec = None, *, scale: str | None = None,
                        nfactors: int = 3, by: str | Sequence[str] | None = None,
-                       on_invalid: str = "raise") -> pd.DataFrame:
+                       use: str = "complete", on_invalid: str = "raise") -> pd.DataFrame:
     """Omega hierarchical of each scale from a Schmid-Leiman bifactor solution (psych::omega).
 
-    The item scores (reversed as for scoring) of the people who answered every
-    item of the scale are correlated; ``nfactors`` group factors are extracted
+    The item scores (reversed as for scoring) are correlated (complete cases,
+    or pairwise as psych does with raw data); ``nfactors`` group factors are extracted
     by minres, rotated by oblimin, and a general factor is extracted from their
     correlations (see :func:`helpstats._psychometrics.schmid_leiman`). This is
     ``psych::omega(items, nfactors)`` with its defaults (``fm = "minres"``,
-    ``rotate = "oblimin"``, ``flip = TRUE``) on complete cases; the tests
-    match psych 2.2.9 to 1e-5 on psych's ``bfi`` and ``Thurstone`` data.
+    ``rotate = "oblimin"``, ``flip = TRUE``); the tests match psych 2.2.9 to
+    1e-5 on psych's ``bfi`` (complete cases and pairwise) and ``Thurstone`` data.
 
     Omega hierarchical is the share of the variance of the (unit-weighted,
     standardised) sum due to the general factor. It depends on ``nfactors``,
@@ -271,6 +271,11 @@ def omega_hierarchical(data: pd.DataFrame, instrument: InstrumentLike,
         Number of group factors (default 3, as psych; at least 3).
     by : str or list of str, optional
         Column(s) to group by; one row per scale and group.
+    use : {"complete", "pairwise"}
+        ``"complete"`` (default): the people who answered every item of the
+        scale. ``"pairwise"``: each correlation from the people who answered
+        both items (what ``psych::omega`` does with raw data); ``n`` still
+        counts complete cases.
     on_invalid : {"raise", "missing"}
         As for :func:`helpstats.score`.
 
@@ -288,8 +293,10 @@ def omega_hierarchical(data: pd.DataFrame, instrument: InstrumentLike,
     Raises
     ------
     helpstats.errors.ReliabilityError
-        ``nfactors`` below 3, an unknown ``scale``, or a named ``scale`` with
-        too few items for ``nfactors`` factors.
+        ``nfactors`` below 3, an unknown ``scale`` or ``use``, a named
+        ``scale`` with too few items for ``nfactors`` factors, or a Dask
+        DataFrame (compute it first: the factor model needs the whole matrix
+        in memory anyway).
 
     Warns
     -----
@@ -316,6 +323,12 @@ def omega_hierarchical(data: pd.DataFrame, instrument: InstrumentLike,
             f"nfactors must be an integer of at least 3 (the general factor is identified from "
             f"the correlations of three or more group factors); found {nfactors!r}"
         )
+    _check_options(use, 0.95)
+    if is_dask(data):
+        raise ReliabilityError(
+            "omega_hierarchical takes a pandas DataFrame; found a Dask DataFrame. Compute the "
+            "item columns first (data[columns].compute()): the factor analysis needs them in memory."
+        )
     inst = load_instrument(instrument)
     scales = list(inst.scales)
     if scale is not None:
@@ -336,11 +349,12 @@ def omega_hierarchical(data: pd.DataFrame, instrument: InstrumentLike,
         for each in scales:
             items = matrices[each.id].iloc[positions]
             rows.append({**dict(zip(by_columns, key, strict=True)),
-                         **_omega_h_row(items, each.id, nfactors)})
+                         **_omega_h_row(items, each.id, nfactors, use)})
     return pd.DataFrame(rows, columns=by_columns + OMEGA_H_COLUMNS)
 
 
-def _omega_h_row(items: pd.DataFrame, scale_id: str, nfactors: int) -> dict[str, Any]:
+def _omega_h_row(items: pd.DataFrame, scale_id: str, nfactors: int,
+                 use: str) -> dict[str, Any]:
     complete = items[items.notna().all(axis=1)]
     k, n = items.shape[1], len(complete)
     row: dict[str, Any] = {"scale": scale_id, "n_items": k, "n": n, "nfactors": nfactors,
@@ -350,16 +364,17 @@ def _omega_h_row(items: pd.DataFrame, scale_id: str, nfactors: int) -> dict[str,
         row["note"] = (f"{k} items cannot identify {nfactors} group factors "
                        f"(at least {min_items(nfactors)} needed)")
         return row
-    if n <= k:
-        row["note"] = f"{n} complete cases for {k} items: the correlation matrix is singular"
+    used = complete if use == "complete" else items
+    present = used.notna().astype(float).to_numpy()
+    if (present.T @ present).min() <= k:
+        row["note"] = (f"at most {int((present.T @ present).min())} people answered an item pair "
+                       f"of {k} items: the correlation matrix is not estimable")
         return row
-    values = complete.to_numpy(dtype=float)
-    sd = values.std(axis=0, ddof=1)
-    if not np.all(sd > 0):
-        row["note"] = "an item has no variance among the complete cases"
+    if not np.all(used.std(ddof=1).to_numpy() > 0):
+        row["note"] = "an item has no variance"
         return row
-    corr = np.corrcoef(values, rowvar=False)
-    if not np.all(np.linalg.eigvalsh(corr) > 1e-10):
+    corr = used.astype(float).corr().to_numpy()  # pandas: pairwise-complete correlations
+    if not np.all(np.isfinite(corr)) or not np.all(np.linalg.eigvalsh(corr) > 1e-10):
         row["note"] = "the item correlation matrix is singular"
         return row
     fit = schmid_leiman(corr, nfactors)

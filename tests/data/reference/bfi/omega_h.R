@@ -27,6 +27,8 @@ one <- function(m, nf, ...) {
 out <- list(
   bfi = list(n_complete = nrow(complete), items = names(complete),
              fits = list(one(complete, 3), one(complete, 5))),
+  bfi_pairwise = list(note = "all 2800 rows; psych correlates raw data with use = 'pairwise'",
+                      fits = list(one(items, 5))),
   bfi_conscientious_raw = list(
     note = "C1-C5 unkeyed (as exported): psych's flip reverses C4 and C5 from the g loadings",
     fits = list(one(data[complete.cases(data[, 6:10]), 6:10], 3))),
