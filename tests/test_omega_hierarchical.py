@@ -155,3 +155,19 @@ def test_options_are_checked_and_by_groups() -> None:
     corr = data.drop(columns="arm").corr().to_numpy()
     assert math.isclose(whole["omega_h"], schmid_leiman(corr, 3).omega_h, rel_tol=1e-12)
     assert 0 < whole["omega_h"] < whole["omega_total_sl"] < 1
+
+
+def test_invariant_to_item_order_and_to_reversing_an_item() -> None:
+    corr = np.array(REF["thurstone"]["r"])
+    base = schmid_leiman(corr, 3)
+    order = np.array([4, 0, 8, 2, 6, 1, 7, 3, 5])
+    permuted = schmid_leiman(corr[np.ix_(order, order)], 3)
+    assert math.isclose(permuted.omega_h, base.omega_h, abs_tol=1e-6)
+    np.testing.assert_allclose(permuted.g_loadings, base.g_loadings[order], atol=1e-5)
+    # a reverse-keyed copy of item 3 (its correlations negated): flipped back, nothing changes
+    sign = np.ones(9)
+    sign[2] = -1
+    flipped = schmid_leiman(corr * np.outer(sign, sign), 3)
+    assert flipped.key.tolist() == sign.tolist()
+    assert math.isclose(flipped.omega_h, base.omega_h, abs_tol=1e-6)
+    assert math.isclose(flipped.omega_total, base.omega_total, abs_tol=1e-9)
