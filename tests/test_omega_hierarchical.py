@@ -171,3 +171,10 @@ def test_invariant_to_item_order_and_to_reversing_an_item() -> None:
     assert flipped.key.tolist() == sign.tolist()
     assert math.isclose(flipped.omega_h, base.omega_h, abs_tol=1e-6)
     assert math.isclose(flipped.omega_total, base.omega_total, abs_tol=1e-9)
+
+
+def test_dask_input_is_refused_with_how_to_fix() -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    data = pd.DataFrame({f"phq9_{n}": [0, 1, 2, 3] * 3 for n in range(1, 10)})
+    with pytest.raises(ReliabilityError, match=r"compute\(\)"):
+        hs.omega_hierarchical(dd.from_pandas(data, npartitions=2), "phq9")
