@@ -21,7 +21,7 @@ from .instruments import Instrument, list_instruments, load_instrument
 
 # Imported eagerly (they are light): the submodules `reliability` and `validate` have the
 # names of their functions, and once imported a submodule would shadow a lazy attribute.
-from .reliability import item_analysis, reliability
+from .reliability import item_analysis, omega_hierarchical, reliability
 from .scoring import score
 from .validate import validate
 
@@ -178,6 +178,7 @@ __all__ = [
     "mediate",
     "missing_pattern",
     "model_table",
+    "omega_hierarchical",
     "outcome_table",
     "plot_dropout",
     "plot_items",

@@ -461,12 +461,31 @@ def load_instrument(instrument: str | Path | Instrument) -> Instrument:
         return _load_path(str(Path(text).resolve()))
     paths = _bundled_paths()
     if text not in paths:
+        refused = _not_bundled(text)
+        if refused is not None:
+            raise InstrumentError(refused)
         known = ", ".join(paths)
         raise InstrumentError(
             f"unknown instrument {text!r}. Bundled instruments: {known}. "
             "To use your own definition, pass the path of its .toml file."
         )
     return _load_path(str(paths[text]))
+
+
+def _not_bundled(text: str) -> str | None:
+    """The reason an instrument asked for is deliberately not bundled (licensing/not_bundled.toml)."""
+    path = bundled_instrument_dir() / "licensing" / "not_bundled.toml"
+    if not path.is_file():
+        return None
+    entries = tomllib.loads(path.read_text(encoding="utf-8"))
+    key = "".join(ch for ch in text.lower() if ch.isalnum())
+    for alias in (key, key[:-2] if key.endswith(("v1", "v2")) else key):  # SF-36v2 -> sf36
+        entry = entries.get(alias)
+        if isinstance(entry, dict):
+            return (f"{entry['name']} ({text!r}) is not bundled: {entry['reason']} "
+                    f"Instead: {entry['instead']}. A licensed user can load a definition file of "
+                    "their own with hs.load_instrument(path).")
+    return None
 
 
 def _load_path(path: str) -> Instrument:

@@ -73,8 +73,9 @@ def test_every_domain_has_two_verified(domain: str) -> None:
     assert _coverage().loc[domain, "verified"] >= 2
 
 
-@pytest.mark.xfail(strict=True, reason="no self-stigma key (ISMI, SSMIS-SF, SSOSH) could be confirmed "
-                                       "from two sources; they ship provisional")
+@pytest.mark.xfail(strict=True, reason="only SSOSH is confirmed by two sources; the ISMI-29 total's "
+                                       "stigma-resistance reversal, the ISMI-10 item 10 and the SSMIS-SF "
+                                       "response scale are each read in one source only")
 def test_self_stigma_has_two_verified() -> None:
     assert _coverage().loc["self-stigma", "verified"] >= 2
 
@@ -283,6 +284,39 @@ def test_ssosh_reversed_items_mean() -> None:
                 [1] * 9 + [None])
     # all 1: five items reversed to 5 -> mean 3; row 2 every item scores 5; row 3 every item 1
     assert values(out, "ssosh_total") == [3.0, 5.0, 1.0, None]
+
+
+def test_ssosh_labels_and_verification() -> None:
+    # item 1 "Agree" (alias of 4) -> 4; item 2 "Strongly agree" = 5 reversed -> 1; items 3-10 code 2,
+    # of which 4, 5, 7, 9 are reversed to 4: (4 + 1 + 2 + 4 + 4 + 2 + 4 + 2 + 4 + 2) / 10 = 2.9
+    out = score("ssosh", ["Agree", "Strongly agree", "2", 2, 2, 2, 2, 2, 2, "2"])
+    assert values(out, "ssosh_total") == [2.9]
+    inst = hs.load_instrument("ssosh")
+    assert not inst.provisional and inst.version == "1.1.0"
+    assert any("33710534283" in source for source in inst.verification.sources)
+
+
+def test_mhrm_sum_of_30_items() -> None:
+    # all 0 -> 0; all 4 -> 120; items alternate 0, 1, 2, 3, 4 (six times) -> 6 x 10 = 60;
+    # labels: "Agree" = 3 thirty times -> 90; one item missing -> no total (no rule was read)
+    out = score("mhrm", [0] * 30, [4] * 30, [0, 1, 2, 3, 4] * 6, ["Agree"] * 30, [4] * 29 + [None])
+    assert values(out, "mhrm_total") == [0.0, 120.0, 60.0, 90.0, None]
+    inst = hs.load_instrument("mhrm")
+    assert inst.provisional and inst.domain == "recovery/hope" and inst.n_items == 30
+    with pytest.warns(ProvisionalKeyWarning, match="MHRM"):
+        hs.score(frame("mhrm", [[2] * 30]), "mhrm")
+
+
+@pytest.mark.parametrize("asked, named", [("sf36", "SF-36"), ("SF-36v2", "SF-36"),
+                                          ("sf12v2", "SF-12"), ("facit", "FACIT"),
+                                          ("pomes", "Organizationally Mediated"),
+                                          ("csi", "Colorado"), ("BSI", "Brief Symptom")])
+def test_licensed_or_unsourced_instruments_are_refused_with_the_reason(asked: str,
+                                                                       named: str) -> None:
+    with pytest.raises(InstrumentError, match="is not bundled") as caught:
+        hs.load_instrument(asked)
+    assert named in str(caught.value) and "Instead:" in str(caught.value)
+    assert asked.lower() not in set(hs.list_instruments()["id"])
 
 
 # ----------------------------------------------------------------------------- codings
