@@ -9,6 +9,8 @@ import pandas as pd
 
 from ..errors import TableError
 from ._common import finish, levels, order_rows, require_columns
+from ._labels import as_labels
+from ._layout import Cell, Options, Panel, column_role, py, register_layout
 
 __all__ = ["reliability_table"]
 
@@ -20,6 +22,7 @@ def reliability_table(
     *,
     by: str | None = None,
     use: str | None = None,
+    labels: Any = None,
 ) -> pd.DataFrame:
     """Reliability of each scale (by wave), from ``hs.reliability`` results.
 
@@ -38,6 +41,9 @@ def reliability_table(
         How the results were computed (``hs.reliability(..., use=)``); read
         from the results' ``attrs["use"]`` when not given. The table's note
         says which responses each statistic used.
+    labels : Labels, Study or mapping, optional
+        Scale and wave labels shown by the writers (default: ``PHQ-9 total``
+        for ``phq9_total``).
 
     Returns
     -------
@@ -91,7 +97,8 @@ def reliability_table(
     notes = ("Cronbach's alpha with its Feldt confidence interval (alpha_lower, alpha_upper), "
              "omega total from a one-factor maximum-likelihood model (model-implied variance of "
              "the sum as denominator), scale mean and SD; " + used)
-    return finish(table, "reliability", by=by, label_columns=first, notes=notes)
+    return finish(table, "reliability", by=by, label_columns=first, notes=notes,
+                  layout="reliability", labels=as_labels(labels), title="Reliability")
 
 
 def _use_of(results: pd.DataFrame | Mapping[Any, pd.DataFrame]) -> str:
@@ -108,3 +115,30 @@ def _check(frame: object, what: str) -> None:
         raise TableError(f"{what} should be a DataFrame from hs.reliability; got "
                          f"{type(frame).__name__}.")
     require_columns(frame, _COLUMNS, what)
+
+
+@register_layout("reliability")
+def _layout(table: pd.DataFrame, options: Options) -> tuple[list[Panel], list[str]]:
+    """Wave, scale (its label), n, alpha with its CI, omega, mean, SD, extra columns."""
+    labels = options.labels
+    by = table.attrs.get("by")
+    extra = [c for c in table.columns if c not in [by, *_COLUMNS]]
+    header = [*([labels.variable(by)] if by else []), "Scale", "n", "\u03b1", "95% CI",
+              "\u03c9", "M", "SD", *(labels.variable(c) for c in extra)]
+    roles = [*(["text"] if by else []), "text", "integer", "bounded", "ci", "bounded",
+             "estimate", "estimate",
+             *(column_role(str(c)) if pd.api.types.is_numeric_dtype(table[c]) else "text"
+               for c in extra)]
+    rows = []
+    for _, r in table.iterrows():
+        cells = [*([Cell(labels.level(by, r[by]), "text")] if by else []),
+                 Cell(labels.variable(r["scale"]), "text"), Cell(py(r["n"]), "integer"),
+                 Cell(py(r["alpha"]), "bounded"),
+                 Cell((py(r["alpha_lower"]), py(r["alpha_upper"]), "bounded"), "ci"),
+                 Cell(py(r["omega"]), "bounded"), Cell(py(r["mean"]), "estimate"),
+                 Cell(py(r["sd"]), "estimate")]
+        cells += [Cell(py(r[c]), role) for c, role in zip(extra, roles[-len(extra):] if extra
+                                                           else [], strict=True)]
+        rows.append(tuple(cells))
+    return [Panel(header=tuple(header), roles=tuple(roles), rows=tuple(rows))], \
+        [str(table.attrs.get("notes") or "")]
