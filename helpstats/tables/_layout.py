@@ -342,6 +342,11 @@ def generic_layout(table: pd.DataFrame, options: Options) -> tuple[list[Panel], 
         for col, value, role in zip(table.columns, values, roles, strict=True):
             if role == "text":
                 value = py(value)
+                if col not in named and isinstance(value, int | float) and not isinstance(
+                        value, bool) and not missing(value):  # a number in a mixed column
+                    whole = math.isfinite(value) and float(value).is_integer()
+                    row.append(Cell(value, "integer" if whole else "estimate"))
+                    continue
                 shown = "" if missing(value) else (options.labels.level(col, value)
                                                    if col in named else str(value))
                 row.append(Cell(shown, "text"))

@@ -610,7 +610,8 @@ def _omnibus_panel(frame: pd.DataFrame | None, test: str | None, labels: Labels,
     if test == "chisq":
         header: tuple[str, ...] = ("Term", "df", "\u03c7\u00b2", "p")
         roles: tuple[str, ...] = ("text", "integer", "estimate", "p")
-        rows = tuple((Cell(_term_label(labels, r.term, factors)), Cell(py(r.num_df), "integer"),
+        rows: tuple[tuple[Cell, ...], ...] = tuple(
+                     (Cell(_term_label(labels, r.term, factors)), Cell(py(r.num_df), "integer"),
                       Cell(py(r.statistic), "estimate"), Cell(py(r.p), "p"))
                      for r in frame.itertuples())
     else:

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import TableError
 from .._ids import id_text
+from ..errors import TableError
 from ._common import finish, key, levels, require_columns, require_frame
 from ._labels import as_labels
 from ._layout import Cell, Options, Panel, register_layout
@@ -62,8 +62,8 @@ def _one_row_each(frame: pd.DataFrame, *, id: str | None, wave: str | None,
             where = f" at {wave} {key(at_level)}" if wave is not None else ""
             how = ("each participant should have one row per wave; drop or merge the "
                    "repeated rows first" if wave is not None else
-                   f"pass wave= (the wave column) to summarise one row per participant at "
-                   f"baseline (at='baseline'), or at=<wave>")
+                   "pass wave= (the wave column) to summarise one row per participant at "
+                   "baseline (at='baseline'), or at=<wave>")
             raise TableError(
                 f"table_one: {repeated.nunique()} participant(s) have more than one row{where} "
                 f"(e.g. {id} {repeated.iloc[0]!r}, {int((ids == repeated.iloc[0]).sum())} rows); "

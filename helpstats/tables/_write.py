@@ -21,7 +21,7 @@ from .._output import (
     write_xlsx_cells,
 )
 from ..errors import TableError
-from ._layout import NUMERIC_ROLES, Composed, compose, number_format
+from ._layout import NUMERIC_ROLES, Composed, Panel, compose, number_format
 
 __all__ = ["html_table", "markdown_table", "write_tables"]
 
@@ -85,8 +85,9 @@ def write_tables(
     Notes
     -----
     * ``.xlsx``: one sheet per table (sheet names: at most 31 characters, none
-      of ``[ ] : * ? / \\``): the heading, the styled column labels (frozen,
-      so they stay in view), the cells, a "Note." row; column widths fitted to
+      of ``[ ] : * ? / \\``, the table's heading): the styled column labels
+      (frozen, so they stay in view; panel titles above later panels), the
+      cells, a "Note." row; column widths fitted to
       the content. Numbers are stored as numbers with a number format per
       role (integers ``0``, estimates ``0.00``, p ``.031`` / ``< .001``); a
       CI, "mean (SD)" or "n (%)" cell is text. Each table's numeric frame, at
@@ -232,7 +233,7 @@ def _html_fragment(composed: Composed, heading: str | None, level: int = 2) -> s
     if heading:
         parts.append(f"<h{level}>{e(heading)}</h{level}>")
     for panel in composed.panels:
-        def align(j: int) -> str:
+        def align(j: int, panel: Panel = panel) -> str:
             return "right" if panel.right_aligned(j) else "left"
 
         head = "".join(f'<th scope="col" style="text-align:{align(j)}">{e(c)}</th>'
@@ -338,12 +339,10 @@ def _data_sheet_names(names: list[str]) -> list[str]:
     return out
 
 
-def composed_cells(composed: Composed, heading: str | None) -> tuple[list[list[XlsxCell]], str]:
-    """The rows of cells of one composed table in a sheet, and the cell to freeze at
-    (below the first panel's column labels)."""
+def composed_cells(composed: Composed) -> tuple[list[list[XlsxCell]], str]:
+    """The rows of cells of one composed table in a sheet (its name is the heading), and
+    the cell to freeze at (below the first panel's column labels)."""
     rows: list[list[XlsxCell]] = []
-    if heading:
-        rows.append([XlsxCell(heading, style="title")])
     freeze = ""
     for i, panel in enumerate(composed.panels):
         if i:
@@ -378,7 +377,7 @@ def _write_xlsx(composed: Mapping[str, Composed], path: Path) -> None:
     sheets: dict[str, list[list[XlsxCell]]] = {}
     freeze: dict[str, str | None] = {}
     for name, table in composed.items():
-        sheets[name], freeze[name] = composed_cells(table, name)
+        sheets[name], freeze[name] = composed_cells(table)
     for name, data_name in zip(names, _data_sheet_names(names), strict=True):
         data = composed[name].data
         if data is None:
