@@ -427,21 +427,30 @@ class XlsxCell(NamedTuple):
 _CANONICAL_NUMBER = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.\d{1,15})?")
 
 
+_NUMBER_LIKE = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
+
+
 def _numbers_stored_as_text(column: pd.Series) -> bool:
-    """A text column whose every value is a number written in its plain form (``2``,
-    ``-1.5``; not ``007`` or ``1e3``): written to Excel as numbers."""
+    """Whether the text cells of a column that are numbers in their plain form (``2``,
+    ``-1.5``) are written to Excel as numbers: yes, unless some cell is a number in
+    another form (``007``, ``1e3``, ``" 2"``), as ids and codes are, where all stay text."""
     if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
         return False
-    values = [v for v in column.to_numpy(dtype=object) if not (
-        v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)))]
-    return bool(values) and all(isinstance(v, str) and _CANONICAL_NUMBER.fullmatch(v.strip())
-                                and v == v.strip() for v in values)
+    found = False
+    for v in column.to_numpy(dtype=object):
+        if not isinstance(v, str):
+            continue
+        if _CANONICAL_NUMBER.fullmatch(v):
+            found = True
+        elif _NUMBER_LIKE.fullmatch(v):
+            return False
+    return found
 
 
 def _as_number(value: Any) -> Any:
-    if isinstance(value, str):
+    if isinstance(value, str) and _CANONICAL_NUMBER.fullmatch(value):
         number = float(value)
-        return int(number) if "." not in value and abs(number) < 2**53 else number
+        return int(number) if "." not in value else number
     return value
 
 
@@ -463,10 +472,11 @@ def write_xlsx(path: str | Path, sheets: Mapping[str, pd.DataFrame], *,
     Notes
     -----
     A styled, frozen header row; column widths fitted to the content; numbers
-    stay numbers (``inf`` and integers beyond 2**53 are written as text). A
-    text column whose every value is a plain number (``"2"``, ``"-1.5"``, as
-    answers read from a CSV export are) is written as numbers, so Excel does
-    not flag "number stored as text"; ids such as ``007`` stay text.
+    stay numbers (``inf`` and integers beyond 2**53 are written as text). In a
+    text column, a cell that is a number in its plain form (``"2"``, ``"-1.5"``,
+    as answers read from a CSV export are) is written as a number, so Excel
+    does not flag "number stored as text"; when a cell of the column is a
+    number in another form (ids such as ``007``), the column stays text.
     """
     grids: dict[str, list[list[XlsxCell]]] = {}
     for name, table in sheets.items():

@@ -182,7 +182,7 @@ def model_table(fit: FitLike, *, level: float = 0.95, omnibus: bool = True,
 
 
 def _model_title(fit: Any, labels: Labels) -> str:
-    response = getattr(getattr(fit, "spec", None), "response", None)
+    response = getattr(_spec_of(fit), "response", None)
     return f"Mixed model of {labels.variable(response)}" if isinstance(response, str) else \
         "Mixed model"
 
@@ -192,9 +192,16 @@ def _plural(n: int, name: str) -> str:
     return f"{n} {name}" if n == 1 or name.endswith("s") else f"{n} {name}s"
 
 
+def _spec_of(fit: Any) -> Any:
+    try:
+        return getattr(fit, "spec", None)
+    except HelpstatsError:  # a stand-in whose formula cannot be parsed
+        return None
+
+
 def model_factors(fit: Any) -> dict[str, list[Any]]:
     """The levels of each factor of a fit's model spec (for term labels)."""
-    factors = getattr(getattr(fit, "spec", None), "factors", None) or ()
+    factors = getattr(_spec_of(fit), "factors", None) or ()
     return {str(f.name): list(f.levels) for f in factors}
 
 
@@ -399,11 +406,12 @@ def outcome_table(
                 f"p {_ADJUST_NAMES[adjust]}-adjusted within each {time} (family: {family})")
     omnibus_frame, test, omnibus_note = omnibus_tests(fit) if omnibus else (None, None, "")
     interaction = getattr(raw_em, "attrs", {}).get("note")
+    names = as_labels(labels)
     notes = (
-        f"Observed n, mean, SD of {outcome}; marginal means from {fit.formula} "
-        f"({'REML' if getattr(fit, 'reml', True) else 'ML'}, n = {fit.nobs}) with {pct} CI. "
-        f"Change from {time} {key(base)} within {group}; difference from {group} {key(ref)} "
-        f"at each {time}, {adjusted}; CIs unadjusted. d = difference / {sd_name} "
+        f"Observed n, mean, SD of {names.variable(outcome)}; marginal means from "
+        f"{fit.formula} ({'REML' if getattr(fit, 'reml', True) else 'ML'}, n = {fit.nobs}) "
+        f"with {pct} CI. Change from {time} {key(base)} within {group}; difference from "
+        f"{group} {key(ref)} at each {time}, {adjusted}; CIs unadjusted. d = difference / {sd_name} "
         f"({sd_value:.3g}); its CI divides the difference's CI by that SD. "
         + omnibus_note
         + (f"{interaction}" if interaction else "")
