@@ -12,7 +12,7 @@ import pandas as pd
 from .._keywords import renamed_keywords
 from .._level import check_level, level_text
 from ..errors import HelpstatsError, TableError
-from ._common import finish, key, order_rows, require_columns, t_interval
+from ._common import finish, key, levels, order_rows, require_columns, t_interval
 from ._labels import Labels, as_labels
 from ._layout import Cell, Options, Panel, py, register_layout
 
@@ -129,7 +129,13 @@ def model_table(fit: FitLike, *, level: float = 0.95, omnibus: bool = True,
     5     fit  log-likelihood      None    -100.5       NaN    NaN
     """
     level = check_level(level)
-    fixed = _frame(getattr(fit, "fixed", None), "fit.fixed", ["term", "estimate", "se", "df", "t", "p"])
+    raw_fixed = getattr(fit, "fixed", None)
+    wald_z = False
+    if isinstance(raw_fixed, pd.DataFrame) and "z" in raw_fixed.columns and \
+            "t" not in raw_fixed.columns:  # a GLMM: Wald z tests, normal limits
+        wald_z = True
+        raw_fixed = raw_fixed.assign(t=raw_fixed["z"], df=np.inf)
+    fixed = _frame(raw_fixed, "fit.fixed", ["term", "estimate", "se", "df", "t", "p"])
     varcorr = _frame(getattr(fit, "varcorr", None), "fit.varcorr",
                      ["group", "var1", "var2", "vcov", "sdcor"])
     lower, upper = t_interval(fixed["estimate"], fixed["se"], fixed["df"], level)
@@ -152,7 +158,7 @@ def model_table(fit: FitLike, *, level: float = 0.95, omnibus: bool = True,
         "estimate": varcorr["vcov"].astype(float),
         "sdcor": varcorr["sdcor"].astype(float),
     })
-    method = "REML" if fit.reml else "ML"
+    method = "REML" if getattr(fit, "reml", False) else "ML"
     ngroups = dict(fit.ngroups)
     fit_rows = pd.DataFrame({
         "section": "fit",
@@ -167,16 +173,22 @@ def model_table(fit: FitLike, *, level: float = 0.95, omnibus: bool = True,
                        if part is not None], ignore_index=True).reindex(columns=columns)
     table["group"] = table["group"].astype(object).where(table["group"].notna(), None)
     groups_text = ", ".join(_plural(n, g) for g, n in ngroups.items())
+    family = getattr(getattr(fit, "family", None), "name", None)
+    kind = f"Generalised linear mixed model ({family})" if wald_z and family else \
+        "Generalised linear mixed model" if wald_z else "Linear mixed model"
+    ci = ("estimate -/+ z x SE (Wald); z tests" if wald_z else
+          f"estimate -/+ t(df) x SE with {_df_name(fit)} df")
     notes = (
-        f"Linear mixed model {fit.formula}, fitted by {method}; n = {fit.nobs} observations"
+        f"{kind} {fit.formula}, fitted by {method}; n = {fit.nobs} observations"
         + (f" in {groups_text}" if groups_text else "")
-        + f". {level_text(level)} CI: estimate -/+ t(df) x SE with {_df_name(fit)} df. "
+        + f". {level_text(level)} CI: {ci}. "
         + omnibus_note
         + "Random effects: variances and SDs (correlations for covariances)."
         + _fit_warnings(fit)
     )
     return finish(table, "model", formula=fit.formula, method=method, nobs=int(fit.nobs),
                   ngroups=ngroups, level=level, notes=notes, layout="model",
+                  statistic="z" if wald_z else "t",
                   title=_model_title(fit, as_labels(labels)),
                   omnibus_test=test, factors=model_factors(fit), labels=as_labels(labels))
 
@@ -200,9 +212,20 @@ def _spec_of(fit: Any) -> Any:
 
 
 def model_factors(fit: Any) -> dict[str, list[Any]]:
-    """The levels of each factor of a fit's model spec (for term labels)."""
+    """The levels of each factor of a fit's model spec (for term labels); without a spec,
+    the text and categorical columns of the fit's model frame (``fit.data``)."""
     factors = getattr(_spec_of(fit), "factors", None) or ()
-    return {str(f.name): list(f.levels) for f in factors}
+    if factors:
+        return {str(f.name): list(f.levels) for f in factors}
+    try:
+        frame = getattr(fit, "data", None)
+    except HelpstatsError:
+        frame = None
+    if not isinstance(frame, pd.DataFrame):
+        return {}
+    return {str(c): levels(frame[c]) for c in frame.columns
+            if isinstance(frame[c].dtype, pd.CategoricalDtype)
+            or not pd.api.types.is_numeric_dtype(frame[c])}
 
 
 def omnibus_tests(fit: Any) -> tuple[pd.DataFrame | None, str | None, str]:
@@ -638,14 +661,24 @@ def _model_layout(table: pd.DataFrame, options: Options) -> tuple[list[Panel], l
     factors = attrs.get("factors") or {}
     pct = level_text(attrs.get("level", 0.95))
     fixed = table[table["section"] == "fixed"]
-    panels = [Panel(
-        title="Fixed effects",
-        header=("Term", "Estimate", "SE", "df", "t", "p", f"{pct} CI"),
-        roles=("text", "estimate", "estimate", "df", "estimate", "p", "ci"),
-        rows=tuple((Cell(_term_label(labels, r.term, factors)), Cell(py(r.estimate), "estimate"),
-                    Cell(py(r.se), "estimate"), Cell(py(r.df), "df"), Cell(py(r.t), "estimate"),
-                    Cell(py(r.p), "p"), Cell((py(r.lower), py(r.upper)), "ci"))
-                   for r in fixed.itertuples()))]
+    if attrs.get("statistic") == "z":  # Wald z tests: no df column
+        panels = [Panel(
+            title="Fixed effects",
+            header=("Term", "Estimate", "SE", "z", "p", f"{pct} CI"),
+            roles=("text", "estimate", "estimate", "estimate", "p", "ci"),
+            rows=tuple((Cell(_term_label(labels, r.term, factors)),
+                        Cell(py(r.estimate), "estimate"), Cell(py(r.se), "estimate"),
+                        Cell(py(r.t), "estimate"), Cell(py(r.p), "p"),
+                        Cell((py(r.lower), py(r.upper)), "ci")) for r in fixed.itertuples()))]
+    else:
+        panels = [Panel(
+            title="Fixed effects",
+            header=("Term", "Estimate", "SE", "df", "t", "p", f"{pct} CI"),
+            roles=("text", "estimate", "estimate", "df", "estimate", "p", "ci"),
+            rows=tuple((Cell(_term_label(labels, r.term, factors)),
+                        Cell(py(r.estimate), "estimate"), Cell(py(r.se), "estimate"),
+                        Cell(py(r.df), "df"), Cell(py(r.t), "estimate"), Cell(py(r.p), "p"),
+                        Cell((py(r.lower), py(r.upper)), "ci")) for r in fixed.itertuples()))]
     omnibus = table[table["section"] == "omnibus"]
     if "num_df" in table.columns and len(omnibus):
         panels += _omnibus_panel(omnibus, attrs.get("omnibus_test"), labels, factors)

@@ -191,13 +191,24 @@ def table_one(
     4        b  1  40.0       NaN        1
     5  Overall  3  30.0 10.000000        1
     >>> hs.format_table(t1)
-             variable    level             a           b        Overall
+       Characteristic    Level             a           b        Overall
     0               n                      2           2              4
-    1  age, mean (SD)           25.00 (7.07)  40.00 (NA)  30.00 (10.00)
+    1  Age, mean (SD)           25.00 (7.07)  40.00 (NA)  30.00 (10.00)
     2                  missing             0           1              1
-    3      sex, n (%)
+    3      Sex, n (%)
     4                        f      1 (50.0)   2 (100.0)       3 (75.0)
     5                        m      1 (50.0)     0 (0.0)       1 (25.0)
+
+    Long data (one row per participant and wave): the baseline rows, one per participant:
+
+    >>> long = pd.DataFrame({"pid": [1, 1, 2, 2], "wave": [0, 1, 0, 1], "arm": ["a", "a", "b", "b"],
+    ...                      "age": [20, 20, 40, 40]})
+    >>> t = hs.table_one(long, by="arm", id="pid", wave="wave")
+    >>> t[t.variable == "n"][["group", "n"]]
+         group  n
+    0        a  1
+    1        b  1
+    2  Overall  2
     """
     frame = require_frame(data, "table_one data")
     nonnormal = list(nonnormal or [])

@@ -207,3 +207,54 @@ def test_scored_xlsx_stores_answers_as_numbers(tmp_path: Path) -> None:
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
     assert sheet.column_dimensions["B"].width == len("Several days") + 2
     assert data["phq9_1"].tolist() == ["2", "Several days"]  # the caller's data untouched
+
+
+def test_glmm_model_table_has_z_tests_and_chisq_omnibus(
+        roles_fit: tuple[Any, pd.DataFrame, Any]) -> None:
+    _, data, _ = roles_fit
+    frame = data.assign(high=(data["phq9_total"] >= 10).astype(float))
+    fit = hs.fit_glmm(frame, "high ~ role + visit + (1 | participant)", family="binomial")
+    t = hs.model_table(fit)
+    fixed = t[t["section"] == "fixed"]
+    assert fixed["t"].to_numpy() == pytest.approx(fit.fixed["z"].to_numpy())
+    half = 1.959963984540054 * fixed["se"]
+    assert fixed["lower"].to_numpy() == pytest.approx((fixed["estimate"] - half).to_numpy())
+    omnibus = t[t["section"] == "omnibus"]
+    assert omnibus["statistic"].to_numpy() == pytest.approx(fit.anova()["chisq"].to_numpy())
+    assert omnibus["den_df"].isna().all() and t.attrs["omnibus_test"] == "chisq"
+    panels = compose(t).panels
+    assert panels[0].header == ("Term", "Estimate", "SE", "z", "p", "95% CI")
+    assert panels[1].header == ("Term", "df", "\u03c7\u00b2", "p")
+    assert panels[0].rows[1][0].value == "Role: helpee"
+    assert t.attrs["notes"].startswith("Generalised linear mixed model")
+
+
+def test_study_file_labels_reach_every_table(tmp_path: Path) -> None:
+    from helpstats.datasets import example_study_path
+
+    source = example_study_path()
+    text = source.read_text().replace(
+        'files = ["example_study.csv"]', f'files = ["{(source.parent / "example_study.csv").as_posix()}"]'
+    ).replace('baseline = 0', 'baseline = 0\nwave_label = "Months since baseline"')
+    text += ('\n[labels.variables]\nage = "Age (years)"\nphq9_total = "Depression (PHQ-9)"\n'
+             '[labels.levels.role]\ndual = "Dual role"\nneither = "Neither role"\n')
+    study_path = tmp_path / "study.toml"
+    study_path.write_text(text)
+    study = hs.load_study(study_path)
+    result = hs.analyze(study, tmp_path / "out")
+    tables = result.tables
+    t1 = compose(tables["Table 1"]).panels[0]
+    assert t1.header[2:] == ("Neither role", "helpee", "helper", "Dual role", "Overall")
+    assert [r[0].value for r in t1.rows][1] == "Age (years), mean (SD)"
+    outcome = compose(tables["Outcome phq9_total"]).panels[0]
+    assert outcome.header[:2] == ("Role", "Months since baseline")
+    assert outcome.header[9] == "Difference vs Neither role"
+    assert outcome.rows[-1][0].value == "Dual role"
+    model = compose(tables["Model phq9_total"])
+    terms = [r[0].value for r in model.panels[0].rows]
+    assert "Role: Dual role \u00d7 Months since baseline 8" in terms
+    md = (tmp_path / "out" / "tables.md").read_text()
+    assert "| Role | Months since baseline | n |" in md
+    assert "Observed n, mean, SD of Depression (PHQ-9)" in md
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert "<h3>Mixed model of Depression (PHQ-9)</h3>" in page
