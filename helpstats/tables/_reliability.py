@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._level import check_level, level_text
 from ..errors import TableError
 from ._common import finish, levels, order_rows, require_columns
 from ._labels import as_labels
@@ -22,6 +23,7 @@ def reliability_table(
     *,
     by: str | None = None,
     use: str | None = None,
+    level: float | None = None,
     labels: Any = None,
 ) -> pd.DataFrame:
     """Reliability of each scale (by wave), from ``hs.reliability`` results.
@@ -41,6 +43,9 @@ def reliability_table(
         How the results were computed (``hs.reliability(..., use=)``); read
         from the results' ``attrs["use"]`` when not given. The table's note
         says which responses each statistic used.
+    level : float, optional
+        The confidence level of ``alpha_lower, alpha_upper`` (``hs.reliability(...,
+        level=)``), for the column label; default the results' ``attrs["level"]``, else 0.95.
     labels : Labels, Study or mapping, optional
         Scale and wave labels shown by the writers (default: ``PHQ-9 total``
         for ``phq9_total``).
@@ -98,7 +103,13 @@ def reliability_table(
              "omega total from a one-factor maximum-likelihood model (model-implied variance of "
              "the sum as denominator), scale mean and SD; " + used)
     return finish(table, "reliability", by=by, label_columns=first, notes=notes,
-                  layout="reliability", labels=as_labels(labels), title="Reliability")
+                  layout="reliability", labels=as_labels(labels), title="Reliability",
+                  level=check_level(level if level is not None else _level_of(results)))
+
+
+def _level_of(results: pd.DataFrame | Mapping[Any, pd.DataFrame]) -> float:
+    frames = list(results.values()) if isinstance(results, Mapping) else [results]
+    return float(frames[0].attrs.get("level", 0.95))
 
 
 def _use_of(results: pd.DataFrame | Mapping[Any, pd.DataFrame]) -> str:
@@ -123,7 +134,8 @@ def _layout(table: pd.DataFrame, options: Options) -> tuple[list[Panel], list[st
     labels = options.labels
     by = table.attrs.get("by")
     extra = [c for c in table.columns if c not in [by, *_COLUMNS]]
-    header = [*([labels.variable(by)] if by else []), "Scale", "n", "\u03b1", "95% CI",
+    ci = f"{level_text(table.attrs.get('level', 0.95))} CI"
+    header = [*([labels.variable(by)] if by else []), "Scale", "n", "\u03b1", ci,
               "\u03c9", "M", "SD", *(labels.variable(c) for c in extra)]
     roles = [*(["text"] if by else []), "text", "integer", "bounded", "ci", "bounded",
              "estimate", "estimate",

@@ -47,3 +47,9 @@ def test_missing_columns_named() -> None:
         hs.reliability_table(result(0.8, 50).drop(columns="omega"))
     with pytest.raises(TableError, match="empty"):
         hs.reliability_table({})
+
+
+def test_ci_label_follows_the_level() -> None:
+    t90 = hs.reliability_table(result(0.85, 100), level=0.9)
+    assert hs.format_table(t90).columns.tolist()[3] == "90% CI"
+    assert hs.format_table(hs.reliability_table(result(0.85, 100))).columns.tolist()[3] == "95% CI"
