@@ -4,6 +4,7 @@ family against R, and emmeans' interaction note."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import helpstats as hs
 from helpstats.tables import Labels, compose
@@ -258,3 +261,23 @@ def test_study_file_labels_reach_every_table(tmp_path: Path) -> None:
     assert "Observed n, mean, SD of Depression (PHQ-9)" in md
     page = (tmp_path / "out" / "report.html").read_text()
     assert "<h3>Mixed model of Depression (PHQ-9)</h3>" in page
+
+
+_ESCAPES = re.compile(r"\\(?:textbackslash|textasciitilde|textasciicircum|textless|textgreater"
+                      r"|textbar)\{\}|\\[&%$#_{}]|\$\\(?:times|alpha|omega|chi)\$"
+                      r"|\\textsuperscript\{2\}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_latex_text_leaves_no_live_character(text: str) -> None:
+    out = latex_text(text)
+    assert not set(_ESCAPES.sub("", out)) & set("\\{}$&%#_~^")
+    assert "\n" not in out and "\r" not in out
+
+
+def test_docx_takes_characters_xml_cannot_hold(tmp_path: Path) -> None:
+    docx = pytest.importorskip("docx")
+    out = hs.write_tables({"T": pd.DataFrame({"x": ["a\x01b", "=1+1"]})}, tmp_path / "t.docx")
+    cells = [c.text for row in docx.Document(str(out)).tables[0].rows for c in row.cells]
+    assert cells == ["x", "a\ufffdb", "=1+1"]
