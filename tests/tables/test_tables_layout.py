@@ -281,3 +281,11 @@ def test_docx_takes_characters_xml_cannot_hold(tmp_path: Path) -> None:
     out = hs.write_tables({"T": pd.DataFrame({"x": ["a\x01b", "=1+1"]})}, tmp_path / "t.docx")
     cells = [c.text for row in docx.Document(str(out)).tables[0].rows for c in row.cells]
     assert cells == ["x", "a\ufffdb", "=1+1"]
+
+
+def test_docx_without_python_docx_says_how_to_install(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "docx", None)  # import docx now raises ImportError
+    with pytest.raises(hs.errors.TableError, match=r"pip install helpstats\[docx\]"):
+        hs.write_tables({"T": pd.DataFrame({"x": [1]})}, tmp_path / "t.docx")
+    assert not (tmp_path / "t.docx").exists()
