@@ -27,7 +27,7 @@ fit = hs.fit_mixed(frame, "phq9_total ~ role * wave + (1 | participant) + (1 | g
 print(fit.fixed.round(3).to_string(index=False))
 print(fit.anova().round(3).to_string(index=False))
 
-outcomes = hs.outcome_table(fit, group="role", time="wave", data=frame, outcome="phq9_total")
+outcomes = hs.outcome_table(fit, by="role", wave="wave", data=frame, outcome="phq9_total")
 print(outcomes[["role", "wave", "emmean", "change", "diff", "d"]].round(2).to_string(index=False))
 
 with tempfile.TemporaryDirectory() as folder:

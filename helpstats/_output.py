@@ -52,7 +52,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -69,7 +69,9 @@ __all__ = [
     "restore_text",
     "starts_like_formula",
     "write_csv",
+    "XlsxCell",
     "write_xlsx",
+    "write_xlsx_cells",
     "xlsx_text",
     "xlsx_unescape",
 ]
@@ -406,10 +408,56 @@ def check_sheet_names(names: Sequence[str]) -> None:
                           "needs distinct names.")
 
 
+class XlsxCell(NamedTuple):
+    """One cell for :func:`write_xlsx_cells`.
+
+    ``value``: a number, text or missing; ``number_format``: Excel's format of a
+    number; ``style``: ``""``, ``"header"``, ``"title"``, ``"section"`` or
+    ``"note"``; ``align``: ``"left"``, ``"right"`` or ``None``; ``width``: the
+    displayed width (default: from the value).
+    """
+
+    value: Any
+    number_format: str = "General"
+    style: str = ""
+    align: str | None = None
+    width: int | None = None
+
+
+_CANONICAL_NUMBER = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.\d{1,15})?")
+
+
+_NUMBER_LIKE = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
+
+
+def _numbers_stored_as_text(column: pd.Series) -> bool:
+    """Whether the text cells of a column that are numbers in their plain form (``2``,
+    ``-1.5``) are written to Excel as numbers: yes, unless some cell is a number in
+    another form (``007``, ``1e3``, ``" 2"``), as ids and codes are, where all stay text."""
+    if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+        return False
+    found = False
+    for v in column.to_numpy(dtype=object):
+        if not isinstance(v, str):
+            continue
+        if _CANONICAL_NUMBER.fullmatch(v):
+            found = True
+        elif _NUMBER_LIKE.fullmatch(v):
+            return False
+    return found
+
+
+def _as_number(value: Any) -> Any:
+    if isinstance(value, str) and _CANONICAL_NUMBER.fullmatch(value):
+        number = float(value)
+        return int(number) if "." not in value else number
+    return value
+
+
 def write_xlsx(path: str | Path, sheets: Mapping[str, pd.DataFrame], *,
                number_formats: Mapping[str, Sequence[str]] | None = None,
                notes: Mapping[str, str] | None = None) -> Path:
-    """The one ``.xlsx`` writer: one sheet per frame, text never a formula.
+    """Write data frames, one sheet each, through :func:`write_xlsx_cells`.
 
     Parameters
     ----------
@@ -424,36 +472,78 @@ def write_xlsx(path: str | Path, sheets: Mapping[str, pd.DataFrame], *,
     Notes
     -----
     A styled, frozen header row; column widths fitted to the content; numbers
-    stay numbers (``inf`` and integers beyond 2**53 are written as text).
+    stay numbers (``inf`` and integers beyond 2**53 are written as text). In a
+    text column, a cell that is a number in its plain form (``"2"``, ``"-1.5"``,
+    as answers read from a CSV export are) is written as a number, so Excel
+    does not flag "number stored as text"; when a cell of the column is a
+    number in another form (ids such as ``007``), the column stays text.
+    """
+    grids: dict[str, list[list[XlsxCell]]] = {}
+    for name, table in sheets.items():
+        formats = list((number_formats or {}).get(name, ["General"] * table.shape[1]))
+        numeric_text = [_numbers_stored_as_text(table.iloc[:, j]) for j in range(table.shape[1])]
+        rows = [[XlsxCell(str(c), style="header") for c in table.columns]]
+        for values in table.itertuples(index=False):
+            rows.append([XlsxCell(_as_number(v) if numeric_text[j] else v, formats[j])
+                         for j, v in enumerate(values)])
+        note = (notes or {}).get(name)
+        if note:
+            rows += [[], [XlsxCell(f"Note. {note}", style="note")]]
+        grids[name] = rows
+    return write_xlsx_cells(path, grids, freeze={name: "A2" for name in sheets})
+
+
+def write_xlsx_cells(path: str | Path, sheets: Mapping[str, Sequence[Sequence[XlsxCell]]], *,
+                     freeze: Mapping[str, str | None] | None = None) -> Path:
+    """The one ``.xlsx`` writer: sheets of cells, text never a formula.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+    sheets : mapping of str to rows of :class:`XlsxCell`
+        Sheet name to its rows (an empty row is a blank line).
+    freeze : mapping of str to str, optional
+        Per sheet, the first cell below and right of the frozen panes (``"A2"``:
+        the first row stays in view).
+
+    Notes
+    -----
+    Numbers stay numbers with their number format (``inf`` and integers beyond
+    2**53 are written as text); text is always a string cell, with Excel's
+    quote prefix when it starts like a formula. Column widths are fitted to
+    the content (at most 60 characters); a note cell is not counted, as it
+    runs across the columns.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Border, Font, PatternFill, Side
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
     check_sheet_names(list(sheets))
     book = Workbook()
     book.remove(book.active)
-    header_font = Font(bold=True)
     header_fill = PatternFill("solid", start_color="DDE4EE", end_color="DDE4EE")
     header_border = Border(bottom=Side(style="thin"))
-    for name, table in sheets.items():
+    for name, rows in sheets.items():
         sheet = book.create_sheet(title=name)
-        formats = list((number_formats or {}).get(name, ["General"] * table.shape[1]))
-        widths = [len(str(c)) for c in table.columns]
-        for j, col in enumerate(table.columns, start=1):
-            cell = sheet.cell(row=1, column=j)
-            _set_text(cell, str(col))
-            cell.font, cell.fill, cell.border = header_font, header_fill, header_border
-        for i, row in enumerate(table.itertuples(index=False), start=2):
-            for j, value in enumerate(row, start=1):
-                shown = _put(sheet.cell(row=i, column=j), value, formats[j - 1])
-                widths[j - 1] = max(widths[j - 1], shown)
-        note = (notes or {}).get(name)
-        if note:
-            cell = sheet.cell(row=len(table) + 3, column=1)
-            _set_text(cell, f"Note. {note}")
-            cell.font = Font(italic=True)
-        for j, width in enumerate(widths, start=1):
+        widths: dict[int, int] = {}
+        for i, row in enumerate(rows, start=1):
+            for j, item in enumerate(row, start=1):
+                cell = sheet.cell(row=i, column=j)
+                shown = _put(cell, item.value, item.number_format)
+                if item.style == "header":
+                    cell.font, cell.fill, cell.border = Font(bold=True), header_fill, header_border
+                elif item.style in ("title", "section"):
+                    cell.font = Font(bold=True, size=12 if item.style == "title" else 11)
+                elif item.style == "note":
+                    cell.font = Font(italic=True)
+                if item.align:
+                    cell.alignment = Alignment(horizontal=item.align)
+                if item.style not in ("note", "title"):
+                    widths[j] = max(widths.get(j, 0), item.width if item.width is not None
+                                    else shown)
+        for j, width in widths.items():
             sheet.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
-        sheet.freeze_panes = "A2"
+        cell_ref = (freeze or {}).get(name)
+        if cell_ref:
+            sheet.freeze_panes = cell_ref
     return atomic_write(path, book.save)

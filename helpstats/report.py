@@ -53,7 +53,6 @@ from ._output import (
     atomic_write,
     check_output,
     make_folder,
-    markdown_text,
     safe_stem,
     write_csv,
     write_text,
@@ -451,17 +450,9 @@ def render_report(
 
 
 def _table_html(table: pd.DataFrame) -> str:
-    shown = table
-    if "kind" in table.attrs:
-        from .tables import format_table
+    from .tables import html_table
 
-        shown = format_table(table)
-    notes = table.attrs.get("notes")
-    body = shown.to_html(index=False, escape=True, na_rep="", border=0)
-    if notes:
-        text = notes if isinstance(notes, str) else " ".join(map(str, notes))
-        body += f'<p class="note">Note. {html.escape(text)}</p>'
-    return body
+    return html_table(table)
 
 
 def analyze(
@@ -553,12 +544,12 @@ def analyze(
         data = state["data"]
         baseline = study.baseline if study.baseline is not None else data[wave].cat.categories[0]
         first = data[data[wave] == baseline]
-        tables["Table 1"] = table_one(first, by=by, variables=list(study.table_one))
+        tables["Table 1"] = table_one(first, by=by, variables=list(study.table_one), labels=study)
         if "role_rule" in data.attrs:
             cutoffs = role_cutoffs(data.attrs["role_rule"])
             cutoffs.attrs["notes"] = describe_role_rule(data.attrs["role_rule"])
             tables["Role cut-offs"] = cutoffs
-        tables["Attrition"] = attrition_table(data, id=study.id, wave=wave, by=by)
+        tables["Attrition"] = attrition_table(data, id=study.id, wave=wave, by=by, labels=study)
         per_wave = []
         for spec in study.instruments:
             with warnings.catch_warnings():  # invalid cells are already in the validation report
@@ -567,7 +558,7 @@ def analyze(
                                      on_invalid="missing")
             per_wave.append(result.assign(scale=f"{spec.instrument.id}_" + result["scale"]))
         tables["Reliability"] = reliability_table(pd.concat(per_wave, ignore_index=True),
-                                                  by=wave)
+                                                  by=wave, labels=study)
 
     def model_step(outcome: str) -> Callable[[], None]:
         def run() -> None:
@@ -585,8 +576,8 @@ def analyze(
             fits[outcome] = fit
             if by is not None:
                 tables[f"Outcome {outcome}"[:31]] = outcome_table(
-                    fit, group=by, time=wave, data=frame, outcome=outcome)
-            tables[f"Model {outcome}"[:31]] = model_table(fit)
+                    fit, by=by, wave=wave, data=frame, outcome=outcome, labels=study)
+            tables[f"Model {outcome}"[:31]] = model_table(fit, labels=study)
             ax = plot_trajectories(fit, group=by or wave, time=wave, data=frame,
                                    outcome=outcome)
             images[outcome] = out / _image_name(outcome)
@@ -735,17 +726,6 @@ def _finish_folder(out: Path, files: list[Path], earlier: list[str], study: Stud
 
 
 def _markdown(table: pd.DataFrame, *, empty: str) -> str:
-    if table.empty:
-        return empty + "\n"
-    header = "| " + " | ".join(markdown_text(c) for c in table.columns) + " |"
-    rule = "|" + "---|" * len(table.columns)
-    rows = ["| " + " | ".join("" if _blank(v) else markdown_text(v) for v in row)
-            + " |" for row in table.itertuples(index=False)]
-    return "\n".join([header, rule, *rows]) + "\n"
+    from .tables import markdown_table
 
-
-def _blank(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    return markdown_table(table, empty=empty)

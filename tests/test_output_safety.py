@@ -126,7 +126,7 @@ class _Cells(HTMLParser):
 def _markdown_rows(text: str) -> list[list[str]]:
     rows = []
     for line in text.split("\n"):  # CommonMark ends lines at \n, \r\n and \r only
-        if line.startswith("| ") and not line.startswith("| ---"):
+        if line.startswith("| ") and not line.startswith(("| ---", "| :---")):
             inner = line[2:-2]
             rows.append([html.unescape(c) for c in inner.split(" | ")])
     return rows

@@ -147,14 +147,16 @@ def test_demo_runs_analyze_end_to_end(tmp_path: Path) -> None:
     assert (scored.groupby("participant")["role"].nunique() == 1).all()
 
     book = openpyxl.load_workbook(out / "tables.xlsx")
-    assert book.sheetnames == ["Table 1", "Role cut-offs", "Attrition", "Reliability",
-                               "Outcome phq9_total", "Model phq9_total",
-                               "Outcome gad7_total", "Model gad7_total"]
+    shown = ["Table 1", "Role cut-offs", "Attrition", "Reliability", "Outcome phq9_total",
+             "Model phq9_total", "Outcome gad7_total", "Model gad7_total"]
+    assert book.sheetnames == [*shown, *(f"{name} data" for name in shown)]
     cutoffs = [[c.value for c in row] for row in book["Role cut-offs"].iter_rows(max_row=2)]
     assert cutoffs == [["method", "giving_cutoff", "receiving_cutoff", "n_classified"],
                        ["median", 2, 2, 120]]
-    reliability = pd.read_excel(out / "tables.xlsx", sheet_name="Reliability")
+    reliability = pd.read_excel(out / "tables.xlsx", sheet_name="Reliability data")
     assert set(reliability["scale"].dropna()) >= {"phq9_total", "gad7_total", "who5_total"}
+    labelled = pd.read_excel(out / "tables.xlsx", sheet_name="Reliability")
+    assert set(labelled["Scale"].dropna()) >= {"PHQ-9 total", "GAD-7 total", "WHO-5 total"}
 
     for png in out.glob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -162,7 +164,9 @@ def test_demo_runs_analyze_end_to_end(tmp_path: Path) -> None:
     parser = _Collect()
     parser.feed((out / "report.html").read_text(encoding="utf-8"))
     text = " ".join(parser.text)
-    assert parser.tags.count("table") == 9  # validation + 8 tables
+    # validation + 4 one-panel tables + per outcome: the outcome table and its Type III
+    # tests, and the model's fixed effects, Type III tests, random effects and fit
+    assert parser.tags.count("table") == 1 + 4 + 2 * (2 + 4)
     assert len(parser.images) == 2 and all(s.startswith("data:image/png;base64,")
                                            for s in parser.images)
     assert "Kroenke K, Spitzer RL, Williams JBW (2001)" in text

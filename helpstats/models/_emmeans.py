@@ -25,7 +25,8 @@ from ._protocol import linear_estimate
 if TYPE_CHECKING:
     from ._protocol import ModelResult
 
-__all__ = ["adjust_p", "contrast_label", "contrast_pairs", "contrasts", "emmeans", "parse_specs"]
+__all__ = ["adjust_p", "contrast_label", "contrast_pairs", "contrasts", "emmeans", "interaction_note",
+           "parse_specs"]
 
 _METHODS = ("pairwise", "revpairwise", "trt.vs.ctrl")
 _ADJUST = ("none", "holm", "bonferroni", "sidak", "tukey")
@@ -157,7 +158,42 @@ def emmeans(fit: ModelResult, specs: str | Sequence[str], *,
     out = pd.DataFrame(rows, columns=[*spec_vars, *by_vars, "emmean", "se", "df", "lower",
                                       "upper"])
     out.attrs["level"] = level
+    note = _spec_note(fit, [*spec_vars, *by_vars], at)
+    if note:
+        out.attrs["note"] = note
     return out
+
+
+def interaction_note(terms: Sequence[Sequence[str]], named: Sequence[str],
+                     factors: Sequence[str]) -> str | None:
+    """emmeans' note when a marginal mean averages over a factor that interacts with a
+    variable it names (``terms``: the variables of each model term; ``factors``: the
+    factors averaged over). ``None`` when no such factor exists.
+
+    Examples
+    --------
+    >>> interaction_note([("arm",), ("sex",), ("arm", "sex")], ["arm"], ["sex"])
+    'Results may be misleading due to involvement in interactions (averaged over sex).'
+    >>> interaction_note([("arm",), ("sex",)], ["arm"], ["sex"]) is None
+    True
+    """
+    involved = [f for f in factors if f not in named and any(
+        f in t and any(n in t for n in named) for t in terms)]
+    if not involved:
+        return None
+    return ("Results may be misleading due to involvement in interactions (averaged over "
+            f"{', '.join(involved)}).")
+
+
+def _spec_note(fit: ModelResult, named: list[str], at: Mapping[str, Any] | None) -> str | None:
+    """:func:`interaction_note` for a fit's model spec (factors fixed by ``at`` are not
+    averaged over)."""
+    spec = fit.spec
+    variable_of = {f.name: f.variable or f.name for f in spec.factors}
+    terms = [tuple(variable_of.get(a, a) for a in spec.term_variables(t)) for t in spec.terms
+             if t not in ("(Intercept)", "1")]
+    factors = [v for v in spec.fixed_variables if spec.is_factor(v) and v not in (at or {})]
+    return interaction_note(terms, named, factors)
 
 
 def _numeric_looking(labels: list[str]) -> bool:
@@ -301,4 +337,7 @@ def contrasts(fit: ModelResult, specs: str | Sequence[str], *,
     table = pd.DataFrame(out, columns=["contrast", *by_vars, "estimate", "se", "df", "t", "p",
                                        "lower", "upper"])
     table.attrs["level"] = level
+    note = _spec_note(fit, [*spec_vars, *by_vars], at)
+    if note:
+        table.attrs["note"] = note
     return table

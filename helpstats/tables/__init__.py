@@ -1,10 +1,14 @@
 """Trial tables: numeric DataFrames first, formatted only by the writers.
 
-Every builder returns a plain DataFrame with fixed snake_case columns and
-``attrs["kind"]`` and ``attrs["notes"]`` (the method and n, printed under the
-table by the writers). :func:`format_table` turns one into display text;
-:func:`write_tables` writes a set of them to ``.xlsx``, ``.csv``, ``.md`` or
-``.html``.
+Every builder returns a plain DataFrame with fixed snake_case columns (the
+numbers) and declares its display layout in ``attrs["layout"]``, with
+``attrs["notes"]`` (the method and n, printed under the table) and
+``attrs["labels"]``. :func:`compose` turns a table into the composed table
+(panels of typed cells, labels, notes) that every writer renders the same
+way; :func:`format_table` gives it as text; :func:`write_tables` writes a set
+of tables to ``.xlsx``, ``.docx``, ``.tex``, ``.md``, ``.html`` or a CSV
+folder. Labels of variables and levels come from one lookup, :class:`Labels`
+(study file, instruments, column names).
 
 Examples
 --------
@@ -27,16 +31,25 @@ from __future__ import annotations
 
 from ._attrition import attrition_table
 from ._format import format_p, format_table
+from ._labels import Labels
+from ._layout import Cell, Composed, Panel, compose
 from ._model import FitLike, model_table, outcome_table
 from ._reliability import reliability_table
 from ._table_one import table_one
-from ._write import write_tables
+from ._write import html_table, markdown_table, write_tables
 
 __all__ = [
+    "Cell",
+    "Composed",
     "FitLike",
+    "Labels",
+    "Panel",
     "attrition_table",
+    "compose",
     "format_p",
     "format_table",
+    "html_table",
+    "markdown_table",
     "model_table",
     "outcome_table",
     "reliability_table",

@@ -10,6 +10,8 @@ import pandas as pd
 from .._ids import id_text
 from ..errors import TableError
 from ._common import finish, key, levels, require_columns, require_frame
+from ._labels import as_labels
+from ._layout import Cell, Options, Panel, py, register_layout
 
 __all__ = ["attrition_table"]
 
@@ -21,6 +23,7 @@ def attrition_table(
     wave: str,
     by: str | None = None,
     outcome: str | None = None,
+    labels: Any = None,
 ) -> pd.DataFrame:
     """Retention per wave and group, as counted for a CONSORT flow diagram.
 
@@ -42,6 +45,8 @@ def attrition_table(
         group ``"(missing)"``. An ``"Overall"`` block follows the groups.
     outcome : str, optional
         Count a participant as observed only where this column is not missing.
+    labels : Labels, Study or mapping, optional
+        Variable and level labels shown by the writers.
 
     Returns
     -------
@@ -130,5 +135,35 @@ def attrition_table(
         by=by,
         wave=wave,
         label_columns=["group", "wave"] if by is not None else ["wave"],
+        layout="attrition",
+        title="Participants assessed at each wave",
+        labels=as_labels(labels),
         notes=notes,
     )
+
+
+_COUNTS = {"enrolled": "Enrolled", "observed": "Observed", "pct_retained": "% retained",
+           "lost": "Lost", "returned": "Returned", "missing": "Missing"}
+
+
+@register_layout("attrition")
+def _layout(table: pd.DataFrame, options: Options) -> tuple[list[Panel], list[str]]:
+    """Group, wave, then the counts (integers) and % retained."""
+    labels = options.labels
+    by, wave = table.attrs.get("by"), table.attrs.get("wave")
+    first = [c for c in ("group", "wave") if c in table.columns]
+    names = {"group": by, "wave": wave}
+    header = [labels.variable(names[c]) if names[c] else c.capitalize() for c in first]
+    header += [_COUNTS[c] for c in _COUNTS if c in table.columns]
+    roles = ["text"] * len(first) + ["pct" if c == "pct_retained" else "integer"
+                                     for c in _COUNTS if c in table.columns]
+    rows = []
+    for _, r in table.iterrows():
+        cells = [Cell(r[c] if r[c] in ("Overall", "(missing)") else
+                      labels.level(names[c], r[c]), "text") for c in first]
+        cells += [Cell(py(r[c]), role) for c, role in
+                  zip([c for c in _COUNTS if c in table.columns], roles[len(first):],
+                      strict=True)]
+        rows.append(tuple(cells))
+    return [Panel(header=tuple(header), roles=tuple(roles), rows=tuple(rows))], \
+        [str(table.attrs.get("notes") or "")]

@@ -11,9 +11,6 @@ import pandas as pd
 from .._level import interval
 from ..errors import TableError
 
-#: ``table.attrs["kind"]`` values understood by :func:`format_table` and the writers.
-KINDS = ("table_one", "attrition", "model", "outcome", "reliability")
-
 
 def require_frame(data: object, what: str) -> pd.DataFrame:
     """Return ``data`` if it is a DataFrame, else raise a :class:`TableError`."""

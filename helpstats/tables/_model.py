@@ -9,13 +9,18 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from .._keywords import renamed_keywords
 from .._level import check_level, level_text
-from ..errors import TableError
-from ._common import finish, key, order_rows, require_columns, t_interval
+from ..errors import HelpstatsError, TableError
+from ._common import finish, key, levels, order_rows, require_columns, t_interval
+from ._labels import Labels, as_labels
+from ._layout import Cell, Options, Panel, py, register_layout
 
 __all__ = ["model_table", "outcome_table"]
 
 #: emmeans/R spellings accepted from a fit's tables, mapped to helpstats names.
+_ADJUST = ("holm", "none", "bonferroni", "sidak", "tukey")
+_ADJUST_NAMES = {"holm": "Holm", "bonferroni": "Bonferroni", "sidak": "Sidak", "tukey": "Tukey"}
 _RENAME = {"SE": "se", "lower.CL": "lower", "upper.CL": "upper", "t.ratio": "t",
            "p.value": "p", "grp": "group"}
 
@@ -55,7 +60,8 @@ class FitLike(Protocol):
     ) -> pd.DataFrame: ...
 
 
-def model_table(fit: FitLike, *, level: float = 0.95) -> pd.DataFrame:
+def model_table(fit: FitLike, *, level: float = 0.95, omnibus: bool = True,
+                labels: Any = None) -> pd.DataFrame:
     """Fixed effects, variance components and fit summary of a mixed model.
 
     Parameters
@@ -66,14 +72,24 @@ def model_table(fit: FitLike, *, level: float = 0.95) -> pd.DataFrame:
     level : float, default 0.95
         Confidence level of the t-based intervals of the fixed effects
         (``estimate -/+ t(df) * se``, with the fit's Satterthwaite df).
+    omnibus : bool, default True
+        Add the Type III tests of ``fit.anova()`` (F with Satterthwaite or
+        Kenward-Roger df, or Wald chi-square for a GLMM), one row per term.
+    labels : Labels, Study or mapping, optional
+        Variable and level labels for the displayed terms (``rolehelpee:wave8``
+        is shown as ``Role: helpee × Wave 8``).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``section``, ``term``, ``group``, ``estimate``, ``se``, ``df``,
-        ``t``, ``p``, ``lower``, ``upper``, ``sdcor``:
+        ``t``, ``p``, ``lower``, ``upper``, ``sdcor``, ``num_df``, ``den_df``,
+        ``statistic``:
 
         * ``section == "fixed"``: one row per coefficient.
+        * ``section == "omnibus"``: one row per model term, its Type III test:
+          ``num_df``, ``den_df`` (NaN for chi-square tests), ``statistic``
+          (F or chi-square, named in ``attrs["omnibus_test"]``) and ``p``.
         * ``section == "random"``: one row per variance component, as lme4's
           ``as.data.frame(VarCorr())``: ``group`` (grouping factor or
           ``"Residual"``), ``term`` (``var1``, or ``"var1, var2"`` for a
@@ -83,8 +99,10 @@ def model_table(fit: FitLike, *, level: float = 0.95) -> pd.DataFrame:
           ``"groups: <factor>"`` and ``"log-likelihood"`` (REML or ML) with
           the value in ``estimate``.
 
-        ``attrs``: ``kind="model"``, ``formula``, ``method`` (``"REML"`` or
-        ``"ML"``), ``nobs``, ``ngroups``, ``level`` and ``notes`` (which also
+        ``attrs``: ``kind="model"``, ``layout``, ``formula``, ``method``
+        (``"REML"`` or ``"ML"``), ``nobs``, ``ngroups``, ``level``,
+        ``omnibus_test``, ``factors`` (levels of the model's factors, for term
+        labels), ``labels`` and ``notes`` (which also
         report rows the fit dropped, non-convergence and singular fits when the
         fit has ``n_dropped``, ``converged`` and ``singular``).
 
@@ -111,7 +129,13 @@ def model_table(fit: FitLike, *, level: float = 0.95) -> pd.DataFrame:
     5     fit  log-likelihood      None    -100.5       NaN    NaN
     """
     level = check_level(level)
-    fixed = _frame(getattr(fit, "fixed", None), "fit.fixed", ["term", "estimate", "se", "df", "t", "p"])
+    raw_fixed = getattr(fit, "fixed", None)
+    wald_z = False
+    if isinstance(raw_fixed, pd.DataFrame) and "z" in raw_fixed.columns and \
+            "t" not in raw_fixed.columns:  # a GLMM: Wald z tests, normal limits
+        wald_z = True
+        raw_fixed = raw_fixed.assign(t=raw_fixed["z"], df=np.inf)
+    fixed = _frame(raw_fixed, "fit.fixed", ["term", "estimate", "se", "df", "t", "p"])
     varcorr = _frame(getattr(fit, "varcorr", None), "fit.varcorr",
                      ["group", "var1", "var2", "vcov", "sdcor"])
     lower, upper = t_interval(fixed["estimate"], fixed["se"], fixed["df"], level)
@@ -134,7 +158,7 @@ def model_table(fit: FitLike, *, level: float = 0.95) -> pd.DataFrame:
         "estimate": varcorr["vcov"].astype(float),
         "sdcor": varcorr["sdcor"].astype(float),
     })
-    method = "REML" if fit.reml else "ML"
+    method = "REML" if getattr(fit, "reml", False) else "ML"
     ngroups = dict(fit.ngroups)
     fit_rows = pd.DataFrame({
         "section": "fit",
@@ -143,45 +167,134 @@ def model_table(fit: FitLike, *, level: float = 0.95) -> pd.DataFrame:
         "estimate": [float(fit.nobs), *[float(n) for n in ngroups.values()], float(fit.loglik)],
     })
     columns = ["section", "term", "group", "estimate", "se", "df", "t", "p", "lower", "upper",
-               "sdcor"]
-    table = pd.concat([fixed_rows, random_rows, fit_rows], ignore_index=True).reindex(
-        columns=columns
-    )
+               "sdcor", "num_df", "den_df", "statistic"]
+    omnibus_rows, test, omnibus_note = _omnibus(fit) if omnibus else (None, None, "")
+    table = pd.concat([part for part in (fixed_rows, omnibus_rows, random_rows, fit_rows)
+                       if part is not None], ignore_index=True).reindex(columns=columns)
     table["group"] = table["group"].astype(object).where(table["group"].notna(), None)
-    groups_text = ", ".join(f"{n} {g}" for g, n in ngroups.items())
+    groups_text = ", ".join(_plural(n, g) for g, n in ngroups.items())
+    family = getattr(getattr(fit, "family", None), "name", None)
+    kind = f"Generalised linear mixed model ({family})" if wald_z and family else \
+        "Generalised linear mixed model" if wald_z else "Linear mixed model"
+    ci = ("estimate -/+ z x SE (Wald); z tests" if wald_z else
+          f"estimate -/+ t(df) x SE with {_df_name(fit)} df")
     notes = (
-        f"Linear mixed model {fit.formula}, fitted by {method}; n = {fit.nobs} observations"
+        f"{kind} {fit.formula}, fitted by {method}; n = {fit.nobs} observations"
         + (f" in {groups_text}" if groups_text else "")
-        + f". {level_text(level)} CI: estimate -/+ t(df) x SE with {_df_name(fit)} df. "
-        "Random: variances (estimate) and SDs or correlations (sdcor)."
+        + f". {level_text(level)} CI: {ci}. "
+        + omnibus_note
+        + "Random effects: variances and SDs (correlations for covariances)."
         + _fit_warnings(fit)
     )
     return finish(table, "model", formula=fit.formula, method=method, nobs=int(fit.nobs),
-                  ngroups=ngroups, level=level, notes=notes)
+                  ngroups=ngroups, level=level, notes=notes, layout="model",
+                  statistic="z" if wald_z else "t",
+                  title=_model_title(fit, as_labels(labels)),
+                  omnibus_test=test, factors=model_factors(fit), labels=as_labels(labels))
 
 
+def _model_title(fit: Any, labels: Labels) -> str:
+    response = getattr(_spec_of(fit), "response", None)
+    return f"Mixed model of {labels.variable(response)}" if isinstance(response, str) else \
+        "Mixed model"
+
+
+def _plural(n: int, name: str) -> str:
+    """``"120 participants"``, ``"1 group"``."""
+    return f"{n} {name}" if n == 1 or name.endswith("s") else f"{n} {name}s"
+
+
+def _spec_of(fit: Any) -> Any:
+    try:
+        return getattr(fit, "spec", None)
+    except HelpstatsError:  # a stand-in whose formula cannot be parsed
+        return None
+
+
+def model_factors(fit: Any) -> dict[str, list[Any]]:
+    """The levels of each factor of a fit's model spec (for term labels); without a spec,
+    the text and categorical columns of the fit's model frame (``fit.data``)."""
+    factors = getattr(_spec_of(fit), "factors", None) or ()
+    if factors:
+        return {str(f.name): list(f.levels) for f in factors}
+    try:
+        frame = getattr(fit, "data", None)
+    except HelpstatsError:
+        frame = None
+    if not isinstance(frame, pd.DataFrame):
+        return {}
+    return {str(c): levels(frame[c]) for c in frame.columns
+            if isinstance(frame[c].dtype, pd.CategoricalDtype)
+            or not pd.api.types.is_numeric_dtype(frame[c])}
+
+
+def omnibus_tests(fit: Any) -> tuple[pd.DataFrame | None, str | None, str]:
+    """The fit's Type III tests as ``term, num_df, den_df, statistic, p``, the test name
+    (``"F"`` or ``"chisq"``) and a note sentence; ``(None, None, note)`` when the fit
+    has no ``anova()`` or it fails (the note says why)."""
+    anova = getattr(fit, "anova", None)
+    if not callable(anova):
+        return None, None, ""
+    try:
+        result = anova()
+    except HelpstatsError as exc:
+        return None, None, f"Type III tests not available: {exc} "
+    if not isinstance(result, pd.DataFrame) or "term" not in result.columns:
+        return None, None, ""
+    if "F" in result.columns:
+        frame = pd.DataFrame({"term": result["term"].astype(str),
+                              "num_df": result["num_df"].astype(float),
+                              "den_df": result["den_df"].astype(float),
+                              "statistic": result["F"].astype(float),
+                              "p": result["p"].astype(float)})
+        name = "F"
+        den = "Kenward-Roger" if _df_name(fit) == "Kenward-Roger" else "Satterthwaite"
+        note = f"Type III F tests with {den} denominator df. "
+    elif "chisq" in result.columns:
+        frame = pd.DataFrame({"term": result["term"].astype(str),
+                              "num_df": result["df"].astype(float), "den_df": np.nan,
+                              "statistic": result["chisq"].astype(float),
+                              "p": result["p"].astype(float)})
+        name, note = "chisq", "Type III Wald chi-square tests. "
+    else:
+        return None, None, ""
+    return frame, name, note
+
+
+def _omnibus(fit: Any) -> tuple[pd.DataFrame | None, str | None, str]:
+    frame, name, note = omnibus_tests(fit)
+    if frame is None:
+        return None, None, note
+    return frame.assign(section="omnibus", group=None), name, note
+
+
+@renamed_keywords(group="by", time="wave")
 def outcome_table(
     fit: FitLike,
     *,
-    group: str,
-    time: str,
+    by: str,
+    wave: str,
     data: pd.DataFrame | None = None,
     outcome: str | None = None,
     standardiser: str | float = "baseline_sd",
-    adjust: str = "none",
+    adjust: str = "holm",
     baseline: Any = None,
     level: float = 0.95,
+    omnibus: bool = True,
+    labels: Any = None,
 ) -> pd.DataFrame:
     """Observed and model-based outcome by group and time, with between-group effects.
 
     Parameters
     ----------
     fit : mixed-model result
-        From ``hs.fit_mixed``, with ``group`` and ``time`` as factors in the model.
-        Its ``emmeans(group, by=time)``, ``contrasts(time, by=group)`` and
-        ``contrasts(group, by=time, adjust=adjust)`` are used.
-    group, time : str
-        Group (arm, role) and time (wave) factors.
+        From ``hs.fit_mixed`` (or ``fit_glmm``/``fit_mmrm``), with ``by`` and
+        ``wave`` as factors in the model. Its ``emmeans(by, by=wave)``,
+        ``contrasts(wave, by=by)``, ``contrasts(by, by=wave)`` and ``anova()``
+        are used.
+    by, wave : str
+        Group (arm, role) and wave factors (``group=`` and ``time=`` are the
+        old names: they work for one release, with a ``FutureWarning``).
     data : pandas.DataFrame, optional
         The long analysis frame, for the observed n, mean and SD. Default: the
         fit's ``data`` attribute when it has one.
@@ -191,20 +304,28 @@ def outcome_table(
         Denominator of the standardised difference ``d``: the pooled
         within-group SD of the observed outcome at baseline (needs ``data``),
         the model's residual SD (``fit.sigma``), or a given SD.
-    adjust : str, default "none"
-        Multiplicity adjustment of the between-group p-values, passed to
-        ``fit.contrasts`` (the family: all pairwise group comparisons at a
-        time). Confidence intervals are not adjusted.
+    adjust : {"holm", "none", "bonferroni", "sidak", "tukey"}, default "holm"
+        Multiplicity adjustment of the between-group p-values. The family is
+        the comparisons the table shows at one wave (each group against the
+        reference group: k - 1 tests), adjusted with
+        ``helpstats.models._emmeans.adjust_p``; ``"tukey"`` adjusts over all
+        k(k - 1)/2 pairs at a wave (emmeans' pairwise family). The notes say
+        which. Confidence intervals are not adjusted.
     baseline : optional
         Baseline level of ``time``. Default: its first level.
     level : float, default 0.95
         Confidence level of every interval.
+    omnibus : bool, default True
+        Add the fit's Type III tests (``fit.anova()``) under the table, in
+        ``attrs["omnibus"]`` (``term, num_df, den_df, statistic, p``).
+    labels : Labels, Study or mapping, optional
+        Variable and level labels shown by the writers.
 
     Returns
     -------
     pandas.DataFrame
-        One row per group x time (groups, then times, in the order of the
-        model's marginal means), columns: ``<group>``, ``<time>``; observed
+        One row per group x wave (groups, then waves, in the order of the
+        model's marginal means), columns: ``<by>``, ``<wave>``; observed
         ``n``, ``mean``, ``sd``; marginal mean ``emmean``, ``se``, ``df``,
         ``lower``, ``upper``; change from baseline within the group ``change``,
         ``change_se``, ``change_df``, ``change_lower``, ``change_upper``,
@@ -215,9 +336,12 @@ def outcome_table(
         ``d_upper`` (the difference and its limits divided by the
         standardiser, which is treated as known) and ``standardiser``. The
         reference group's rows have NaN differences.
-        ``attrs``: ``kind="outcome"``, ``group``, ``time``, ``outcome``,
-        ``baseline``, ``reference``, ``standardiser``, ``standardiser_sd``,
-        ``adjust``, ``formula``, ``nobs``, ``notes``.
+        ``attrs``: ``kind="outcome"``, ``layout``, ``by``, ``wave`` (also as
+        ``group``, ``time``), ``outcome``, ``baseline``, ``reference``,
+        ``standardiser``, ``standardiser_sd``, ``adjust``, ``formula``,
+        ``nobs``, ``omnibus``, ``omnibus_test``, ``labels``, ``notes`` (with
+        emmeans' note when the means average over a factor that interacts
+        with ``by`` or ``wave``).
 
     Examples
     --------
@@ -242,7 +366,7 @@ def outcome_table(
     ...                       spec=SimpleNamespace(response="y"),
     ...                       sigma=2.0, emmeans=lambda specs, by=None, at=None: em,
     ...                       contrasts=contrasts)
-    >>> t = hs.outcome_table(fit, group="arm", time="wave", standardiser="sigma")
+    >>> t = hs.outcome_table(fit, by="arm", wave="wave", standardiser="sigma", adjust="none")
     >>> t[["arm", "wave", "emmean", "change", "comparison", "diff", "diff_p", "d"]]
       arm  wave  emmean  change comparison  diff  diff_p    d
     0   c     0    10.0     NaN        NaN   NaN     NaN  NaN
@@ -251,8 +375,11 @@ def outcome_table(
     3   t     1     7.0    -3.2      t - c  -2.0   0.007 -1.0
     """
     level = check_level(level)
-    em = _frame(fit.emmeans(group, by=time), "fit.emmeans(group, by=time)",
-                [group, time, "emmean", "se", "df"])
+    if adjust not in _ADJUST:
+        raise TableError(f"outcome_table: adjust={adjust!r} is not known; use one of {_ADJUST}.")
+    group, time = by, wave
+    raw_em = fit.emmeans(group, by=time)
+    em = _frame(raw_em, "fit.emmeans(by, by=wave)", [group, time, "emmean", "se", "df"])
     # the limits at this table's level, by the one rule (whatever level the fit used)
     em["lower"], em["upper"] = t_interval(em["emmean"], em["se"], em["df"], level)
     groups = list(pd.unique(em[group]))
@@ -295,17 +422,33 @@ def outcome_table(
     table["standardiser"] = sd_name
 
     pct = level_text(level)
+    family = (f"all {len(groups) * (len(groups) - 1) // 2} pairwise comparisons of {group}"
+              if adjust == "tukey" else
+              f"the {len(groups) - 1} comparison(s) with {group} {key(ref)}")
+    adjusted = ("p unadjusted" if adjust == "none" else
+                f"p {_ADJUST_NAMES[adjust]}-adjusted within each {time} (family: {family})")
+    omnibus_frame, test, omnibus_note = omnibus_tests(fit) if omnibus else (None, None, "")
+    interaction = getattr(raw_em, "attrs", {}).get("note")
+    names = as_labels(labels)
     notes = (
-        f"Observed n, mean, SD of {outcome}; marginal means from {fit.formula} "
-        f"({'REML' if getattr(fit, 'reml', True) else 'ML'}, n = {fit.nobs}) with {pct} CI. "
-        f"Change from {time} {base} within {group}; difference from {group} {ref} at each "
-        f"{time}, p adjusted: {adjust} (CIs unadjusted). d = difference / {sd_name} "
-        f"({sd_value:.3g}); its CI divides the difference's CI by that SD."
-    )
-    return finish(table, "outcome", label_columns=[group, time], group=group, time=time,
+        f"Observed n, mean, SD of {names.variable(outcome)}; marginal means from "
+        f"{fit.formula} ({'REML' if getattr(fit, 'reml', True) else 'ML'}, n = {fit.nobs}) "
+        f"with {pct} CI. Change from {time} {key(base)} within {group}; difference from "
+        f"{group} {key(ref)} at each {time}, {adjusted}; CIs unadjusted. d = difference / {sd_name} "
+        f"({sd_value:.3g}); its CI divides the difference's CI by that SD. "
+        + omnibus_note
+        + (f"{interaction}" if interaction else "")
+    ).strip()
+    return finish(table, "outcome", label_columns=[group, time], by=group, wave=time,
+                  group=group, time=time,
                   outcome=outcome, baseline=base, reference=ref, standardiser=sd_name,
                   standardiser_sd=sd_value, adjust=adjust,
-                  formula=fit.formula, nobs=int(fit.nobs), level=level, notes=notes)
+                  formula=fit.formula, nobs=int(fit.nobs), level=level, notes=notes,
+                  omnibus=omnibus_frame, omnibus_test=test, layout="outcome",
+                  title=(f"{as_labels(labels).variable(outcome)} by "
+                         f"{as_labels(labels).variable(group)} and "
+                         f"{as_labels(labels).variable(time)}"),
+                  factors=model_factors(fit), labels=as_labels(labels))
 
 
 def _frame(value: object, what: str, required: list[str]) -> pd.DataFrame:
@@ -428,8 +571,9 @@ def _change(fit: FitLike, table: pd.DataFrame, group: str, time: str, base: Any,
 
 def _differences(fit: FitLike, table: pd.DataFrame, group: str, time: str, ref: Any,
                  adjust: str, level: float) -> pd.DataFrame:
-    what = "fit.contrasts(group, by=time)"
-    con = _frame(fit.contrasts(group, by=time, method="pairwise", adjust=adjust), what,
+    what = "fit.contrasts(by, by=wave)"
+    con = _frame(fit.contrasts(group, by=time, method="pairwise",
+                               adjust="tukey" if adjust == "tukey" else "none"), what,
                  ["contrast", time, "estimate", "se", "df", "p"])
     groups = list(pd.unique(table[group]))
     out = pd.DataFrame(index=table.index,
@@ -445,6 +589,17 @@ def _differences(fit: FitLike, table: pd.DataFrame, group: str, time: str, ref: 
     out["diff_lower"], out["diff_upper"] = t_interval(out["diff"], out["diff_se"],
                                                       out["diff_df"], level)
     out["comparison"] = comparison
+    if adjust not in ("none", "tukey"):  # the family: the comparisons shown at one wave
+        from ..models._emmeans import adjust_p
+
+        for _, rows in out.groupby(table[time].map(key), sort=False):
+            ok = rows["diff_p"].notna()
+            if ok.sum() > 1:
+                idx = rows.index[ok]
+                p = out.loc[idx, "diff_p"].to_numpy(dtype=float)
+                t = (out.loc[idx, "diff"] / out.loc[idx, "diff_se"]).to_numpy(dtype=float)
+                out.loc[idx, "diff_p"] = adjust_p(p, t, out.loc[idx, "diff_df"].to_numpy(float),
+                                                  adjust, len(groups))
     return out
 
 
@@ -473,3 +628,117 @@ def _standardiser(standardiser: str | float, fit: FitLike, table: pd.DataFrame, 
         raise TableError(f"outcome_table: the standardiser ({name}) is {value}; it must be "
                          "a positive SD.")
     return value, name
+
+
+def _term_label(labels: Labels, term: Any, factors: Mapping[str, Any]) -> str:
+    return labels.term(str(term), factors=factors)
+
+
+def _omnibus_panel(frame: pd.DataFrame | None, test: str | None, labels: Labels,
+                   factors: Mapping[str, Any]) -> list[Panel]:
+    if frame is None or not len(frame):
+        return []
+    if test == "chisq":
+        header: tuple[str, ...] = ("Term", "df", "\u03c7\u00b2", "p")
+        roles: tuple[str, ...] = ("text", "integer", "estimate", "p")
+        rows: tuple[tuple[Cell, ...], ...] = tuple(
+                     (Cell(_term_label(labels, r.term, factors)), Cell(py(r.num_df), "integer"),
+                      Cell(py(r.statistic), "estimate"), Cell(py(r.p), "p"))
+                     for r in frame.itertuples())
+    else:
+        header = ("Term", "num df", "den df", "F", "p")
+        roles = ("text", "integer", "df", "estimate", "p")
+        rows = tuple((Cell(_term_label(labels, r.term, factors)), Cell(py(r.num_df), "integer"),
+                      Cell(py(r.den_df), "df"), Cell(py(r.statistic), "estimate"),
+                      Cell(py(r.p), "p")) for r in frame.itertuples())
+    return [Panel(header=header, roles=roles, rows=rows, title="Type III tests")]
+
+
+@register_layout("model")
+def _model_layout(table: pd.DataFrame, options: Options) -> tuple[list[Panel], list[str]]:
+    """Panels: fixed effects (with CI), Type III tests, random effects, fit."""
+    labels, attrs = options.labels, table.attrs
+    factors = attrs.get("factors") or {}
+    pct = level_text(attrs.get("level", 0.95))
+    fixed = table[table["section"] == "fixed"]
+    if attrs.get("statistic") == "z":  # Wald z tests: no df column
+        panels = [Panel(
+            title="Fixed effects",
+            header=("Term", "Estimate", "SE", "z", "p", f"{pct} CI"),
+            roles=("text", "estimate", "estimate", "estimate", "p", "ci"),
+            rows=tuple((Cell(_term_label(labels, r.term, factors)),
+                        Cell(py(r.estimate), "estimate"), Cell(py(r.se), "estimate"),
+                        Cell(py(r.t), "estimate"), Cell(py(r.p), "p"),
+                        Cell((py(r.lower), py(r.upper)), "ci")) for r in fixed.itertuples()))]
+    else:
+        panels = [Panel(
+            title="Fixed effects",
+            header=("Term", "Estimate", "SE", "df", "t", "p", f"{pct} CI"),
+            roles=("text", "estimate", "estimate", "df", "estimate", "p", "ci"),
+            rows=tuple((Cell(_term_label(labels, r.term, factors)),
+                        Cell(py(r.estimate), "estimate"), Cell(py(r.se), "estimate"),
+                        Cell(py(r.df), "df"), Cell(py(r.t), "estimate"), Cell(py(r.p), "p"),
+                        Cell((py(r.lower), py(r.upper)), "ci")) for r in fixed.itertuples()))]
+    omnibus = table[table["section"] == "omnibus"]
+    if "num_df" in table.columns and len(omnibus):
+        panels += _omnibus_panel(omnibus, attrs.get("omnibus_test"), labels, factors)
+    random = table[table["section"] == "random"]
+    rows = []
+    for r in random.itertuples():
+        residual = r.group == "Residual"
+        terms = [] if residual else [_term_label(labels, t.strip(), factors)
+                                     for t in str(r.term).split(", ")]
+        rows.append((Cell("Residual" if residual else labels.variable(r.group)),
+                     Cell(", ".join(terms)), Cell(py(r.estimate), "estimate"),
+                     Cell(py(r.sdcor), "bounded" if len(terms) > 1 else "estimate")))
+    panels.append(Panel(title="Random effects",
+                        header=("Group", "Term", "Variance", "SD / correlation"),
+                        roles=("text", "text", "estimate", "estimate"), rows=tuple(rows)))
+    fit_rows = []
+    for r in table[table["section"] == "fit"].itertuples():
+        term = str(r.term)
+        if term == "log-likelihood":
+            fit_rows.append((Cell(f"Log-likelihood ({attrs.get('method', 'REML')})"),
+                             Cell(py(r.estimate), "estimate")))
+        elif term.startswith("groups: "):
+            name = labels.variable(term[len("groups: "):])
+            fit_rows.append((Cell(name if name.endswith("s") else name + "s"),
+                             Cell(py(r.estimate), "integer")))
+        else:
+            fit_rows.append((Cell(term.capitalize()), Cell(py(r.estimate), "integer")))
+    panels.append(Panel(title="Model fit", header=("Statistic", "Value"),
+                        roles=("text", "integer"), rows=tuple(fit_rows)))
+    return panels, [str(attrs.get("notes") or "")]
+
+
+@register_layout("outcome")
+def _outcome_layout(table: pd.DataFrame, options: Options) -> tuple[list[Panel], list[str]]:
+    """By, wave, observed n/M/SD, EMM and CI, change and CI, difference and CI, p, d and CI;
+    then the Type III tests."""
+    labels, attrs = options.labels, table.attrs
+    group, time = attrs.get("by", attrs.get("group")), attrs.get("wave", attrs.get("time"))
+    pct = level_text(attrs.get("level", 0.95))
+    adjust = attrs.get("adjust", "none")
+    p_name = "p" if adjust == "none" else f"p ({_ADJUST_NAMES.get(adjust, adjust)})"
+    ref = labels.level(group, attrs.get("reference"))
+    header = (labels.variable(group), labels.variable(time), "n", "M", "SD", "EMM", f"{pct} CI",
+              "Change", f"{pct} CI", f"Difference vs {ref}", f"{pct} CI", p_name, "d",
+              f"{pct} CI")
+    roles = ("text", "text", "integer", "estimate", "estimate", "estimate", "ci", "estimate",
+             "ci", "estimate", "ci", "p", "estimate", "ci")
+    rows = []
+    for r in table.to_dict("records"):
+        rows.append((Cell(labels.level(group, r[group])), Cell(labels.level(time, r[time])),
+                     Cell(py(r["n"]), "integer"), Cell(py(r["mean"]), "estimate"),
+                     Cell(py(r["sd"]), "estimate"), Cell(py(r["emmean"]), "estimate"),
+                     Cell((py(r["lower"]), py(r["upper"])), "ci"),
+                     Cell(py(r["change"]), "estimate"),
+                     Cell((py(r["change_lower"]), py(r["change_upper"])), "ci"),
+                     Cell(py(r["diff"]), "estimate"),
+                     Cell((py(r["diff_lower"]), py(r["diff_upper"])), "ci"),
+                     Cell(py(r["diff_p"]), "p"), Cell(py(r["d"]), "estimate"),
+                     Cell((py(r["d_lower"]), py(r["d_upper"])), "ci")))
+    panels = [Panel(header=header, roles=roles, rows=tuple(rows))]
+    panels += _omnibus_panel(attrs.get("omnibus"), attrs.get("omnibus_test"), labels,
+                             attrs.get("factors") or {})
+    return panels, [str(attrs.get("notes") or "")]

@@ -7,8 +7,11 @@ from typing import Any
 
 import pandas as pd
 
+from .._level import check_level, level_text
 from ..errors import TableError
 from ._common import finish, levels, order_rows, require_columns
+from ._labels import as_labels
+from ._layout import Cell, Options, Panel, column_role, py, register_layout
 
 __all__ = ["reliability_table"]
 
@@ -20,6 +23,8 @@ def reliability_table(
     *,
     by: str | None = None,
     use: str | None = None,
+    level: float | None = None,
+    labels: Any = None,
 ) -> pd.DataFrame:
     """Reliability of each scale (by wave), from ``hs.reliability`` results.
 
@@ -38,6 +43,12 @@ def reliability_table(
         How the results were computed (``hs.reliability(..., use=)``); read
         from the results' ``attrs["use"]`` when not given. The table's note
         says which responses each statistic used.
+    level : float, optional
+        The confidence level of ``alpha_lower, alpha_upper`` (``hs.reliability(...,
+        level=)``), for the column label; default the results' ``attrs["level"]``, else 0.95.
+    labels : Labels, Study or mapping, optional
+        Scale and wave labels shown by the writers (default: ``PHQ-9 total``
+        for ``phq9_total``).
 
     Returns
     -------
@@ -91,7 +102,14 @@ def reliability_table(
     notes = ("Cronbach's alpha with its Feldt confidence interval (alpha_lower, alpha_upper), "
              "omega total from a one-factor maximum-likelihood model (model-implied variance of "
              "the sum as denominator), scale mean and SD; " + used)
-    return finish(table, "reliability", by=by, label_columns=first, notes=notes)
+    return finish(table, "reliability", by=by, label_columns=first, notes=notes,
+                  layout="reliability", labels=as_labels(labels), title="Reliability",
+                  level=check_level(level if level is not None else _level_of(results)))
+
+
+def _level_of(results: pd.DataFrame | Mapping[Any, pd.DataFrame]) -> float:
+    frames = list(results.values()) if isinstance(results, Mapping) else [results]
+    return float(frames[0].attrs.get("level", 0.95))
 
 
 def _use_of(results: pd.DataFrame | Mapping[Any, pd.DataFrame]) -> str:
@@ -108,3 +126,31 @@ def _check(frame: object, what: str) -> None:
         raise TableError(f"{what} should be a DataFrame from hs.reliability; got "
                          f"{type(frame).__name__}.")
     require_columns(frame, _COLUMNS, what)
+
+
+@register_layout("reliability")
+def _layout(table: pd.DataFrame, options: Options) -> tuple[list[Panel], list[str]]:
+    """Wave, scale (its label), n, alpha with its CI, omega, mean, SD, extra columns."""
+    labels = options.labels
+    by = table.attrs.get("by")
+    extra = [c for c in table.columns if c not in [by, *_COLUMNS]]
+    ci = f"{level_text(table.attrs.get('level', 0.95))} CI"
+    header = [*([labels.variable(by)] if by else []), "Scale", "n", "\u03b1", ci,
+              "\u03c9", "M", "SD", *(labels.variable(c) for c in extra)]
+    roles = [*(["text"] if by else []), "text", "integer", "bounded", "ci", "bounded",
+             "estimate", "estimate",
+             *(column_role(str(c)) if pd.api.types.is_numeric_dtype(table[c]) else "text"
+               for c in extra)]
+    rows = []
+    for _, r in table.iterrows():
+        cells = [*([Cell(labels.level(by, r[by]), "text")] if by else []),
+                 Cell(labels.variable(r["scale"]), "text"), Cell(py(r["n"]), "integer"),
+                 Cell(py(r["alpha"]), "bounded"),
+                 Cell((py(r["alpha_lower"]), py(r["alpha_upper"]), "bounded"), "ci"),
+                 Cell(py(r["omega"]), "bounded"), Cell(py(r["mean"]), "estimate"),
+                 Cell(py(r["sd"]), "estimate")]
+        cells += [Cell(py(r[c]), role) for c, role in zip(extra, roles[-len(extra):] if extra
+                                                           else [], strict=True)]
+        rows.append(tuple(cells))
+    return [Panel(header=tuple(header), roles=tuple(roles), rows=tuple(rows))], \
+        [str(table.attrs.get("notes") or "")]

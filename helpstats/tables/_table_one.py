@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,40 +11,126 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._ids import id_text
 from ..errors import TableError
-from ._common import finish, levels, require_columns, require_frame
+from ._common import finish, key, levels, require_columns, require_frame
+from ._labels import as_labels
+from ._layout import Cell, Options, Panel, register_layout
 
 __all__ = ["table_one"]
 
 OVERALL = "Overall"
+#: Column names taken for a participant id when ``id`` is not given (only to refuse
+#: long data, never to pick rows).
+_ID_NAMES = ("participant", "participant_id", "id", "pid", "subject", "subject_id",
+             "record_id", "respondent", "member", "member_id")
+
+
+@functools.lru_cache(maxsize=1)
+def _item_pattern() -> re.Pattern[str]:
+    from ..instruments import list_instruments
+
+    ids = sorted(map(str, list_instruments()["id"]), key=len, reverse=True)
+    return re.compile("(?:" + "|".join(map(re.escape, ids)) + r")_\d+[a-z]?")
+
+
+def _is_item(name: str) -> bool:
+    return _item_pattern().fullmatch(name) is not None
+
+
+def _one_row_each(frame: pd.DataFrame, *, id: str | None, wave: str | None,
+                  at: Any) -> tuple[pd.DataFrame, Any]:
+    """The rows summarised (one per participant) and the wave they are from."""
+    at_level = None
+    if wave is not None:
+        waves = levels(frame[wave])
+        if not waves:
+            raise TableError(f"table_one: the wave column {wave!r} has no values.")
+        if isinstance(at, str) and at == "baseline":
+            at_level = waves[0]
+        else:
+            hits = [w for w in waves if key(w) == key(at)]
+            if not hits:
+                raise TableError(f"table_one: at={at!r} is not a wave of {wave!r}; its waves "
+                                 f"are {[key(w) for w in waves]}.")
+            at_level = hits[0]
+        frame = frame[frame[wave].map(key) == key(at_level)]
+    if id is not None:
+        ids = id_text(frame[id])
+        repeated = ids[ids.duplicated(keep=False) & ids.notna()]
+        if len(repeated):
+            where = f" at {wave} {key(at_level)}" if wave is not None else ""
+            how = ("each participant should have one row per wave; drop or merge the "
+                   "repeated rows first" if wave is not None else
+                   "pass wave= (the wave column) to summarise one row per participant at "
+                   "baseline (at='baseline'), or at=<wave>")
+            raise TableError(
+                f"table_one: {repeated.nunique()} participant(s) have more than one row{where} "
+                f"(e.g. {id} {repeated.iloc[0]!r}, {int((ids == repeated.iloc[0]).sum())} rows); "
+                f"Table 1 counts each participant once: {how}.")
+        return frame, at_level
+    for name in _ID_NAMES:
+        if name in frame.columns and frame[name].notna().any() and \
+                id_text(frame[name]).dropna().duplicated().any():
+            waves_hint = next((c for c in ("wave", "visit", "time", "month") if c in
+                               frame.columns), None)
+            hint = f", wave={waves_hint!r}" if waves_hint and wave is None else ""
+            raise TableError(
+                f"table_one: the column {name!r} repeats ({frame[name].nunique()} distinct "
+                f"values in {len(frame)} rows): this looks like long data (one row per "
+                "participant and wave), which would count observations, not participants. "
+                f"Pass id={name!r}{hint} to summarise one row per participant at baseline "
+                "(or at=<wave>).")
+    return frame, at_level
 
 
 def table_one(
     data: pd.DataFrame,
     *,
     by: str | None = None,
+    id: str | None = None,
+    wave: str | None = None,
+    at: Any = "baseline",
     variables: Sequence[str] | None = None,
     nonnormal: Sequence[str] | None = None,
     categorical: Sequence[str] | None = None,
     pvalues: bool = False,
+    labels: Any = None,
 ) -> pd.DataFrame:
     """Baseline characteristics by group (role or arm), with an overall column.
 
-    Numeric variables are summarised by mean and SD, or by median, Q1 and Q3
-    when listed in ``nonnormal``; categorical variables (non-numeric columns,
+    One row per participant is summarised: with ``wave``, the rows of the
+    baseline wave (or ``at``); with ``id``, repeated ids are refused. Numeric
+    variables are summarised by mean and SD, or by median, Q1 and Q3 when
+    listed in ``nonnormal``; categorical variables (non-numeric columns,
     booleans and those listed in ``categorical``) by the count and percentage
     of each level. Missing values are counted, never dropped silently.
 
     Parameters
     ----------
     data : pandas.DataFrame
-        One row per participant (the baseline wave). Not modified.
+        One row per participant, or the long frame (one row per participant
+        and wave) with ``id`` and ``wave``. Not modified.
     by : str, optional
         Grouping column (role, arm). ``None`` gives the overall column only.
         Rows whose group is missing are counted in the overall column only; their
-        number is in ``attrs["n_group_missing"]``.
+        number is in ``attrs["n_group_missing"]``. Each participant is counted
+        in one group: their ``by`` value at the wave summarised.
+    id : str, optional
+        Participant-id column (ids compared as text, see ``helpstats._ids``).
+        A participant with more than one row (at the wave summarised) is an
+        error that says how to pick one row each. Without ``id``, a column
+        that looks like one (``participant``, ``id``, ``subject``, ...) and
+        repeats is refused in the same way.
+    wave : str, optional
+        Wave column of long data: only the rows at ``at`` are summarised.
+    at : default "baseline"
+        The wave summarised: ``"baseline"`` is the first wave (category order
+        or sorted values), or a level of ``wave`` (matched as text).
     variables : sequence of str, optional
-        Columns to summarise, in display order. Default: every column but ``by``.
+        Columns to summarise, in display order. Default: every column but
+        ``by``, ``id``, ``wave`` and questionnaire item columns (``phq9_1``,
+        ... of the bundled instruments).
     nonnormal : sequence of str, optional
         Numeric variables summarised by median and quartiles (Kruskal-Wallis test).
     categorical : sequence of str, optional
@@ -52,6 +140,9 @@ def table_one(
         (mean/SD variables), Kruskal-Wallis (``nonnormal``), Pearson chi-square
         without continuity correction (categorical), or Fisher's exact test for a
         2 x 2 table with an expected count below 5.
+    labels : Labels, Study or mapping, optional
+        Variable and level labels shown by the writers (default: the
+        instruments' names, e.g. ``PHQ-9 total``, and the column names).
 
     Returns
     -------
@@ -82,8 +173,9 @@ def table_one(
             test) and p, repeated on each of its rows; missing when the test
             cannot be computed (fewer than two groups with data, no variation).
 
-        ``attrs`` holds ``kind="table_one"``, ``by``, ``groups`` (display order),
-        ``n`` and ``n_group_missing``. :func:`format_table` renders it as
+        ``attrs`` holds ``kind="table_one"``, ``layout``, ``by``, ``groups``
+        (display order), ``n`` (participants), ``n_group_missing``, ``at`` (the
+        wave summarised, with ``wave``) and ``labels``. :func:`format_table` renders it as
         "mean (SD)", "median [Q1, Q3]" and "n (%)" with one column per group.
 
     Examples
@@ -99,19 +191,33 @@ def table_one(
     4        b  1  40.0       NaN        1
     5  Overall  3  30.0 10.000000        1
     >>> hs.format_table(t1)
-             variable    level             a           b        Overall
+       Characteristic    Level             a           b        Overall
     0               n                      2           2              4
-    1  age, mean (SD)           25.00 (7.07)  40.00 (NA)  30.00 (10.00)
+    1  Age, mean (SD)           25.00 (7.07)  40.00 (NA)  30.00 (10.00)
     2                  missing             0           1              1
-    3      sex, n (%)
+    3      Sex, n (%)
     4                        f      1 (50.0)   2 (100.0)       3 (75.0)
     5                        m      1 (50.0)     0 (0.0)       1 (25.0)
+
+    Long data (one row per participant and wave): the baseline rows, one per participant:
+
+    >>> long = pd.DataFrame({"pid": [1, 1, 2, 2], "wave": [0, 1, 0, 1], "arm": ["a", "a", "b", "b"],
+    ...                      "age": [20, 20, 40, 40]})
+    >>> t = hs.table_one(long, by="arm", id="pid", wave="wave")
+    >>> t[t.variable == "n"][["group", "n"]]
+         group  n
+    0        a  1
+    1        b  1
+    2  Overall  2
     """
     frame = require_frame(data, "table_one data")
     nonnormal = list(nonnormal or [])
     categorical = list(categorical or [])
+    require_columns(frame, [c for c in (id, wave) if c is not None], "table_one")
+    frame, at_level = _one_row_each(frame, id=id, wave=wave, at=at)
     if variables is None:
-        variables = [str(c) for c in frame.columns if c != by]
+        skip = {by, id, wave}
+        variables = [str(c) for c in frame.columns if c not in skip and not _is_item(str(c))]
     variables = list(variables)
     if not variables:
         raise TableError("table_one: no variables to summarise; pass variables=[...].")
@@ -168,7 +274,13 @@ def table_one(
         groups=[g for g, _ in groups],
         n=len(frame),
         n_group_missing=n_group_missing,
-        notes=_notes(by, n_group_missing, pvalues),
+        at=at_level,
+        wave=wave,
+        layout="table_one",
+        title="Baseline characteristics" + (f" by {as_labels(labels).variable(by)}" if by
+                                            else ""),
+        labels=as_labels(labels),
+        notes=_notes(by, n_group_missing, pvalues, wave, at_level),
     )
 
 
@@ -258,8 +370,11 @@ def _test(
     return "ANOVA", float(f.statistic), float(f.pvalue)
 
 
-def _notes(by: str | None, n_group_missing: int, pvalues: bool) -> str:
+def _notes(by: str | None, n_group_missing: int, pvalues: bool, wave: str | None,
+           at: Any) -> str:
     parts = ["Mean (SD), median [Q1, Q3] or n (%); percentages of non-missing values."]
+    if wave is not None:
+        parts.insert(0, f"One row per participant: {wave} {key(at)}.")
     if n_group_missing:
         parts.append(f"{n_group_missing} participant(s) with missing {by} are in Overall only.")
     if pvalues:
@@ -268,3 +383,68 @@ def _notes(by: str | None, n_group_missing: int, pvalues: bool) -> str:
             "for 2 x 2 tables with an expected count below 5."
         )
     return " ".join(parts)
+
+
+_SUMMARY_TEXT = {"count": "", "mean_sd": ", mean (SD)", "median_iqr": ", median [Q1, Q3]",
+                 "n_pct": ", n (%)"}
+
+
+@register_layout("table_one")
+def _layout(table: pd.DataFrame, options: Options) -> tuple[list[Panel], list[str]]:
+    """Characteristic, level, one column per group, Overall (and test, p)."""
+    labels = options.labels
+    by = table.attrs.get("by")
+    groups: list[str] = list(table.attrs.get("groups") or pd.unique(table["group"]))
+    has_p = "p" in table.columns
+    header = ["Characteristic", "Level",
+              *(g if g == OVERALL else labels.level(by, g) for g in groups),
+              *(["Test", "p"] if has_p else [])]
+    roles = ["text", "text", *(["n_pct"] * len(groups)), *(["text", "p"] if has_p else [])]
+    rows: list[tuple[Cell, ...]] = []
+    emphasis: list[bool] = []
+
+    def cell(r: pd.Series) -> Cell:
+        summary = r["summary"]
+        if summary == "count":
+            return Cell(int(r["n"]), "integer")
+        if summary == "n_pct":
+            return Cell((int(r["n"]), r["pct"]), "n_pct")
+        if r["n"] == 0:
+            return Cell("", "text")
+        if summary == "median_iqr":
+            return Cell((r["median"], r["q1"], r["q3"]), "median_iqr")
+        return Cell((r["mean"], r["sd"]), "mean_sd")
+
+    blank = Cell("", "text")
+    for var, block in table.groupby("variable", sort=False):
+        summary = str(block["summary"].iloc[0])
+        test: list[Cell] = []
+        if has_p:
+            first = block.iloc[0]
+            test = [Cell("" if first["test"] is None or pd.isna(first["test"])
+                         else str(first["test"]), "text"), Cell(first["p"], "p")]
+        name = "n" if var == "n" and summary == "count" else \
+            f"{labels.variable(var)}{_SUMMARY_TEXT[summary]}"
+        by_group = {str(r["group"]): cell(r) for _, r in block.iterrows()}
+        if summary == "n_pct":
+            rows.append((Cell(name, "text"), blank, *(blank for _ in groups), *test))
+            emphasis.append(True)
+            for level, lv_block in block.groupby("level", sort=False):
+                by_group = {str(r["group"]): cell(r) for _, r in lv_block.iterrows()}
+                rows.append((blank, Cell(labels.level(var, level), "text"),
+                             *(by_group.get(g, blank) for g in groups),
+                             *((blank, blank) if has_p else ())))
+                emphasis.append(False)
+        else:
+            rows.append((Cell(name, "text"), blank, *(by_group.get(g, blank) for g in groups),
+                         *test))
+            emphasis.append(summary == "count")
+        if summary != "count" and block["missing"].sum() > 0:
+            lost = block.drop_duplicates("group").set_index("group")["missing"]
+            rows.append((blank, Cell("missing", "text"),
+                         *(Cell(int(lost[g]), "integer") for g in groups),
+                         *((blank, blank) if has_p else ())))
+            emphasis.append(False)
+    panel = Panel(header=tuple(header), roles=tuple(roles), rows=tuple(rows),
+                  emphasis=tuple(emphasis))
+    return [panel], [str(table.attrs.get("notes") or "")]

@@ -233,7 +233,7 @@ def test_outcome_units_do_not_change_inference(a, b, cov, df):
 def test_outcome_table_accepts_an_mmrm_fit(trial):
     """The trial's outcome table: adjusted means per arm x visit and their KR differences."""
     fit = hs.fit_mmrm(trial, "y ~ arm * visit + base", subject="id", visit="visit")
-    table = hs.outcome_table(fit, group="arm", time="visit", data=trial)
+    table = hs.outcome_table(fit, by="arm", wave="visit", data=trial)
     con = fit.contrasts("arm", by="visit", method="revpairwise")
     usual = table[table["arm"] == "usual"]
     np.testing.assert_allclose(usual["diff"], con["estimate"], rtol=1e-12)

@@ -124,7 +124,7 @@ def test_level_sets_every_interval_and_its_label() -> None:
 def test_outcome_table_limits_follow_its_level() -> None:
     d = panel(5).assign(wave=lambda x: pd.Categorical(x["wave"].astype(int)))
     fit = hs.fit_mixed(d, "y ~ arm * wave + (1 | pid)")
-    t80 = hs.outcome_table(fit, group="arm", time="wave", level=0.8)
+    t80 = hs.outcome_table(fit, by="arm", wave="wave", level=0.8)
     em = fit.emmeans("arm", by="wave", level=0.8)
     merged = t80.merge(em, on=["arm", "wave"], suffixes=("", "_em"))
     close(merged["lower"], merged["lower_em"], 1e-10)
@@ -138,7 +138,7 @@ def test_outcome_table_limits_follow_its_level() -> None:
 def test_outcome_table_of_a_transformed_response() -> None:
     d = panel(6).assign(wave=lambda x: pd.Categorical(x["wave"].astype(int)))
     fit = hs.fit_mixed(d, "log(y) ~ arm * wave + (1 | pid)")
-    t = hs.outcome_table(fit, group="arm", time="wave")
+    t = hs.outcome_table(fit, by="arm", wave="wave")
     assert t.attrs["outcome"] == "log(y)"
     first = t.iloc[0]
     obs = np.log(d.loc[(d["arm"] == first["arm"]) & (d["wave"] == first["wave"]), "y"])

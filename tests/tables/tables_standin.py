@@ -42,8 +42,12 @@ class StandInFit:
 
     @property
     def spec(self) -> SimpleNamespace:
-        """The model spec's response, as ``fit.spec.response``."""
-        return SimpleNamespace(response=parse_formula(self.formula).response)
+        """The model spec's response and factors, as ``fit.spec.response`` and
+        ``fit.spec.factors`` (the levels R's model used)."""
+        factors = (SimpleNamespace(name="treatment", levels=("TAU", "BtheB")),
+                   SimpleNamespace(name="wave", levels=("2", "3", "5", "8")))
+        return SimpleNamespace(response=parse_formula(self.formula).response,
+                               factors=factors if "treatment" in self.formula else ())
 
     def emmeans(self, specs: Any, by: Any = None, at: Any = None) -> pd.DataFrame:
         if (specs, by, at) != ("treatment", "wave", None):

@@ -75,7 +75,7 @@ def observed(group: str, wave: str) -> list[float]:
 
 def test_outcome_table_matches_r(btheb_fit: StandInFit, btheb_data: pd.DataFrame,
                                  btheb_expected: dict[str, Any]) -> None:
-    t = hs.outcome_table(btheb_fit, group="treatment", time="wave", data=btheb_data)
+    t = hs.outcome_table(btheb_fit, by="treatment", wave="wave", data=btheb_data)
     assert t[["treatment", "wave"]].astype(str).apply(tuple, axis=1).tolist() == [
         (g, w) for g in ["TAU", "BtheB"] for w in ["2", "3", "5", "8"]]
     rows = {(r["treatment"], str(r["wave"])): r for _, r in t.iterrows()}
@@ -117,25 +117,25 @@ def test_outcome_table_matches_r(btheb_fit: StandInFit, btheb_data: pd.DataFrame
         assert got["d"] == pytest.approx(-r["estimate"] / pooled, rel=TOL)
         assert got["d_upper"] == pytest.approx((-r["estimate"] + half) / pooled, rel=TOL)
         assert np.isnan(rows[("TAU", r["wave"])]["diff"])
-    assert set(t["adjust"]) == {"none"}
+    assert set(t["adjust"]) == {"holm"}  # the default; two arms: one test per wave, p as R's
     assert set(t["standardiser"]) == {"pooled baseline SD"}
     # wave 2 is the first wave: the baseline unless told otherwise
     assert t.attrs["baseline"] == "2" and t.attrs["reference"] == "TAU"
 
 
 def test_outcome_table_other_standardisers(btheb_fit: StandInFit) -> None:
-    t = hs.outcome_table(btheb_fit, group="treatment", time="wave", standardiser="sigma")
+    t = hs.outcome_table(btheb_fit, by="treatment", wave="wave", standardiser="sigma")
     diff = t["diff"].dropna().to_numpy()
     assert t["d"].dropna().to_numpy() == pytest.approx(diff / 5.02888187611527)
     assert t["n"].isna().all()
-    t10 = hs.outcome_table(btheb_fit, group="treatment", time="wave", standardiser=10.0)
+    t10 = hs.outcome_table(btheb_fit, by="treatment", wave="wave", standardiser=10.0)
     assert t10["d"].dropna().to_numpy() == pytest.approx(diff / 10)
     with pytest.raises(TableError, match="needs the observed outcome"):
-        hs.outcome_table(btheb_fit, group="treatment", time="wave")
+        hs.outcome_table(btheb_fit, by="treatment", wave="wave")
     with pytest.raises(TableError, match="not known"):
-        hs.outcome_table(btheb_fit, group="treatment", time="wave", standardiser="glass")
+        hs.outcome_table(btheb_fit, by="treatment", wave="wave", standardiser="glass")
     with pytest.raises(TableError, match="baseline 9"):
-        hs.outcome_table(btheb_fit, group="treatment", time="wave", standardiser=1.0,
+        hs.outcome_table(btheb_fit, by="treatment", wave="wave", standardiser=1.0,
                          baseline=9)
 
 
@@ -173,7 +173,7 @@ class ThreeArms:
 def test_outcome_table_signs_with_three_arms() -> None:
     data = pd.DataFrame({"arm": ["c", "c", "t1", "t1", "t2", "t2"], "time": [0] * 6,
                          "y": [8.0, 12.0, 9.0, 13.0, 7.0, 9.0]})
-    t = hs.outcome_table(ThreeArms(), group="arm", time="time", data=data,
+    t = hs.outcome_table(ThreeArms(), by="arm", wave="time", data=data,
                          adjust="bonferroni")
     r = t.set_index(["arm", "time"])
     assert r.loc[("t1", 1), "change"] == -3.5
@@ -181,8 +181,26 @@ def test_outcome_table_signs_with_three_arms() -> None:
     assert r.loc[("t1", 0), "diff"] == 0.5 and r.loc[("t1", 0), "comparison"] == "t1 - c"
     assert r.loc[("t2", 0), "diff"] == -0.5
     assert r.loc[("t1", 1), "diff"] == -2.0 and r.loc[("t2", 1), "diff"] == -1.0
-    assert r.loc[("t1", 1), "diff_p"] == pytest.approx(0.03)
+    # the family is the two comparisons with c shown at a time (unadjusted p .01 and .02;
+    # the t1 - t2 pair is not in the table, so not in the family): Bonferroni x 2
+    assert r.loc[("t1", 1), "diff_p"] == pytest.approx(0.02)
+    assert r.loc[("t2", 1), "diff_p"] == pytest.approx(0.04)
+    assert r.loc[("t1", 0), "diff_p"] == pytest.approx(0.2)
     assert set(t["adjust"]) == {"bonferroni"}
+    assert "Bonferroni-adjusted within each time (family: the 2 comparison(s) with arm c)" in \
+        t.attrs["notes"]
+    # Holm by hand: sorted p .01, .02 -> .01 x 2 = .02, then max(.02, .02 x 1) = .02
+    holm = hs.outcome_table(ThreeArms(), by="arm", wave="time", data=data).set_index(
+        ["arm", "time"])
+    assert holm.loc[("t1", 1), "diff_p"] == pytest.approx(0.02)
+    assert holm.loc[("t2", 1), "diff_p"] == pytest.approx(0.02)
+    # time 0: p .1 (t1) and .2 (t2): .1 x 2 = .2, max(.2, .2) = .2
+    assert holm.loc[("t1", 0), "diff_p"] == pytest.approx(0.2)
+    assert holm.loc[("t2", 0), "diff_p"] == pytest.approx(0.2)
+    assert set(holm["adjust"]) == {"holm"}
+    none = hs.outcome_table(ThreeArms(), by="arm", wave="time", data=data, adjust="none")
+    assert none.set_index(["arm", "time"]).loc[("t2", 1), "diff_p"] == pytest.approx(0.02)
+    assert "p unadjusted" in none.attrs["notes"]
     # baseline SDs: c sqrt(8), t1 sqrt(8), t2 sqrt(2) -> pooled sqrt(18 / 3)
     assert t.attrs["standardiser_sd"] == pytest.approx(6**0.5)
     assert r.loc[("t2", 1), "d"] == pytest.approx(-1.0 / 6**0.5)

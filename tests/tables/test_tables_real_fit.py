@@ -43,7 +43,7 @@ def test_model_table_from_fit(fitted: tuple[Any, pd.DataFrame],
 def test_outcome_table_from_fit(fitted: tuple[Any, pd.DataFrame],
                                 btheb_expected: dict[str, Any]) -> None:
     fit, data = fitted
-    t = hs.outcome_table(fit, group="treatment", time="wave", data=data, adjust="holm")
+    t = hs.outcome_table(fit, by="treatment", wave="wave", data=data, adjust="holm")
     rows = {(str(r["treatment"]), str(r["wave"])): r for _, r in t.iterrows()}
     spec = btheb_expected["emmeans"][0]
     for r in spec["table"]:
@@ -72,9 +72,11 @@ def test_plot_and_write_from_fit(tmp_path: Path, fitted: tuple[Any, pd.DataFrame
     ax.figure.savefig(tmp_path / "fit.png", dpi=50)
     assert (tmp_path / "fit.png").read_bytes()[:4] == b"\x89PNG"
     out = hs.write_tables({"Model": hs.model_table(fit),
-                           "Outcomes": hs.outcome_table(fit, group="treatment", time="wave",
+                           "Outcomes": hs.outcome_table(fit, by="treatment", wave="wave",
                                                         data=data)}, tmp_path / "t.md")
-    assert "| treatmentBtheB |" in out.read_text()
+    text = out.read_text()
+    assert "| Treatment: BtheB |" in text and "### Type III tests" in text
+    assert "| Treatment × Wave | 3 |" in text
 
 
 def test_single_line_from_fit(fitted: tuple[Any, pd.DataFrame]) -> None:
@@ -106,7 +108,7 @@ def test_outcome_table_refuses_a_numeric_time(btheb_data: pd.DataFrame) -> None:
     data = btheb_data.assign(wave=btheb_data["wave"].astype(float))
     fit = hs.fit_mixed(data, "bdi ~ bdi_pre + treatment * wave + (1 | subject)")
     with pytest.raises(hs.errors.TableError, match="numeric covariate.*categorical"):
-        hs.outcome_table(fit, group="treatment", time="wave", data=data)
+        hs.outcome_table(fit, by="treatment", wave="wave", data=data)
 
 
 def test_outcome_table_takes_observed_columns_from_the_fit(fitted: tuple[Any, pd.DataFrame]) -> None:
@@ -118,7 +120,7 @@ def test_outcome_table_takes_observed_columns_from_the_fit(fitted: tuple[Any, pd
     with_missing = pd.concat([data, extra], ignore_index=True)
     fit = hs.fit_mixed(with_missing, "bdi ~ bdi_pre + treatment * wave + (1 | subject)")
     assert fit.n_dropped == 5 and len(fit.data) == fit.nobs == 280
-    t = hs.outcome_table(fit, group="treatment", time="wave")
+    t = hs.outcome_table(fit, by="treatment", wave="wave")
     hand = fit.data.groupby(["treatment", "wave"], observed=True)["bdi"].agg(["count", "mean", "std"])
     assert len(t) == len(hand) == 8
     for _, row in t.iterrows():

@@ -25,7 +25,12 @@ def test_mapping_by_wave() -> None:
         ["gad7_total", "baseline", 98], ["gad7_total", "month 8", 78]]
     assert t["alpha"].tolist() == pytest.approx([0.85, 0.9, 0.75, 0.8])
     assert t.attrs["kind"] == "reliability"
-    assert hs.format_table(t)["alpha"].tolist() == [".85", ".90", ".75", ".80"]
+    shown = hs.format_table(t)
+    assert list(shown.columns) == ["Wave", "Scale", "n", "\u03b1", "95% CI", "\u03c9", "M", "SD",
+                                   "N items"]
+    assert shown["\u03b1"].tolist() == [".85", ".90", ".75", ".80"]
+    assert shown["Scale"].tolist() == ["PHQ-9 total", "PHQ-9 total", "GAD-7 total", "GAD-7 total"]
+    assert shown["95% CI"].tolist()[0] == "[.80, .88]"
 
 
 def test_frame_with_wave_column() -> None:
@@ -42,3 +47,9 @@ def test_missing_columns_named() -> None:
         hs.reliability_table(result(0.8, 50).drop(columns="omega"))
     with pytest.raises(TableError, match="empty"):
         hs.reliability_table({})
+
+
+def test_ci_label_follows_the_level() -> None:
+    t90 = hs.reliability_table(result(0.85, 100), level=0.9)
+    assert hs.format_table(t90).columns.tolist()[3] == "90% CI"
+    assert hs.format_table(hs.reliability_table(result(0.85, 100))).columns.tolist()[3] == "95% CI"

@@ -112,13 +112,13 @@ def test_format_table_one() -> None:
     t1 = hs.table_one(DATA, by="arm", variables=["age", "score", "sex"], nonnormal=["score"],
                       pvalues=True)
     shown = hs.format_table(t1)
-    assert list(shown.columns) == ["variable", "level", "a", "b", "Overall", "test", "p"]
-    by_var = shown.set_index("variable")
-    assert by_var.loc["age, mean (SD)", "a"] == "30.00 (10.00)"
-    assert by_var.loc["age, mean (SD)", "test"] == "ANOVA"
-    assert by_var.loc["age, mean (SD)", "p"] == f"{stats.f.sf(0.375, 1, 4):.3f}"[1:]
-    assert by_var.loc["score, median [Q1, Q3]", "b"] == "5.00 [4.00, 6.50]"
-    levels = shown[shown["variable"] == ""].set_index("level")
+    assert list(shown.columns) == ["Characteristic", "Level", "a", "b", "Overall", "Test", "p"]
+    by_var = shown.set_index("Characteristic")
+    assert by_var.loc["Age, mean (SD)", "a"] == "30.00 (10.00)"
+    assert by_var.loc["Age, mean (SD)", "Test"] == "ANOVA"
+    assert by_var.loc["Age, mean (SD)", "p"] == f"{stats.f.sf(0.375, 1, 4):.3f}"[1:]
+    assert by_var.loc["Score, median [Q1, Q3]", "b"] == "5.00 [4.00, 6.50]"
+    levels = shown[shown["Characteristic"] == ""].set_index("Level")
     assert levels.loc["f", "Overall"] == "5 (71.4)"
     assert levels.loc["missing"].iloc[0]["b"] == "1"
 
@@ -148,3 +148,76 @@ def test_counts_add_up(rows: list[tuple[str | None, str | None, float | None]]) 
     assert (numeric["n"] + numeric["missing"] == n).all()
     assert n["Overall"] == len(df)
     assert n.drop("Overall").sum() + t1.attrs["n_group_missing"] == len(df)
+
+
+# Long data, by hand: 4 participants x waves 0 and 3 (p4 only at 0); role changes between
+# waves for p2 (helper at 0, dual at 3), so counting rows or roles over waves would be wrong.
+LONG = pd.DataFrame({
+    "participant": ["p1", "p1", "p2", "p2", "p3", "p3", "p4"],
+    "wave": [0, 3, 0, 3, 0, 3, 0],
+    "role": ["helper", "helper", "helper", "dual", "dual", "dual", "neither"],
+    "age": [30, 30, 40, 40, 50, 50, 60],
+    "phq9_total": [10.0, 8.0, 14.0, 9.0, 6.0, 6.0, None],
+    "phq9_1": [1, 0, 2, 1, 0, 0, 3],
+})
+
+
+def test_long_data_one_row_per_participant_at_baseline() -> None:
+    t1 = hs.table_one(LONG, by="role", id="participant", wave="wave")
+    # default variables: not the id, wave or item columns
+    assert list(pd.unique(t1["variable"])) == ["n", "age", "phq9_total"]
+    n = t1[t1["variable"] == "n"].set_index("group")["n"].to_dict()
+    # at wave 0: p1, p2 helpers; p3 dual; p4 neither -- 4 participants, each counted once
+    assert n == {"dual": 1, "helper": 2, "neither": 1, "Overall": 4}
+    assert row(t1, "age", "helper")["mean"] == 35.0
+    assert row(t1, "phq9_total", "Overall")["mean"] == pytest.approx(10.0)  # (10+14+6)/3
+    assert row(t1, "phq9_total", "Overall")["missing"] == 1
+    assert t1.attrs["n"] == 4 and t1.attrs["at"] == 0
+    assert t1.attrs["notes"].startswith("One row per participant: wave 0.")
+    shown = hs.format_table(t1)
+    assert shown["Characteristic"].tolist()[:3] == ["n", "Age, mean (SD)",
+                                                    "PHQ-9 total, mean (SD)"]
+
+
+def test_long_data_at_another_wave() -> None:
+    t1 = hs.table_one(LONG, by="role", id="participant", wave="wave", at=3,
+                      variables=["phq9_total"])
+    n = t1[t1["variable"] == "n"].set_index("group")["n"].to_dict()
+    assert n == {"dual": 2, "helper": 1, "Overall": 3}  # p2 is dual at wave 3
+    assert row(t1, "phq9_total", "dual")["mean"] == 7.5
+    with pytest.raises(TableError, match=r"at=5 is not a wave of 'wave'; its waves are \['0', '3'\]"):
+        hs.table_one(LONG, by="role", id="participant", wave="wave", at=5)
+
+
+def test_long_data_refused_with_how_to_fix() -> None:
+    with pytest.raises(TableError, match=r"column 'participant' repeats \(4 distinct values in 7 "
+                                         r"rows\).*Pass id='participant', wave='wave'"):
+        hs.table_one(LONG, by="role")
+    with pytest.raises(TableError, match=r"3 participant\(s\) have more than one row.*pass "
+                                         r"wave="):
+        hs.table_one(LONG, by="role", id="participant")
+    doubled = pd.concat([LONG, LONG.iloc[[0]]])
+    with pytest.raises(TableError, match=r"1 participant\(s\) have more than one row at wave 0 "
+                                         r"\(e.g. participant 'p1', 2 rows\)"):
+        hs.table_one(doubled, by="role", id="participant", wave="wave")
+    # ids compared as text: 1 and "1" are one participant
+    mixed = pd.DataFrame({"pid": [1, "1"], "age": [20, 30]})
+    with pytest.raises(TableError, match="more than one row"):
+        hs.table_one(mixed, id="pid")
+
+
+def test_labels_from_a_study_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    study = SimpleNamespace(variable_labels={"age": "Age (years)"},
+                            level_labels={"role": {"dual": "Dual role", "helper": "Helper"}},
+                            wave="wave", wave_label="Months since baseline")
+    t1 = hs.table_one(LONG, by="role", id="participant", wave="wave", labels=study)
+    shown = hs.format_table(t1)
+    assert list(shown.columns) == ["Characteristic", "Level", "Dual role", "Helper", "neither",
+                                   "Overall"]
+    assert shown["Characteristic"].tolist()[1] == "Age (years), mean (SD)"
+    # the same labels when passed to the writer instead
+    plain = hs.table_one(LONG, by="role", id="participant", wave="wave")
+    out = hs.write_tables({"Table 1": plain}, tmp_path / "t.md", labels=study)
+    assert "| Characteristic | Level | Dual role | Helper | neither | Overall |" in out.read_text()
