@@ -46,7 +46,7 @@ class DevTools:
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
              "--hide-scrollbars", "--remote-debugging-pipe", f"--user-data-dir={self._profile}",
              f"--window-size={width},{height}", "about:blank"],
-            pass_fds=(3, 4), preexec_fn=wire,  # noqa: PLW1509 - only dup2 before exec
+            pass_fds=(3, 4), preexec_fn=wire,  # only dup2 before exec
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(to_chrome_r)
         os.close(from_chrome_w)
