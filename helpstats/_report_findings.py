@@ -103,6 +103,11 @@ def findings(fit: Any, *, outcome: str, by: str, wave: str, higher_is: str | Non
     reason : str or None
         Why no finding was written (the model's form), else ``None``.
     """
+    family = getattr(fit, "family", None)
+    name = str(getattr(family, "name", family or "gaussian")).lower()
+    if name != "gaussian":
+        return [], (f"the model is a {name} GLMM, whose differences are on its link scale, "
+                    "not in points of the outcome.")
     spec = fit.spec
     groups = spec.factor_levels(by)
     waves = spec.factor_levels(wave)
@@ -120,11 +125,12 @@ def findings(fit: Any, *, outcome: str, by: str, wave: str, higher_is: str | Non
         if name not in table.index:
             return [], f"the coefficient {name} is not in the model (dropped as collinear?)."
         row = table.loc[name]
-        est, se, df = float(row["estimate"]), float(row["se"]), float(row["df"])
+        est, se = float(row["estimate"]), float(row["se"])
+        df = float(row["df"]) if "df" in row.index else float("inf")
         lower, upper = interval(est, se, df, level)
         out.append(Finding(outcome=outcome, group=g, reference=groups[0], baseline=waves[0],
                            last=waves[-1], estimate=est, se=se, df=df, lower=float(lower),
-                           upper=float(upper), p=float(row["p"]), level=level,
+                           upper=float(upper), p=float(row.get("p", float("nan"))), level=level,
                            higher_is=higher_is))
     return out, None
 
@@ -139,6 +145,8 @@ def _p(p: float) -> str:
     from .tables import format_p
 
     text = format_p(p)
+    if not text:
+        return "p not available"
     return f"p {text}" if text.startswith(("<", ">")) else f"p = {text}"
 
 

@@ -11,11 +11,24 @@ folder:
 ``validation.csv``/``.md`` every invalid or missing cell, rows left out and
                            warnings, with the reason
 ``tables.xlsx``/``.md``    Table 1 (baseline), role cut-offs, reliability per
-                           wave, attrition, and per outcome the outcome table
-                           and the model table
-``trajectory_<outcome>``   ``.png``: marginal means with 95% CIs by group
-``report.html``            all of the above with the methods text
+                           wave, attrition, per outcome the outcome table and
+                           the model table, and the missing-data patterns and
+                           dropout models
+``participant_flow.*``     Figure 1: CONSORT-style flow, enrolled -> assessed
+                           at each wave -> analysed, by group
+``retention.*``            Figure 2: % of enrolled assessed at each wave
+``trajectory_<outcome>.*`` Figures 3...: marginal means with CIs by group
+``report.html``/``.md``    key findings in plain language first, then flow,
+                           sample, missing data, reliability, outcomes,
+                           models, validation and the methods text
 =========================  ====================================================
+
+Every figure is written as ``.png``, ``.svg`` and ``.pdf``, each holding its
+number, title and caption (see :mod:`helpstats.figures`). ``report.html`` is
+self-contained (figures embedded, no scripts, nothing loaded from the
+network) and prints cleanly; ``report.md`` has the same content and links the
+PNG files beside it. The key findings are written from the model results by
+:mod:`helpstats._report_findings`.
 
 Examples
 --------

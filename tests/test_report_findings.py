@@ -106,3 +106,11 @@ def test_an_interval_through_zero_says_so() -> None:
                     "arm group c (95% CI -1.0 to 3.0; p = .300; the interval includes no "
                     "difference, so the data are also consistent with none).")
     assert np.isfinite(f.se)
+
+
+def test_no_points_for_a_glmm() -> None:
+    from types import SimpleNamespace
+
+    fit = SimpleNamespace(family=SimpleNamespace(name="binomial"))
+    found, reason = findings(fit, outcome="relapse", by="arm", wave="wave")
+    assert found == [] and "binomial GLMM" in reason
