@@ -141,3 +141,78 @@ def test_render_report_escapes_every_text(tmp_path: Path) -> None:
     md = (tmp_path / "r.md").read_text(encoding="utf-8")
     assert "<script" not in md and "<img src=x" not in md
     assert re.search(r"!\[Figure 1\. .*\]\(f\.png\)", md)
+
+
+ARM_STUDY = """\
+[study]
+title = "Arm study"
+
+[data]
+files = ["export.csv"]
+id = "pid"
+wave = "time"
+waves = [0, 3]
+wave_label = "Month"
+
+[instruments.gad7]
+columns = "Q{n}"
+
+[model]
+outcomes = ["gad7_total"]
+by = "arm"
+formula = "{outcome} ~ arm * time + (1 | pid)"
+
+[labels.variables]
+arm = "Trial arm"
+[labels.levels.arm]
+usual = "Usual care"
+peer = "Peer support"
+"""
+
+
+def _arm_export(folder: Path, with_arm: bool = True) -> None:
+    rows = []
+    for pid in range(1, 9):
+        for time in (0, 3):
+            if pid == 8 and time == 3:
+                continue  # one member lost at month 3
+            score = (pid + time) % 4
+            row = {"pid": pid, "time": time, **{f"Q{n}": score if n != 2 else (pid % 3)
+                                                 for n in range(1, 8)}}
+            if with_arm:
+                row["arm"] = "peer" if pid % 2 else "usual"
+            rows.append(row)
+    pd.DataFrame(rows).to_csv(folder / "export.csv", index=False)
+
+
+def test_analyze_an_arm_study_uses_the_level_labels(tmp_path: Path) -> None:
+    _arm_export(tmp_path)
+    (tmp_path / "study.toml").write_text(ARM_STUDY, encoding="utf-8")
+    result = hs.analyze(tmp_path / "study.toml", tmp_path / "out", progress=False)
+    text = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    page = Page()
+    page.feed(text)
+    finding = next(item for item in page.li if item.startswith("GAD-7 total"))
+    # the first level ("peer", in sorted order) is the reference
+    assert finding.count("than members in the trial arm group Peer support") == 1
+    assert "Members in the trial arm group Usual care improved by" in finding
+    assert "not assigned at random" in page.li[-1] and "not randomised" not in text
+    assert "8 members took part; 7 (88%) answered at the last assessment (month: 3)." in page.li
+    from tests.tables.test_figures import png_text
+
+    assert png_text(tmp_path / "out" / "participant_flow.png")["Title"] == \
+        "Figure 1. Participant flow by trial arm"
+    assert result.fits["gad7_total"].nobs == 15
+
+
+def test_analyze_without_a_comparison(tmp_path: Path) -> None:
+    _arm_export(tmp_path, with_arm=False)
+    text = ARM_STUDY.replace('by = "arm"\n', "").replace("arm * time", "time")
+    (tmp_path / "study.toml").write_text(text, encoding="utf-8")
+    hs.analyze(tmp_path / "study.toml", tmp_path / "out", progress=False)
+    page = Page()
+    page.feed((tmp_path / "out" / "report.html").read_text(encoding="utf-8"))
+    findings = page.li[page.li.index("Methods") + 1:]
+    assert findings == ["8 members took part; 7 (88%) answered at the last assessment "
+                        "(month: 3)."]
+    assert len(page.captions) == 3  # flow, retention, one trajectory
