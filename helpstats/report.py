@@ -76,7 +76,7 @@ from .roles import ROLE_DTYPE, classify_roles, describe_role_rule, role_cutoffs
 from .scoring import find_invalid_cells, score, show_value
 from .study import RoleSpec, Study, load_study
 
-__all__ = ["Analysis", "analyze", "build_frame", "methods_text", "render_report"]
+__all__ = ["Analysis", "analyze", "build_frame", "methods_text", "references", "render_report"]
 
 _SOFTWARE = ("numpy", "pandas", "scipy", "statsmodels", "nlopt", "matplotlib", "openpyxl")
 
@@ -335,9 +335,61 @@ def methods_text(study: Study, data: pd.DataFrame) -> list[str]:
           "later waves contribute the waves they attended (missing at random). "
         + _wave_order(study, categories)
     )
+    if study.model.by is not None:
+        paragraphs.append(
+            "Key findings: for each group, the difference in change from the first to the last "
+            "wave against the reference group (the first level), i.e. the group x last-wave "
+            "coefficient of the model, with its Satterthwaite 95% CI and p; the overall test "
+            "is the Type III F test of the group x wave interaction. Direction words follow "
+            "each scale's definition (higher is worse or better).")
+    paragraphs.append(
+        "Figures: the participant flow follows the CONSORT 2010 flow diagram (Schulz et al. "
+        "2010), counted from the data; colours are the Okabe-Ito colour-blind-safe palette, "
+        "with a distinct marker and line style per group.")
     paragraphs.append("Software: " + ", ".join(f"{k} {v}" for k, v in
                                                  software_versions().items()) + ".")
     return paragraphs
+
+
+def references(study: Study) -> list[str]:
+    """The works the methods text cites (the instruments' own sources are in that text).
+
+    Examples
+    --------
+    >>> import helpstats as hs
+    >>> refs = references(hs.load_study(hs.datasets.example_study_path()))
+    >>> refs[0][:22], any(r.startswith("Maton") for r in refs)
+    ('Bates D, Mächler M, Bo', True)
+    """
+    refs = [
+        "Bates D, Mächler M, Bolker B, Walker S (2015). Fitting linear mixed-effects models "
+        "using lme4. Journal of Statistical Software 67(1), 1-48.",
+        "Kuznetsova A, Brockhoff PB, Christensen RHB (2017). lmerTest package: tests in "
+        "linear mixed effects models. Journal of Statistical Software 82(13), 1-26.",
+        "Satterthwaite FE (1946). An approximate distribution of estimates of variance "
+        "components. Biometrics Bulletin 2(6), 110-114.",
+        "Lenth RV. emmeans: estimated marginal means, aka least-squares means. R package.",
+    ]
+    if study.instruments:
+        refs.append("Feldt LS (1965). The approximate sampling distribution of Kuder-Richardson "
+                    "reliability coefficient twenty. Psychometrika 30, 357-370.")
+    if study.roles is not None:
+        refs.append("Maton KI (1988). Social support, organizational characteristics, "
+                    "psychological well-being, and group appraisal in three self-help group "
+                    "populations. American Journal of Community Psychology 16(1), 53-77.")
+    if study.missing is not None and study.missing.method == "mi":
+        refs += ["Rubin DB (1987). Multiple Imputation for Nonresponse in Surveys. New York: "
+                 "Wiley.",
+                 "Barnard J, Rubin DB (1999). Small-sample degrees of freedom with multiple "
+                 "imputation. Biometrika 86(4), 948-955.",
+                 "van Buuren S, Groothuis-Oudshoorn K (2011). mice: multivariate imputation by "
+                 "chained equations in R. Journal of Statistical Software 45(3), 1-67."]
+    refs += ["Schulz KF, Altman DG, Moher D, for the CONSORT Group (2010). CONSORT 2010 "
+             "statement: updated guidelines for reporting parallel group randomised trials. "
+             "BMJ 340, c332.",
+             "Okabe M, Ito K (2008). Color universal design (CUD): how to make figures and "
+             "presentations that are friendly to colorblind people. J*Fly."]
+    return refs
 
 
 def _model_frame(study: Study, frame: pd.DataFrame, outcome: str) -> tuple[pd.DataFrame, int]:
@@ -432,6 +484,7 @@ def render_report(
     path: Path,
     findings: list[str] | None = None,
     markdown: Path | None = None,
+    references: list[str] | None = None,
 ) -> Path:
     """Write a self-contained HTML report (and the same content as Markdown).
 
@@ -457,6 +510,8 @@ def render_report(
     markdown : pathlib.Path, optional
         Also write the same content as Markdown there (figures linked by
         file name, so keep the report beside them).
+    references : list of str, optional
+        Works cited, listed at the end of the methods.
 
     Returns
     -------
@@ -474,7 +529,7 @@ def render_report(
     >>> "<h1>T &amp; F</h1>" in text, "<li>A &lt; B.</li>" in text, "<script" in text
     (True, True, False)
     >>> print(out.with_suffix(".md").read_text().splitlines()[0])
-    # T & F
+    # T &amp; F
     """
     from . import __version__
 
@@ -482,7 +537,9 @@ def render_report(
     if findings:
         all_sections.append(("Key findings", [("list", list(findings))]))
     all_sections += list(sections)
-    all_sections.append(("Methods", [("text", p) for p in methods]))
+    all_sections.append(("Methods", [("text", p) for p in methods]
+                         + ([("heading", "References"), ("list", list(references))]
+                            if references else [])))
     written = f"Written by helpstats {__version__}."
 
     esc = html.escape
@@ -830,6 +887,7 @@ def analyze(
     methods[-1:-1] = [*state.get("helping_methods", []),
                       *(state["missing"].methods if "missing" in state else [])]
     files.append(render_report(title=study.title, methods=methods, findings=key_findings,
+                               references=references(study),
                                sections=sections, path=out / "report.html",
                                markdown=out / "report.md"))
     files.append(out / "report.md")
