@@ -609,6 +609,11 @@ def _figure_markdown(figure: Any) -> list[str]:
 
 def _table_markdown(table: pd.DataFrame) -> str:
     """A table as Markdown: formatted like its HTML twin (see :func:`_table_html`)."""
+    from . import tables
+
+    composed = getattr(tables, "markdown_table", None)  # the writers' renderer, where present
+    if composed is not None:
+        return str(composed(table)).rstrip("\n")
     shown = table
     if "kind" in table.attrs:
         from .tables import format_table
