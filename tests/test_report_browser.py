@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -106,10 +107,12 @@ _IMAGES = ("JSON.stringify(Array.from(document.images).map("
            "i => [i.complete, i.naturalWidth, i.naturalHeight]))")
 
 
-def render(url: str, *, width: int = 1100, height: int = 900
+def render(url: str, *, width: int = 1100, height: int = 900, printed: dict[str, Any] | None = None
            ) -> tuple[bytes, list[dict[str, Any]], list[list[Any]]]:
     """Load ``url``; return a full-page PNG screenshot, the DevTools events seen and, per
-    image of the page, whether it loaded and its natural size."""
+    image of the page, whether it loaded and its natural size. With ``printed`` (a dict), also
+    emulate print media and fill it with ``nav_display`` (the contents list's CSS display) and
+    ``pdf`` (the page printed to PDF, bytes)."""
     browser = DevTools(width, height)
     try:
         target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -123,6 +126,14 @@ def render(url: str, *, width: int = 1100, height: int = 900
                               session=session)["result"]["value"]
         shot = browser.call("Page.captureScreenshot",
                             {"format": "png", "captureBeyondViewport": True}, session=session)
+        if printed is not None:
+            browser.call("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
+            printed["nav_display"] = browser.call(
+                "Runtime.evaluate", {"expression": "getComputedStyle(document.querySelector("
+                                     "'nav')).display", "returnByValue": True},
+                session=session)["result"]["value"]
+            pdf = browser.call("Page.printToPDF", {"printBackground": False}, session=session)
+            printed["pdf"] = base64.b64decode(pdf["data"])
         return base64.b64decode(shot["data"]), browser.events, json.loads(images)
     finally:
         browser.close()
@@ -180,7 +191,8 @@ def test_demo_report_renders_in_chromium(tmp_path: Path) -> None:
 
     assert main(["demo", "-o", str(tmp_path), "--no-progress"]) == 0
     report = tmp_path / "study" / "report.html"
-    png, events, images = render(report.as_uri())
+    printed: dict[str, Any] = {}
+    png, events, images = render(report.as_uri(), printed=printed)
     assert problems(events, report.as_uri()) == []
     (tmp_path / "screenshot.png").write_bytes(png)
     spread, light, shape = pixel_spread(png)
@@ -191,3 +203,8 @@ def test_demo_report_renders_in_chromium(tmp_path: Path) -> None:
     # the four embedded figures (SVG data URIs) decoded: each has its size
     assert len(images) == 4 and all(done and w > 400 and h > 200 for done, w, h in images)
     assert [e for e in events if e["method"] == "Network.loadingFailed"] == []
+    # print: the @media print rules apply (the on-screen contents list is hidden) and the page
+    # prints to a multi-page PDF
+    assert printed["nav_display"] == "none"
+    pages = re.findall(rb"/Type\s*/Page(?!s)", printed["pdf"])
+    assert printed["pdf"].startswith(b"%PDF") and len(pages) >= 3
