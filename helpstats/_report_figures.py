@@ -50,15 +50,15 @@ def flow_figure(data: pd.DataFrame, folder: Path, *, number: int, id: str, wave:
     counts = flow_counts(data, id=id, wave=wave, by=by, outcomes=outcomes, require=require)
     ax = plot_flow(counts, labels=labels)
     group = f" by {label_of(labels, by).lower()}" if by else ""
-    needs = ", ".join(label_of(labels, c) for c in require)
-    caption = (f"Participant flow{group}: members enrolled (with a row at any wave), "
+    needs = ", ".join(label_of(labels, c).lower() for c in require if c != id)
+    caption = ("Members enrolled (with a row at any wave), "
                + (f"their {label_of(labels, by).lower()} (the value at their first wave), "
                   if by else "")
                + "assessed at each wave (a row with at least one outcome) and analysed: "
                "members with at least one observation of the outcome"
                + (f" and of {needs}" if needs else "")
-               + ", the rows each outcome's mixed model uses. Counts are computed from "
-               "the data (helpstats.flow_counts).")
+               + " (the rows each outcome's mixed model uses; obs. = those rows). Every count "
+               "is computed from the data (helpstats.flow_counts).")
     saved = save_figure(ax.get_figure(root=True), folder, FLOW, number=number,  # type: ignore[arg-type]
                         title=f"Participant flow{group}", caption=caption)
     _close(ax.get_figure(root=True))
