@@ -1,13 +1,16 @@
-"""Plots of trajectories and item responses (matplotlib, imported only when drawing).
+"""Plots of trajectories, retention and item responses (matplotlib, imported only when drawing).
 
-Both functions draw on a given Axes or a new figure and return the Axes; they
-never call ``plt.show()``, so they work under the non-interactive ``Agg``
-backend (scripts, CI, ``helpstats analyze``).
+Every function draws on a given Axes or a new figure and returns the Axes; none
+calls ``plt.show()``, so they work under the non-interactive ``Agg`` backend
+(scripts, CI, ``helpstats analyze``). Groups get the Okabe-Ito colours with a
+distinct marker and line style each, legends sit outside the axes, and axis
+labels come from ``labels=`` (see :mod:`helpstats.figures`, which also writes a
+figure as PNG + SVG + PDF with its numbered caption).
 
 Examples
 --------
 >>> import helpstats as hs
->>> {"plot_items", "plot_trajectories"} <= set(hs.__all__)
+>>> {"plot_attrition", "plot_items", "plot_trajectories"} <= set(hs.__all__)
 True
 """
 
