@@ -218,6 +218,9 @@ def plot_trajectories(
             handles.append(Line2D([], [], color=grey, marker="o", linestyle="none",
                                   markerfacecolor="white", markeredgewidth=1.2))
             names.append("Observed mean")
+    if spaghetti:
+        handles.append(Line2D([], [], color=grey, alpha=0.4, linewidth=0.6))
+        names.append("One participant's observed values")
     ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
               frameon=False, title=None if single else label_of(labels, group))
     return ax

@@ -6,7 +6,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 matplotlib.use("Agg")
@@ -90,6 +90,7 @@ def test_flow_errors() -> None:
         flow_counts(bad, id="pid", wave="wave")
 
 
+@settings(deadline=None, max_examples=60)  # pandas work per example; slow on a loaded machine
 @given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 2), st.sampled_from(["a", "b", None]),
                           st.one_of(st.none(), st.floats(0, 10))), min_size=1, max_size=40))
 def test_flow_invariants(rows: list[tuple[int, int, str | None, float | None]]) -> None:

@@ -31,6 +31,8 @@ def test_trajectories_from_fit(tmp_path: Path, btheb_fit: Any, btheb_data: pd.Da
                               spaghetti=True, id="subject")
     handles, labels = ax.get_legend_handles_labels()
     assert labels == ["TAU", "BtheB"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()][2:] == [
+        "Model-based mean with 95% CI", "Observed mean", "One participant's observed values"]
     assert ax.get_xlabel() == "wave"
     assert ax.get_ylabel() == "bdi (marginal mean, 95% CI)"
     # the model line of TAU passes through R's marginal means at months 2, 3, 5, 8
