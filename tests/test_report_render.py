@@ -22,6 +22,14 @@ from helpstats.flow import flow_counts
 from helpstats.report import render_report
 
 
+def png_text(path: Path) -> dict[str, str]:
+    """A PNG's text chunks, read with Pillow (matplotlib's own dependency)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return dict(image.text)  # type: ignore[attr-defined]
+
+
 class Page(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -116,8 +124,6 @@ def test_report_is_self_contained_and_prints(example: Any) -> None:
 
 
 def test_figure_files_hold_numbered_captions(example: Any) -> None:
-    from tests.tables.test_figures import png_text
-
     result, out, _, page = example
     chunks = png_text(out / "participant_flow.png")
     assert chunks["Title"] == "Figure 1. Participant flow by role"
@@ -201,8 +207,6 @@ def test_analyze_an_arm_study_uses_the_level_labels(tmp_path: Path) -> None:
     assert any("not assigned at random" in t for t in page.li) and "not randomised" not in text
     assert not any(t.startswith("Maton KI") for t in page.li)  # no roles: not cited
     assert "8 members took part; 7 (88%) answered at the last assessment (month: 3)." in page.li
-    from tests.tables.test_figures import png_text
-
     assert png_text(tmp_path / "out" / "participant_flow.png")["Title"] == \
         "Figure 1. Participant flow by trial arm"
     assert result.fits["gad7_total"].nobs == 15
