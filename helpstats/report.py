@@ -885,7 +885,9 @@ def analyze(
         ("text", f"{len(data)} observations of {data[study.id].nunique()} members from "
                  f"{len(study.files)} file(s); {len(state['validation'])} invalid or "
                  f"missing cell(s) or row(s) left out, and {len(notes)} note(s) "
-                 "(listed below and in validation.csv)."),
+                 "(listed below and in validation.csv)."
+                 + (f" The first 50 of the {len(validation)} rows are shown."
+                    if len(validation) > 50 else "")),
         ("table", validation.head(50)),
     ]))
     methods = methods_text(study, data)  # the helping and MI paragraphs go before "Software: ..."
