@@ -838,6 +838,27 @@ def analyze(
     key_findings = findings_text(
         fits, by=by, wave=wave, higher_is=higher_is_of(study), labels=labels,
         roles=by == "role" and study.roles is not None, flow=flow, units=units_of(study))
+    sections = _sections(study, data, tables, figures, state["validation"], validation,
+                         len(notes), labels)
+    methods = methods_text(study, data)  # the helping and MI paragraphs go before "Software: ..."
+    methods[-1:-1] = [*state.get("helping_methods", []),
+                      *(state["missing"].methods if "missing" in state else [])]
+    files.append(render_report(title=study.title, methods=methods, findings=key_findings,
+                               references=references(study),
+                               sections=sections, path=out / "report.html",
+                               markdown=out / "report.md"))
+    files.append(out / "report.md")
+    _finish_folder(out, files, earlier, study)
+    return Analysis(study=study, output_dir=out, files=tuple(files), data=data,
+                    validation=validation, tables=tables, fits=fits)
+
+
+
+def _sections(study: Study, data: pd.DataFrame, tables: Mapping[str, pd.DataFrame],
+              figures: Mapping[str, Any], problems: pd.DataFrame, validation: pd.DataFrame,
+              n_notes: int, labels: Any) -> list[tuple[str, list[Block]]]:
+    """The report's sections after the key findings, in reading order (see :func:`analyze`)."""
+    by = study.model.by
     shown = {"Table 1", "Role cut-offs", "Attrition", "Reliability"}
     sections: list[tuple[str, list[Block]]] = [
         ("Participant flow", [
@@ -883,25 +904,14 @@ def analyze(
                          blocks))
     sections.append(("Data and validation", [
         ("text", f"{len(data)} observations of {data[study.id].nunique()} members from "
-                 f"{len(study.files)} file(s); {len(state['validation'])} invalid or "
-                 f"missing cell(s) or row(s) left out, and {len(notes)} note(s) "
+                 f"{len(study.files)} file(s); {len(problems)} invalid or "
+                 f"missing cell(s) or row(s) left out, and {n_notes} note(s) "
                  "(listed below and in validation.csv)."
                  + (f" The first 50 of the {len(validation)} rows are shown."
                     if len(validation) > 50 else "")),
         ("table", validation.head(50)),
     ]))
-    methods = methods_text(study, data)  # the helping and MI paragraphs go before "Software: ..."
-    methods[-1:-1] = [*state.get("helping_methods", []),
-                      *(state["missing"].methods if "missing" in state else [])]
-    files.append(render_report(title=study.title, methods=methods, findings=key_findings,
-                               references=references(study),
-                               sections=sections, path=out / "report.html",
-                               markdown=out / "report.md"))
-    files.append(out / "report.md")
-    _finish_folder(out, files, earlier, study)
-    return Analysis(study=study, output_dir=out, files=tuple(files), data=data,
-                    validation=validation, tables=tables, fits=fits)
-
+    return sections
 
 _MISSING_TABLES = ("Missing patterns", "Dropout ", "MI ", "Tipping ")
 
