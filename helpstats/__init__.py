@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .agreement import role_agreement
     from .dose import dose_table
     from .effects import clinical_change, clinical_change_table, reliable_change
+    from .flow import flow_counts, plot_flow
     from .io import Export, read_export, read_exports
     from .mediation import MediationResult, mediate
     from .missing import (
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     )
     from .models import GlmmFit, MixedFit, compare, families, fit_glmm, fit_mixed
     from .models.mmrm import MmrmFit, fit_mmrm
-    from .plots import plot_items, plot_trajectories
+    from .plots import plot_attrition, plot_items, plot_trajectories
     from .report import analyze
     from .reshape import stack_waves, to_long, to_wide
     from .roles import classify_roles, describe_role_rule, role_cutoffs, roles_from_interactions
@@ -96,6 +97,9 @@ _LAZY = {
     "fit_mixed": ".models",
     "MmrmFit": ".models.mmrm",
     "fit_mmrm": ".models.mmrm",
+    "flow_counts": ".flow",
+    "plot_flow": ".flow",
+    "plot_attrition": ".plots",
     "plot_items": ".plots",
     "plot_trajectories": ".plots",
     "analyze": ".report",
@@ -168,6 +172,7 @@ __all__ = [
     "fit_glmm",
     "fit_mixed",
     "fit_mmrm",
+    "flow_counts",
     "format_table",
     "impute",
     "item_analysis",
@@ -180,7 +185,9 @@ __all__ = [
     "model_table",
     "omega_hierarchical",
     "outcome_table",
+    "plot_attrition",
     "plot_dropout",
+    "plot_flow",
     "plot_items",
     "plot_trajectories",
     "pool",

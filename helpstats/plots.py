@@ -1,13 +1,16 @@
-"""Plots of trajectories and item responses (matplotlib, imported only when drawing).
+"""Plots of trajectories, retention and item responses (matplotlib, imported only when drawing).
 
-Both functions draw on a given Axes or a new figure and return the Axes; they
-never call ``plt.show()``, so they work under the non-interactive ``Agg``
-backend (scripts, CI, ``helpstats analyze``).
+Every function draws on a given Axes or a new figure and returns the Axes; none
+calls ``plt.show()``, so they work under the non-interactive ``Agg`` backend
+(scripts, CI, ``helpstats analyze``). Groups get the Okabe-Ito colours with a
+distinct marker and line style each, legends sit outside the axes, and axis
+labels come from ``labels=`` (see :mod:`helpstats.figures`, which also writes a
+figure as PNG + SVG + PDF with its numbered caption).
 
 Examples
 --------
 >>> import helpstats as hs
->>> {"plot_items", "plot_trajectories"} <= set(hs.__all__)
+>>> {"plot_attrition", "plot_items", "plot_trajectories"} <= set(hs.__all__)
 True
 """
 
@@ -20,8 +23,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._keywords import renamed_keywords
 from ._level import check_level, interval, level_text
 from .errors import TableError
+from .figures import label_of, level_of, style
 from .tables._common import key, levels, require_columns
 from .tables._model import model_outcome
 
@@ -30,38 +35,42 @@ if TYPE_CHECKING:
 
     from .instruments import Instrument
 
-__all__ = ["plot_items", "plot_trajectories"]
+__all__ = ["plot_attrition", "plot_items", "plot_trajectories"]
 
 _RENAME = {"SE": "se", "lower.CL": "lower", "upper.CL": "upper"}
 _ONE = "_helpstats_line"  # group column of a single-line plot
 
 
+@renamed_keywords(group="by", time="wave")
 def plot_trajectories(
     fit_or_data: Any,
     *,
-    group: str | None,
-    time: str,
+    by: str | None = None,
+    wave: str,
     outcome: str | None = None,
     spaghetti: bool = False,
     id: str | None = None,
     ax: Axes | None = None,
     data: pd.DataFrame | None = None,
     level: float = 0.95,
+    labels: Any = None,
+    title: str | None = None,
 ) -> Axes:
-    """Outcome over time by group: model-based or observed means with confidence intervals.
+    """Outcome over waves by group: model-based or observed means with confidence intervals.
 
     Parameters
     ----------
     fit_or_data : mixed-model result or pandas.DataFrame
-        A fit from ``hs.fit_mixed``: its marginal means ``emmeans(group,
-        by=time)`` are drawn as lines with their CIs, and the observed means
-        as open points when data are available. A long DataFrame: observed
+        A fit from ``hs.fit_mixed``: its marginal means ``emmeans(by,
+        by=wave)`` are drawn as lines with their CIs, and the observed means
+        as open markers when data are available. A long DataFrame: observed
         means with t-based CIs are drawn as lines.
-    group : str or None
-        Group column (a factor of the model); ``None`` (or the time column
-        itself) draws one line, from ``emmeans(time)`` for a fit.
-    time : str
-        Time column (a factor of the model).
+    by : str or None
+        Group column (arm, role; a factor of the model); ``None`` (or the
+        wave column itself) draws one line, from ``emmeans(wave)`` for a fit.
+        (Formerly ``group=``, which still works for one release.)
+    wave : str
+        Wave column (a factor of the model). (Formerly ``time=``.)
     outcome : str, optional
         Outcome column; default: the fit's response (``fit.spec.response``).
         Required when plotting a DataFrame.
@@ -76,13 +85,21 @@ def plot_trajectories(
         fit's ``data`` attribute when it has one).
     level : float, default 0.95
         Confidence level of every interval drawn (marginal means and observed
-        means); the axis label names it.
+        means); the legend and the axis label name it.
+    labels : mapping or labels object, optional
+        Axis and level labels (see :mod:`helpstats.figures`), e.g. the study
+        file's ``wave_label`` for the x axis.
+    title : str, optional
+        Axes title; default ``"<outcome> by <by>"``; ``""`` for none.
 
     Returns
     -------
     matplotlib.axes.Axes
-        One labelled line per group (legend titled ``group``); times that are
-        all numbers are placed at their values, others evenly with their labels.
+        One labelled line per group, each with its own colour (Okabe-Ito),
+        marker and line style; waves that are all numbers are placed at their
+        values, others evenly with their labels. The legend, outside the axes
+        on the right, explains every mark: the groups, the mean with its CI
+        (at ``level``) and, for a fit, the observed means.
 
     Examples
     --------
@@ -92,11 +109,16 @@ def plot_trajectories(
     >>> import helpstats as hs
     >>> long = pd.DataFrame({"pid": [1, 1, 2, 2, 3, 3, 4, 4], "wave": [0, 1] * 4,
     ...                      "arm": ["a"] * 4 + ["b"] * 4, "y": [10, 8, 12, 9, 11, 11, 13, 12]})
-    >>> ax = hs.plot_trajectories(long, group="arm", time="wave", outcome="y")
-    >>> ax.get_legend_handles_labels()[1]
-    ['a', 'b']
+    >>> ax = hs.plot_trajectories(long, by="arm", wave="wave", outcome="y",
+    ...                           labels={"wave": "Months since baseline"})
+    >>> ax.get_legend_handles_labels()[1], ax.get_xlabel()
+    (['a', 'b'], 'Months since baseline')
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['a', 'b', 'Observed mean with 95% CI']
     """
     level = check_level(level)
+    time = wave
+    group = by
     is_frame = isinstance(fit_or_data, pd.DataFrame)
     if is_frame:
         data = fit_or_data
@@ -141,14 +163,16 @@ def plot_trajectories(
         times = list(pd.unique(em[time]))
 
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.4, 4.4))
-    positions, labels = _time_positions(times)
+        _, ax = plt.subplots(figsize=(8.0, 4.4))
+    positions, tick_labels = _time_positions(times)
     span = (max(positions.values()) - min(positions.values())) or 1.0
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    pct = level_text(level)
+    show_observed = not is_frame and observed is not None
     for j, g in enumerate(groups):
-        colour = colours[j % len(colours)]
+        colour, marker, line = style(j)
         shift = 0.015 * span * (j - (len(groups) - 1) / 2)
         if spaghetti and data is not None and id is not None:
             mine = data[data[gcol].map(key) == key(g)]
@@ -162,19 +186,43 @@ def plot_trajectories(
         y = rows["estimate"].to_numpy(dtype=float)
         err = np.vstack([y - rows["lower"].to_numpy(dtype=float),
                          rows["upper"].to_numpy(dtype=float) - y])
-        ax.errorbar(x, y, yerr=err, color=colour, marker="o", capsize=3, linewidth=1.8,
-                    label=str(g))
-        if not is_frame and observed is not None:
+        ax.errorbar(x, y, yerr=err, color=colour, marker=marker, linestyle=line, capsize=3,
+                    linewidth=1.8, markersize=6,
+                    label=str(outcome) if single else level_of(labels, group, g))
+        if show_observed and observed is not None:
             obs = observed[observed[gcol].map(key) == key(g)]
             ox = np.array([positions.get(key(t), np.nan) for t in obs[time]]) + shift
-            ax.plot(ox, obs["mean"].to_numpy(dtype=float), linestyle="none", marker="o",
-                    markerfacecolor="white", color=colour)
-    ax.set_xticks(list(positions.values()), labels)
-    ax.set_xlabel(time)
-    ax.set_ylabel(f"{outcome} (mean, {level_text(level)} CI)" if is_frame
-                  else f"{outcome} (marginal mean, {level_text(level)} CI)")
-    if not single:
-        ax.legend(title=group)
+            ax.plot(ox, obs["mean"].to_numpy(dtype=float), linestyle="none", marker=marker,
+                    markerfacecolor="white", markeredgewidth=1.2, markersize=7, color=colour,
+                    label="_observed mean")
+    ax.set_xticks(list(positions.values()), tick_labels)
+    ax.set_xlabel(label_of(labels, time))
+    what = label_of(labels, outcome)
+    ax.set_ylabel(f"{what} (mean, {pct} CI)" if is_frame
+                  else f"{what} (marginal mean, {pct} CI)")
+    if title is None:
+        title = what if single else f"{what} by {label_of(labels, group)}"
+    if title:
+        ax.set_title(title)
+    # the legend explains every mark; outside the axes, so that it never covers data
+    handles: list[Any] = [] if single else list(ax.get_legend_handles_labels()[0])
+    names: list[str] = [] if single else list(ax.get_legend_handles_labels()[1])
+    grey = "#555555"
+    if is_frame:
+        handles.append(Line2D([], [], color=grey, marker="o", linewidth=1.8))
+        names.append(f"Observed mean with {pct} CI")
+    else:
+        handles.append(Line2D([], [], color=grey, marker="o", linewidth=1.8))
+        names.append(f"Model-based mean with {pct} CI")
+        if show_observed:
+            handles.append(Line2D([], [], color=grey, marker="o", linestyle="none",
+                                  markerfacecolor="white", markeredgewidth=1.2))
+            names.append("Observed mean")
+    if spaghetti:
+        handles.append(Line2D([], [], color=grey, alpha=0.4, linewidth=0.6))
+        names.append("One participant's observed values")
+    ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+              frameon=False, title=None if single else label_of(labels, group))
     return ax
 
 
@@ -294,4 +342,91 @@ def plot_items(
     ax.set_title(f"{inst.abbreviation or inst.id}: item responses")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(len(items), 1)),
               ncol=min(len(option_labels), 4), fontsize=8, frameon=False)
+    return ax
+
+
+def plot_attrition(
+    data: pd.DataFrame,
+    *,
+    id: str,
+    wave: str,
+    by: str | None = None,
+    outcome: str | None = None,
+    ax: Axes | None = None,
+    labels: Any = None,
+    title: str | None = None,
+) -> Axes:
+    """Percentage of enrolled participants assessed at each wave, one line per group.
+
+    The counts are :func:`helpstats.attrition_table`'s: a participant is
+    enrolled when they have a row at any wave, and observed at a wave when they
+    have a row there (with ``outcome``: a non-missing outcome).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long frame. Not modified.
+    id, wave : str
+        Participant and wave columns.
+    by : str, optional
+        Arm or role column; each group gets its own colour, marker and line
+        style, and the overall retention is drawn in black.
+    outcome : str, optional
+        Count only rows with this outcome observed.
+    ax : matplotlib.axes.Axes, optional
+    labels : mapping or labels object, optional
+        Axis and level labels (see :mod:`helpstats.figures`).
+    title : str, optional
+        Default ``"Retention by <by>"``; ``""`` for none.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        y from 0 to 100 (%); the legend (outside the axes) names each group
+        with its number enrolled.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> long = pd.DataFrame({"pid": [1, 1, 2, 3, 3], "wave": [0, 1, 0, 0, 1],
+    ...                      "arm": ["a", "a", "a", "b", "b"]})
+    >>> ax = plot_attrition(long, id="pid", wave="wave", by="arm")
+    >>> [line.get_ydata().tolist() for line in ax.get_lines()]
+    [[100.0, 50.0], [100.0, 100.0], [100.0, 66.66666666666667]]
+    >>> ax.get_legend_handles_labels()[1]
+    ['a (n = 2)', 'b (n = 1)', 'Overall (n = 3)']
+    """
+    from .tables import attrition_table
+
+    table = attrition_table(data, id=id, wave=wave, by=by, outcome=outcome)
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8.0, 4.0))
+    waves = list(pd.unique(table["wave"]))
+    positions, tick_labels = _time_positions(waves)
+    blocks = [("Overall", table)] if by is None else [
+        (g, table[table["group"].map(key) == key(g)]) for g in pd.unique(table["group"])]
+    for j, (g, rows) in enumerate(blocks):
+        colour, marker, line = style(j)
+        overall = g == "Overall"
+        name = "Overall" if overall else level_of(labels, by, g)
+        x = [positions[key(w)] for w in rows["wave"]]
+        ax.plot(x, rows["pct_retained"].to_numpy(dtype=float),
+                color="#000000" if overall else colour, marker="o" if overall else marker,
+                linestyle="-" if overall else line, linewidth=2.4 if overall else 1.6,
+                label=f"{name} (n = {int(rows['enrolled'].iloc[0])})")
+    ax.set_xticks(list(positions.values()), tick_labels)
+    ax.set_ylim(0, 105)
+    ax.set_xlabel(label_of(labels, wave))
+    counted = "a row" if outcome is None else label_of(labels, outcome)
+    ax.set_ylabel(f"% of enrolled with {counted}")
+    if title is None:
+        title = "Retention" if by is None else f"Retention by {label_of(labels, by)}"
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False,
+              title=None if by is None else f"{label_of(labels, by)} (enrolled)")
     return ax

@@ -11,11 +11,24 @@ folder:
 ``validation.csv``/``.md`` every invalid or missing cell, rows left out and
                            warnings, with the reason
 ``tables.xlsx``/``.md``    Table 1 (baseline), role cut-offs, reliability per
-                           wave, attrition, and per outcome the outcome table
-                           and the model table
-``trajectory_<outcome>``   ``.png``: marginal means with 95% CIs by group
-``report.html``            all of the above with the methods text
+                           wave, attrition, per outcome the outcome table and
+                           the model table, and the missing-data patterns and
+                           dropout models
+``participant_flow.*``     Figure 1: CONSORT-style flow, enrolled -> assessed
+                           at each wave -> analysed, by group
+``retention.*``            Figure 2: % of enrolled assessed at each wave
+``trajectory_<outcome>.*`` Figures 3...: marginal means with CIs by group
+``report.html``/``.md``    key findings in plain language first, then flow,
+                           sample, missing data, reliability, outcomes,
+                           models, validation and the methods text
 =========================  ====================================================
+
+Every figure is written as ``.png``, ``.svg`` and ``.pdf``, each holding its
+number, title and caption (see :mod:`helpstats.figures`). ``report.html`` is
+self-contained (figures embedded, no scripts, nothing loaded from the
+network) and prints cleanly; ``report.md`` has the same content and links the
+PNG files beside it. The key findings are written from the model results by
+:mod:`helpstats._report_findings`.
 
 Examples
 --------
@@ -50,20 +63,20 @@ import pandas as pd
 
 from ._ids import id_text
 from ._output import (
-    atomic_write,
     check_output,
     make_folder,
-    safe_stem,
+    markdown_text,
     write_csv,
     write_text,
 )
 from .errors import HelpstatsError, InvalidCellsWarning, ModelError, OutputError
 from .io import read_export
+from .missing._analysis import MissingSpec
 from .roles import ROLE_DTYPE, classify_roles, describe_role_rule, role_cutoffs
 from .scoring import find_invalid_cells, score, show_value
 from .study import RoleSpec, Study, load_study
 
-__all__ = ["Analysis", "analyze", "build_frame", "methods_text", "render_report"]
+__all__ = ["Analysis", "analyze", "build_frame", "methods_text", "references", "render_report"]
 
 _SOFTWARE = ("numpy", "pandas", "scipy", "statsmodels", "nlopt", "matplotlib", "openpyxl")
 
@@ -322,9 +335,61 @@ def methods_text(study: Study, data: pd.DataFrame) -> list[str]:
           "later waves contribute the waves they attended (missing at random). "
         + _wave_order(study, categories)
     )
+    if study.model.by is not None:
+        paragraphs.append(
+            "Key findings: for each group, the difference in change from the first to the last "
+            "wave against the reference group (the first level), i.e. the group x last-wave "
+            "coefficient of the model, with its Satterthwaite 95% CI and p; the overall test "
+            "is the Type III F test of the group x wave interaction. Direction words follow "
+            "each scale's definition (higher is worse or better).")
+    paragraphs.append(
+        "Figures: the participant flow follows the CONSORT 2010 flow diagram (Schulz et al. "
+        "2010), counted from the data; colours are the Okabe-Ito colour-blind-safe palette, "
+        "with a distinct marker and line style per group.")
     paragraphs.append("Software: " + ", ".join(f"{k} {v}" for k, v in
                                                  software_versions().items()) + ".")
     return paragraphs
+
+
+def references(study: Study) -> list[str]:
+    """The works the methods text cites (the instruments' own sources are in that text).
+
+    Examples
+    --------
+    >>> import helpstats as hs
+    >>> refs = references(hs.load_study(hs.datasets.example_study_path()))
+    >>> refs[0][:22], any(r.startswith("Maton") for r in refs)
+    ('Bates D, Mächler M, Bo', True)
+    """
+    refs = [
+        "Bates D, Mächler M, Bolker B, Walker S (2015). Fitting linear mixed-effects models "
+        "using lme4. Journal of Statistical Software 67(1), 1-48.",
+        "Kuznetsova A, Brockhoff PB, Christensen RHB (2017). lmerTest package: tests in "
+        "linear mixed effects models. Journal of Statistical Software 82(13), 1-26.",
+        "Satterthwaite FE (1946). An approximate distribution of estimates of variance "
+        "components. Biometrics Bulletin 2(6), 110-114.",
+        "Lenth RV. emmeans: estimated marginal means, aka least-squares means. R package.",
+    ]
+    if study.instruments:
+        refs.append("Feldt LS (1965). The approximate sampling distribution of Kuder-Richardson "
+                    "reliability coefficient twenty. Psychometrika 30, 357-370.")
+    if study.roles is not None:
+        refs.append("Maton KI (1988). Social support, organizational characteristics, "
+                    "psychological well-being, and group appraisal in three self-help group "
+                    "populations. American Journal of Community Psychology 16(1), 53-77.")
+    if study.missing is not None and study.missing.method == "mi":
+        refs += ["Rubin DB (1987). Multiple Imputation for Nonresponse in Surveys. New York: "
+                 "Wiley.",
+                 "Barnard J, Rubin DB (1999). Small-sample degrees of freedom with multiple "
+                 "imputation. Biometrika 86(4), 948-955.",
+                 "van Buuren S, Groothuis-Oudshoorn K (2011). mice: multivariate imputation by "
+                 "chained equations in R. Journal of Statistical Software 45(3), 1-67."]
+    refs += ["Schulz KF, Altman DG, Moher D, for the CONSORT Group (2010). CONSORT 2010 "
+             "statement: updated guidelines for reporting parallel group randomised trials. "
+             "BMJ 340, c332.",
+             "Okabe M, Ito K (2008). Color universal design (CUD): how to make figures and "
+             "presentations that are friendly to colorblind people. J*Fly."]
+    return refs
 
 
 def _model_frame(study: Study, frame: pd.DataFrame, outcome: str) -> tuple[pd.DataFrame, int]:
@@ -383,27 +448,70 @@ def _image(path: Path) -> str:
     return base64.b64encode(path.read_bytes()).decode("ascii")
 
 
+_CSS = (
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:62em;"
+    "margin:2em auto;padding:0 1em;line-height:1.45;color:#111;background:#fff}"
+    "h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:1px solid #ccc}"
+    "h3{margin-top:1.4em}"
+    "table{border-collapse:collapse;margin:1em 0;font-size:90%}"
+    "th,td{border:1px solid #bbb;padding:.2em .5em;text-align:left;vertical-align:top}"
+    "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}"
+    "figure{margin:1.5em 0}figure img{max-width:100%;height:auto}"
+    "figcaption{font-size:90%;color:#333;margin-top:.4em}"
+    ".note{color:#555;font-size:90%}.findings li{margin:.5em 0}"
+    "nav ol{columns:2;font-size:95%}"
+    "@media print{body{max-width:none;margin:0;padding:0;font-size:10pt}nav{display:none}"
+    "a{color:inherit;text-decoration:none}h2,h3{break-after:avoid}"
+    "table,figure{break-inside:avoid}figure img{max-height:22cm}}"
+    "@page{margin:1.8cm}"
+)
+
+#: A block of a report section: ``(kind, content)`` with kind ``"text"`` (a paragraph),
+#: ``"list"`` (bullet points), ``"heading"`` (a sub-heading), ``"table"`` (a DataFrame),
+#: ``"figure"`` (a :class:`helpstats.figures.FigureFile`) or ``"image"`` (a PNG path).
+Block = tuple[str, Any]
+
+
+def _anchor(number: int) -> str:
+    return f"s{number}"
+
+
 def render_report(
     *,
     title: str,
     methods: list[str],
-    sections: list[tuple[str, list[tuple[str, Any]]]],
+    sections: list[tuple[str, list[Block]]],
     path: Path,
+    findings: list[str] | None = None,
+    markdown: Path | None = None,
+    references: list[str] | None = None,
 ) -> Path:
-    """Write a self-contained HTML report.
+    """Write a self-contained HTML report (and the same content as Markdown).
+
+    The page has no scripts and loads nothing: figures are embedded as
+    ``data:`` URIs (SVG, so they print sharply) and the style sheet is inline,
+    with print rules (``@media print``). All text is HTML-escaped.
 
     Parameters
     ----------
     title : str
     methods : list of str
-        Paragraphs of the methods section.
+        Paragraphs of the methods section (it comes last, before the footer).
     sections : list of (heading, blocks)
-        Each block is ``("table", DataFrame)`` (formatted with
+        Each block is ``("text", str)``, ``("list", [str, ...])``,
+        ``("heading", str)``, ``("table", DataFrame)`` (formatted with
         ``hs.format_table`` when it came from a helpstats table function,
-        otherwise shown as is), ``("image", png_path)`` (embedded) or
-        ``("text", str)``.
+        otherwise shown as is), ``("figure", FigureFile)`` (embedded with its
+        numbered caption) or ``("image", png_path)``.
     path : pathlib.Path
         The ``.html`` file to write.
+    findings : list of str, optional
+        The key findings, shown first as bullet points.
+    markdown : pathlib.Path, optional
+        Also write the same content as Markdown there (figures linked by
+        file name, so keep the report beside them).
+    references : list of str, optional
+        Works cited, listed at the end of the methods.
 
     Returns
     -------
@@ -414,39 +522,109 @@ def render_report(
     >>> import pathlib, tempfile
     >>> import pandas as pd
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "report.html"
-    >>> _ = render_report(title="T & F", methods=["Scored."],
-    ...     sections=[("Data", [("table", pd.DataFrame({"n": [3]}))])], path=out)
-    >>> "<h1>T &amp; F</h1>" in out.read_text()
-    True
+    >>> _ = render_report(title="T & F", methods=["Scored."], findings=["A < B."],
+    ...     sections=[("Data", [("table", pd.DataFrame({"n": [3]}))])], path=out,
+    ...     markdown=out.with_suffix(".md"))
+    >>> text = out.read_text()
+    >>> "<h1>T &amp; F</h1>" in text, "<li>A &lt; B.</li>" in text, "<script" in text
+    (True, True, False)
+    >>> print(out.with_suffix(".md").read_text().splitlines()[0])
+    # T &amp; F
     """
     from . import __version__
 
+    all_sections: list[tuple[str, list[Block]]] = []
+    if findings:
+        all_sections.append(("Key findings", [("list", list(findings))]))
+    all_sections += list(sections)
+    all_sections.append(("Methods", [("text", p) for p in methods]
+                         + ([("heading", "References"), ("list", list(references))]
+                            if references else [])))
+    written = f"Written by helpstats {__version__}."
+
+    esc = html.escape
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title>",
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
-        "table{border-collapse:collapse;margin:1em 0;font-size:90%}"
-        "th,td{border:1px solid #bbb;padding:.2em .5em;text-align:right}"
-        "th:first-child,td:first-child{text-align:left}img{max-width:100%}"
-        ".note{color:#555;font-size:90%}</style>",
-        "</head>", "<body>", f"<h1>{html.escape(title)}</h1>",
-        f'<p class="note">Written by helpstats {html.escape(__version__)}.</p>',
-        "<h2>Methods</h2>",
-        *(f"<p>{html.escape(p)}</p>" for p in methods),
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="generator" content="helpstats {esc(__version__)}">',
+        f"<title>{esc(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+        f"<h1>{esc(title)}</h1>", f'<p class="note">{esc(written)}</p>',
+        '<nav aria-label="Contents"><ol>',
+        *(f'<li><a href="#{_anchor(i)}">{esc(h)}</a></li>'
+          for i, (h, _) in enumerate(all_sections, start=1)),
+        "</ol></nav>",
     ]
-    for heading, blocks in sections:
-        parts.append(f"<h2>{html.escape(heading)}</h2>")
+    md = [f"# {markdown_text(title)}", "", written, ""]
+    for number, (heading, blocks) in enumerate(all_sections, start=1):
+        parts.append(f'<h2 id="{_anchor(number)}">{esc(heading)}</h2>')
+        md += [f"## {markdown_text(heading)}", ""]
         for kind, content in blocks:
             if kind == "table":
                 parts.append(_table_html(content))
+                md += [_table_markdown(content), ""]
+            elif kind == "figure":
+                parts.append(_figure_html(content))
+                md += _figure_markdown(content)
             elif kind == "image":
-                parts.append(f'<img alt="{html.escape(Path(content).stem)}" '
-                             f'src="data:image/png;base64,{_image(Path(content))}">')
+                name = Path(content).stem
+                parts.append(f'<figure><img alt="{esc(name)}" '
+                             f'src="data:image/png;base64,{_image(Path(content))}"></figure>')
+                md += [f"![{markdown_text(name)}]({Path(content).name})", ""]
+            elif kind == "list":
+                css = ' class="findings"' if heading == "Key findings" else ""
+                parts.append(f"<ul{css}>" + "".join(f"<li>{esc(str(item))}</li>"
+                                                     for item in content) + "</ul>")
+                md += [*(f"- {markdown_text(str(item))}" for item in content), ""]
+            elif kind == "heading":
+                parts.append(f"<h3>{esc(str(content))}</h3>")
+                md += [f"### {markdown_text(str(content))}", ""]
             else:
-                parts.append(f"<p>{html.escape(str(content))}</p>")
+                parts.append(f"<p>{esc(str(content))}</p>")
+                md += [markdown_text(str(content)), ""]
     parts += ["</body>", "</html>", ""]
     write_text(path, "\n".join(parts))
+    if markdown is not None:
+        write_text(markdown, "\n".join(md).rstrip("\n") + "\n")
     return path
+
+
+def _figure_html(figure: Any) -> str:
+    esc = html.escape
+    source = figure.paths.get("svg")
+    if source is not None:
+        src = "data:image/svg+xml;base64," + _image(Path(source))
+    else:
+        src = "data:image/png;base64," + _image(Path(figure.paths["png"]))
+    files = ", ".join(Path(p).name for p in figure.paths.values())
+    return (f'<figure id="figure-{figure.number}"><img alt="{esc(figure.heading)}" src="{src}">'
+            f"<figcaption><strong>{esc(figure.heading)}.</strong> {esc(figure.caption)} "
+            f'<span class="note">Files: {esc(files)}.</span></figcaption></figure>')
+
+
+def _figure_markdown(figure: Any) -> list[str]:
+    png = Path(figure.paths.get("png") or next(iter(figure.paths.values()))).name
+    return [f"![{markdown_text(figure.heading)}]({png})", "",
+            f"*{markdown_text(figure.heading)}.* {markdown_text(figure.caption)}", ""]
+
+
+def _table_markdown(table: pd.DataFrame) -> str:
+    """A table as Markdown: formatted like its HTML twin (see :func:`_table_html`)."""
+    from . import tables
+
+    composed = getattr(tables, "markdown_table", None)  # the writers' renderer, where present
+    if composed is not None:
+        return str(composed(table)).rstrip("\n")
+    shown = table
+    if "kind" in table.attrs:
+        from .tables import format_table
+
+        shown = format_table(table)
+    text = _markdown(shown, empty="(no rows)").rstrip("\n")
+    notes = table.attrs.get("notes")
+    if notes:
+        note = notes if isinstance(notes, str) else " ".join(map(str, notes))
+        text += "\n\n*Note.* " + markdown_text(note)
+    return text
 
 
 def _table_html(table: pd.DataFrame) -> str:
@@ -513,11 +691,12 @@ def analyze(
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
     from tqdm.auto import tqdm
 
-    from .models import fit_mixed
-    from .plots import plot_trajectories
+    from . import _report_figures as figs
+    from ._report_findings import findings_text, higher_is_of, units_of
+    from .figures import StudyLabels
+    from .models import fit_mixed, formula_columns
     from .reliability import reliability
     from .tables import (
         attrition_table,
@@ -532,9 +711,12 @@ def analyze(
     wave = study.wave
     tables: dict[str, pd.DataFrame] = {}
     fits: dict[str, Any] = {}
-    images: dict[str, Path] = {}
+    figures: dict[str, Any] = {}
     dropped: list[str] = []
     state: dict[str, Any] = {}
+    labels = StudyLabels.from_study(study)
+    numbers = {name: i for i, name in enumerate(
+        ["flow", "retention", *study.model.outcomes], start=1)}
 
     def step_frame() -> None:
         state["data"], state["validation"] = build_frame(study)
@@ -578,28 +760,34 @@ def analyze(
                 tables[f"Outcome {outcome}"[:31]] = outcome_table(
                     fit, by=by, wave=wave, data=frame, outcome=outcome, labels=study)
             tables[f"Model {outcome}"[:31]] = model_table(fit, labels=study)
-            ax = plot_trajectories(fit, group=by or wave, time=wave, data=frame,
-                                   outcome=outcome)
-            images[outcome] = out / _image_name(outcome)
-            figure = ax.get_figure(root=True)
-            if figure is not None:
-                atomic_write(images[outcome], lambda stream: figure.savefig(
-                    stream, format="png", dpi=120, bbox_inches="tight"))
-                plt.close(figure)
+            figures[outcome] = figs.trajectory_figure(
+                fit, frame, out, number=numbers[outcome], outcome=outcome, by=by, wave=wave,
+                id=study.id, labels=labels)
         return run
+
+    def step_figures() -> None:
+        data = state["data"]
+        first = study.model.outcomes[0]
+        require = [c for c in formula_columns(study.formula_for(first))
+                   if c in data.columns and c not in study.model.outcomes]
+        figures["flow"], state["flow"] = figs.flow_figure(
+            data, out, number=numbers["flow"], id=study.id, wave=wave, by=by,
+            outcomes=list(study.model.outcomes), require=require, labels=labels)
+        figures["retention"] = figs.attrition_figure(
+            data, out, number=numbers["retention"], id=study.id, wave=wave, by=by,
+            labels=labels)
 
     def step_helping() -> None:
         from ._report_helping import helping_analyses
 
         helping, state["helping_methods"] = helping_analyses(study, state["data"])
         tables.update(helping)
-    missing_spec = study.missing
+    # without a [missing] section: the missing-data patterns and dropout models (no imputation)
+    missing_spec = study.missing if study.missing is not None else MissingSpec(method="observed")
 
     def step_missing() -> None:
         from .missing._analysis import missing_analysis
 
-        if missing_spec is None:
-            return
         state["missing"] = missing_analysis(
             state["data"], missing_spec, id=study.id, wave=wave, outcomes=study.model.outcomes,
             by=by, covariates=study.model.covariates, group=study.group, formula_for=study.formula_for,
@@ -610,8 +798,9 @@ def analyze(
         ("read, check and score", step_frame),
         ("Table 1, reliability, attrition", step_descriptives),
         *((f"model {o}", model_step(o)) for o in study.model.outcomes),
+        ("figures: flow, retention", step_figures),
         *((("helping", step_helping),) if study.helping is not None else ()),
-        *([("missing data", step_missing)] if study.missing is not None else []),
+        ("missing data", step_missing),
     ]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -634,39 +823,87 @@ def analyze(
     write_text(files[2], _markdown(validation, empty="No problems found."))
     files.append(write_tables(tables, out / "tables.xlsx", overwrite=True, inputs=inputs))
     files.append(write_tables(tables, out / "tables.md", overwrite=True, inputs=inputs))
-    files.extend(images.values())
+    for figure in figures.values():
+        files.extend(figure.paths.values())
 
-    sections: list[tuple[str, list[tuple[str, Any]]]] = [
-        ("Data and validation", [
-            ("text", f"{len(data)} observations of {data[study.id].nunique()} members from "
-                     f"{len(study.files)} file(s); {len(state['validation'])} invalid or "
-                     f"missing cell(s) or row(s) left out, and {len(notes)} note(s) "
-                     "(listed below and in validation.csv)."),
-            ("table", validation.head(50)),
-        ]),
-        *((name, [("table", table)]) for name, table in tables.items()
-          if not name.startswith(("Outcome ", "Model ", *_MISSING_TABLES))),
-    ]
-    for outcome in study.model.outcomes:
-        blocks: list[tuple[str, Any]] = [
-            (kind, tables[name[:31]]) for kind, name in
-            (("table", f"Outcome {outcome}"), ("table", f"Model {outcome}"))
-            if name[:31] in tables
-        ]
-        blocks.append(("image", images[outcome]))
-        sections.append((f"Outcome: {outcome}", blocks))
-    if "missing" in state:
-        sections.append(("Missing data", [("table", table) for name, table in tables.items()
-                                          if name.startswith(_MISSING_TABLES)]))
+    flow: pd.DataFrame = state["flow"]
+    key_findings = findings_text(
+        fits, by=by, wave=wave, higher_is=higher_is_of(study), labels=labels,
+        roles=by == "role" and study.roles is not None, flow=flow, units=units_of(study))
+    sections = _sections(study, data, tables, figures, state["validation"], validation,
+                         len(notes), labels)
     methods = methods_text(study, data)  # the helping and MI paragraphs go before "Software: ..."
     methods[-1:-1] = [*state.get("helping_methods", []),
                       *(state["missing"].methods if "missing" in state else [])]
-    files.append(render_report(title=study.title, methods=methods,
-                               sections=sections, path=out / "report.html"))
+    files.append(render_report(title=study.title, methods=methods, findings=key_findings,
+                               references=references(study),
+                               sections=sections, path=out / "report.html",
+                               markdown=out / "report.md"))
+    files.append(out / "report.md")
     _finish_folder(out, files, earlier, study)
     return Analysis(study=study, output_dir=out, files=tuple(files), data=data,
                     validation=validation, tables=tables, fits=fits)
 
+
+
+def _sections(study: Study, data: pd.DataFrame, tables: Mapping[str, pd.DataFrame],
+              figures: Mapping[str, Any], problems: pd.DataFrame, validation: pd.DataFrame,
+              n_notes: int, labels: Any) -> list[tuple[str, list[Block]]]:
+    """The report's sections after the key findings, in reading order (see :func:`analyze`)."""
+    by = study.model.by
+    shown = {"Table 1", "Role cut-offs", "Attrition", "Reliability"}
+    sections: list[tuple[str, list[Block]]] = [
+        ("Participant flow", [
+            ("figure", figures["flow"]),
+        ]),
+        ("Sample", [
+            ("text", f"{data[study.id].nunique()} members, {len(data)} assessments, from "
+                     f"{len(study.files)} file(s). Table 1 describes the members at the "
+                     "baseline wave" + (f" by {labels.variable(by).lower()}." if by else ".")),
+            ("table", tables["Table 1"]),
+            *((("heading", "How roles were assigned"), ("table", tables["Role cut-offs"]))
+              if "Role cut-offs" in tables else ()),
+        ]),
+        ("Missing data", [
+            ("text", "Who was assessed at each wave, the patterns of missing outcomes, and "
+                     "whether dropout by the last wave is related to baseline values."),
+            ("figure", figures["retention"]),
+            ("table", tables["Attrition"]),
+            *(("table", table) for name, table in tables.items()
+              if name.startswith(_MISSING_TABLES)),
+        ]),
+        ("Reliability", [("table", tables["Reliability"])]),
+    ]
+    outcome_blocks: list[Block] = []
+    model_blocks: list[Block] = []
+    for outcome in study.model.outcomes:
+        outcome_blocks.append(("heading", labels.variable(outcome)))
+        if f"Outcome {outcome}"[:31] in tables:
+            outcome_blocks.append(("table", tables[f"Outcome {outcome}"[:31]]))
+        outcome_blocks.append(("figure", figures[outcome]))
+        model_blocks += [("heading", f"Model of {labels.variable(outcome)}"),
+                         ("table", tables[f"Model {outcome}"[:31]])]
+    sections += [("Outcomes", outcome_blocks), ("Models", model_blocks)]
+    shown |= {f"Outcome {o}"[:31] for o in study.model.outcomes}
+    shown |= {f"Model {o}"[:31] for o in study.model.outcomes}
+    others = [(name, table) for name, table in tables.items()
+              if name not in shown and not name.startswith(_MISSING_TABLES)]
+    if others:
+        blocks: list[Block] = []
+        for name, table in others:
+            blocks += [("heading", name), ("table", table)]
+        sections.append(("Helping analyses" if study.helping is not None else "Other tables",
+                         blocks))
+    sections.append(("Data and validation", [
+        ("text", f"{len(data)} observations of {data[study.id].nunique()} members from "
+                 f"{len(study.files)} file(s); {len(problems)} invalid or "
+                 f"missing cell(s) or row(s) left out, and {n_notes} note(s) "
+                 "(listed below and in validation.csv)."
+                 + (f" The first 50 of the {len(validation)} rows are shown."
+                    if len(validation) > 50 else "")),
+        ("table", validation.head(50)),
+    ]))
+    return sections
 
 _MISSING_TABLES = ("Missing patterns", "Dropout ", "MI ", "Tipping ")
 
@@ -674,14 +911,13 @@ _MISSING_TABLES = ("Missing patterns", "Dropout ", "MI ", "Tipping ")
 MANIFEST = "manifest.json"
 
 
-def _image_name(outcome: str) -> str:
-    """The plot file of an outcome: a plain file name whatever the column is called."""
-    return f"trajectory_{safe_stem(outcome, default='outcome')}.png"
-
-
 def _planned_files(study: Study) -> list[str]:
+    from ._report_figures import figure_names
+    from .figures import FIGURE_FORMATS
+
     names = ["scored_data.csv", "validation.csv", "validation.md", "tables.xlsx", "tables.md",
-             *(_image_name(o) for o in study.model.outcomes), "report.html", MANIFEST]
+             *figure_names(study.model.outcomes, FIGURE_FORMATS), "report.html", "report.md",
+             MANIFEST]
     return list(dict.fromkeys(names))
 
 

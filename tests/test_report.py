@@ -128,10 +128,12 @@ def test_demo_runs_analyze_end_to_end(tmp_path: Path) -> None:
 
     assert main(["demo", "-o", str(tmp_path), "--no-progress"]) == 0
     out = tmp_path / "study"
+    figures = {f"{stem}.{fmt}" for stem in ("participant_flow", "retention",
+                                            "trajectory_phq9_total", "trajectory_gad7_total")
+               for fmt in ("png", "svg", "pdf")}
     assert {p.name for p in out.iterdir()} == {
         "scored_data.csv", "validation.csv", "validation.md", "tables.xlsx", "tables.md",
-        "trajectory_phq9_total.png", "trajectory_gad7_total.png", "report.html",
-        "manifest.json"}
+        "report.html", "report.md", "manifest.json", *figures}
 
     scored = pd.read_csv(out / "scored_data.csv")
     assert len(scored) == 451
@@ -147,8 +149,11 @@ def test_demo_runs_analyze_end_to_end(tmp_path: Path) -> None:
     assert (scored.groupby("participant")["role"].nunique() == 1).all()
 
     book = openpyxl.load_workbook(out / "tables.xlsx")
+    # without a [missing] section, analyze still reports the missing-data patterns and the
+    # dropout models (no imputation); each sheet's numbers follow on a "<name> data" sheet
     shown = ["Table 1", "Role cut-offs", "Attrition", "Reliability", "Outcome phq9_total",
-             "Model phq9_total", "Outcome gad7_total", "Model gad7_total"]
+             "Model phq9_total", "Outcome gad7_total", "Model gad7_total",
+             "Missing patterns", "Dropout phq9_total", "Dropout gad7_total"]
     assert book.sheetnames == [*shown, *(f"{name} data" for name in shown)]
     cutoffs = [[c.value for c in row] for row in book["Role cut-offs"].iter_rows(max_row=2)]
     assert cutoffs == [["method", "giving_cutoff", "receiving_cutoff", "n_classified"],
@@ -165,10 +170,13 @@ def test_demo_runs_analyze_end_to_end(tmp_path: Path) -> None:
     parser.feed((out / "report.html").read_text(encoding="utf-8"))
     text = " ".join(parser.text)
     # validation + 4 one-panel tables + per outcome: the outcome table and its Type III
-    # tests, and the model's fixed effects, Type III tests, random effects and fit
-    assert parser.tags.count("table") == 1 + 4 + 2 * (2 + 4)
-    assert len(parser.images) == 2 and all(s.startswith("data:image/png;base64,")
+    # tests, and the model's fixed effects, Type III tests, random effects and fit; then the
+    # missing-data patterns and the two dropout models
+    assert parser.tags.count("table") == 1 + 4 + 2 * (2 + 4) + 3
+    # flow, retention and the two trajectories, embedded as SVG (sharp in print)
+    assert len(parser.images) == 4 and all(s.startswith("data:image/svg+xml;base64,")
                                            for s in parser.images)
+    assert parser.tags.count("figcaption") == 4 and "<script" not in " ".join(parser.tags)
     assert "Kroenke K, Spitzer RL, Williams JBW (2001)" in text
     assert "Maton, 1988" in text and "helping_given 2" in text
     assert "role * wave + (1 | participant) + (1 | group)" in text

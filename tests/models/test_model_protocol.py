@@ -246,7 +246,7 @@ def test_plot_and_model_table_name_the_level_used() -> None:
 
     d = panel(8).assign(wave=lambda x: pd.Categorical(x["wave"].astype(int)))
     fit = hs.fit_mixed(d, "y ~ arm * wave + (1 | pid)")
-    ax = hs.plot_trajectories(fit, group="arm", time="wave", level=0.8)
+    ax = hs.plot_trajectories(fit, by="arm", wave="wave", level=0.8)
     assert "80% CI" in ax.get_ylabel()
     em = fit.emmeans("arm", by="wave", level=0.8)
     first = em[em["arm"] == ax.get_legend_handles_labels()[1][0]]

@@ -27,10 +27,12 @@ def save_png(ax: Any, path: Path) -> None:
 
 
 def test_trajectories_from_fit(tmp_path: Path, btheb_fit: Any, btheb_data: pd.DataFrame) -> None:
-    ax = hs.plot_trajectories(btheb_fit, group="treatment", time="wave", data=btheb_data,
+    ax = hs.plot_trajectories(btheb_fit, by="treatment", wave="wave", data=btheb_data,
                               spaghetti=True, id="subject")
     handles, labels = ax.get_legend_handles_labels()
     assert labels == ["TAU", "BtheB"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()][2:] == [
+        "Model-based mean with 95% CI", "Observed mean", "One participant's observed values"]
     assert ax.get_xlabel() == "wave"
     assert ax.get_ylabel() == "bdi (marginal mean, 95% CI)"
     # the model line of TAU passes through R's marginal means at months 2, 3, 5, 8
@@ -52,7 +54,7 @@ def test_trajectories_from_data(tmp_path: Path) -> None:
                          "arm": ["a"] * 4 + ["b"] * 4, "y": [10, 8, 12, 10, 11, 11, 13, 12]})
     long["wave"] = pd.Categorical(long["wave"], ["pre", "post"], ordered=True)
     fig, ax = plt.subplots()
-    out = hs.plot_trajectories(long, group="arm", time="wave", outcome="y", ax=ax)
+    out = hs.plot_trajectories(long, by="arm", wave="wave", outcome="y", ax=ax)
     assert out is ax
     handles, labels = ax.get_legend_handles_labels()
     assert labels == ["a", "b"]
@@ -66,9 +68,9 @@ def test_trajectories_from_data(tmp_path: Path) -> None:
 
 def test_trajectories_errors(btheb_fit: Any) -> None:
     with pytest.raises(TableError, match="outcome"):
-        hs.plot_trajectories(pd.DataFrame({"g": [1]}), group="g", time="t")
+        hs.plot_trajectories(pd.DataFrame({"g": [1]}), by="g", wave="t")
     with pytest.raises(TableError, match="spaghetti"):
-        hs.plot_trajectories(btheb_fit, group="treatment", time="wave", spaghetti=True)
+        hs.plot_trajectories(btheb_fit, by="treatment", wave="wave", spaghetti=True)
 
 
 def test_plot_items(tmp_path: Path) -> None:
@@ -91,11 +93,12 @@ def test_plot_items(tmp_path: Path) -> None:
 def test_single_line_without_group(tmp_path: Path, btheb_fit: Any) -> None:
     long = pd.DataFrame({"pid": [1, 1, 2, 2], "wave": [0, 1, 0, 1], "y": [10, 8, 12, 9]})
     before = long.copy()
-    ax = hs.plot_trajectories(long, group=None, time="wave", outcome="y")
+    ax = hs.plot_trajectories(long, by=None, wave="wave", outcome="y")
     pd.testing.assert_frame_equal(long, before)
-    assert ax.get_legend() is None
+    # one line: the legend explains the mark only (no group entries)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Observed mean with 95% CI"]
     line = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-"][0]
     assert line.get_ydata().tolist() == [11.0, 8.5]
     save_png(ax, tmp_path / "one.png")
     with pytest.raises(LookupError):  # the stand-in fit has emmeans(~ treatment | wave) only
-        hs.plot_trajectories(btheb_fit, group="wave", time="wave")
+        hs.plot_trajectories(btheb_fit, by="wave", wave="wave")

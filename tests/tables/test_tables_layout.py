@@ -238,7 +238,9 @@ def test_study_file_labels_reach_every_table(tmp_path: Path) -> None:
     source = example_study_path()
     text = source.read_text().replace(
         'files = ["example_study.csv"]', f'files = ["{(source.parent / "example_study.csv").as_posix()}"]'
-    ).replace('baseline = 0', 'baseline = 0\nwave_label = "Months since baseline"')
+    )
+    text = re.sub(r'(?m)^wave_label = .*$', '', text).replace(
+        'baseline = 0', 'baseline = 0\nwave_label = "Months since baseline"')
     text += ('\n[labels.variables]\nage = "Age (years)"\nphq9_total = "Depression (PHQ-9)"\n'
              '[labels.levels.role]\ndual = "Dual role"\nneither = "Neither role"\n')
     study_path = tmp_path / "study.toml"

@@ -67,7 +67,7 @@ def test_outcome_table_from_fit(fitted: tuple[Any, pd.DataFrame],
 
 def test_plot_and_write_from_fit(tmp_path: Path, fitted: tuple[Any, pd.DataFrame]) -> None:
     fit, data = fitted
-    ax = hs.plot_trajectories(fit, group="treatment", time="wave", data=data)
+    ax = hs.plot_trajectories(fit, by="treatment", wave="wave", data=data)
     assert ax.get_legend_handles_labels()[1] == ["TAU", "BtheB"]
     ax.figure.savefig(tmp_path / "fit.png", dpi=50)
     assert (tmp_path / "fit.png").read_bytes()[:4] == b"\x89PNG"
@@ -81,11 +81,12 @@ def test_plot_and_write_from_fit(tmp_path: Path, fitted: tuple[Any, pd.DataFrame
 
 def test_single_line_from_fit(fitted: tuple[Any, pd.DataFrame]) -> None:
     fit, data = fitted
-    ax = hs.plot_trajectories(fit, group="wave", time="wave", data=data)
+    ax = hs.plot_trajectories(fit, by="wave", wave="wave", data=data)
     model_line = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-"][0]
     expected = fit.emmeans("wave")["emmean"].tolist()
     assert model_line.get_ydata().tolist() == pytest.approx(expected)
-    assert ax.get_legend() is None
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Model-based mean with 95% CI", "Observed mean"]
 
 
 def test_contrast_label_names_the_fits_contrasts(fitted: tuple[Any, pd.DataFrame]) -> None:
