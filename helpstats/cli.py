@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -104,10 +105,59 @@ def write_table(data: pd.DataFrame, path: Path, *, sheet: str = "data",
 # ----------------------------------------------------------------------------- commands
 
 
+LIST_WIDTH = 100  # characters a line of `instruments list` may take (without --wide)
+LIST_COLUMNS = ["id", "domain", "n_items", "license_status", "verification"]
+
+
+def fit_table(table: pd.DataFrame, width: int | None = None) -> str:
+    """``table`` as left-aligned text (numbers right-aligned), two spaces between columns.
+
+    With ``width``, the longest text cells are shortened (ending in "…") until
+    every line fits; ``--wide`` shows everything.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"id": ["a", "b"], "name": ["short", "a much longer name"], "n": [1, 10]})
+    >>> print(fit_table(t, width=16))
+    id  name       n
+    a   short      1
+    b   a much…   10
+    """
+    text = {name: [_cell_text(v) for v in table[name]] for name in table.columns}
+    numeric = {name: pd.api.types.is_numeric_dtype(table[name]) for name in table.columns}
+    sizes = {name: max([len(str(name)), *map(len, cells)]) for name, cells in text.items()}
+
+    def total() -> int:
+        return sum(sizes.values()) + 2 * (len(sizes) - 1)
+
+    while width is not None and total() > width:
+        shrinkable = [n for n in sizes if not numeric[n] and sizes[n] > max(len(str(n)), 4)]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda n: sizes[n])
+        sizes[widest] -= 1
+        text[widest] = [c if len(c) <= sizes[widest] else c[:sizes[widest] - 1].rstrip() + "…"
+                        for c in text[widest]]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [c.rjust(sizes[n]) if numeric[n] else c.ljust(sizes[n])
+                 for n, c in zip(sizes, cells, strict=True)]
+        return "  ".join(parts).rstrip()
+
+    rows = [line([str(n) for n in sizes])]
+    rows += [line([text[n][i] for n in sizes]) for i in range(len(table))]
+    return "\n".join(rows)
+
+
+def _cell_text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
 def _instruments_list(args: argparse.Namespace) -> int:
-    table = list_instruments(domain=args.domain)[["id", "abbreviation", "domain", "n_items",
-                                                  "scales", "license_status", "verification"]]
-    print(table.to_string(index=False))
+    table = list_instruments(domain=args.domain)
+    if not args.wide:
+        table = table[LIST_COLUMNS]
+    print(fit_table(table, width=None if args.wide else LIST_WIDTH))
     return 0
 
 
@@ -179,10 +229,49 @@ def _instruments_show(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Library (Python) wording -> command-line wording, applied to every message the CLI prints.
+_CLI_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement) for pattern, replacement in (
+        (r"columns=\{item_id: column\} or a pattern like '([^']*)'",
+         r"--columns ID=PATTERN, e.g. --columns phq9=\1"),
+        (r"columns=\{item_id: column\}", "--columns ID=PATTERN"),
+        (r"on_invalid='missing'", "--on-invalid missing"),
+        (r";? ?see result\.attrs\['invalid_cells'\]", " (listed below)"),
+        (r"missing_codes=\[7, 9\] or \{'q1': \[7, 9\]\}", "--missing-codes 7,9"),
+        (r"format= / encoding=", "--format"),
+        (r"(?<![\w.])(format|engine)='([^']*)'", r"--\1 \2"),
+        (r"(?<![\w.])(format|sheet|dictionary)=", r"--\1"),
+        (r"engine='dask'", "--engine dask"),
+        (r"\bid= and wave= are both", "--id and --wave are both"),
+        (r"\bwave= needs id=", "--wave needs --id"),
+        (r"^by names column", "--by names column"),
+    ))
+#: Said once after a message that names a row of an export.
+ROW_NOTE = "(row numbers are the lines a spreadsheet shows, header rows included)"
+_NAMES_A_ROW = re.compile(r"\brows? \d")
+
+
+def cli_words(text: str) -> str:
+    """A library message in the words of the command line (options, not keywords).
+
+    Examples
+    --------
+    >>> cli_words("Fix the data, or pass on_invalid='missing' to score these cells as missing.")
+    'Fix the data, or pass --on-invalid missing to score these cells as missing.'
+    >>> cli_words("x.csv: dictionary= is for REDCap exports. Pass format='redcap' if ...")
+    'x.csv: --dictionary is for REDCap exports. Pass --format redcap if ...'
+    """
+    for pattern, replacement in _CLI_WORDS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _data_error(source: Path, error: Exception) -> CommandError:
-    """A library error about the data, worded for the command line."""
-    text = str(error).replace("pass on_invalid='missing'", "pass --on-invalid missing")
-    return CommandError(f"{source}: {text}\n(rows are numbered as a spreadsheet shows them)")
+    """A library error about the data, worded for the command line (the row note only when
+    the message names a row)."""
+    text = cli_words(str(error))
+    note = f"\n{ROW_NOTE}" if _NAMES_A_ROW.search(text) else ""
+    return CommandError(f"{source}: {text}{note}")
 
 
 def _parse_column_specs(specs: Sequence[str], ids: Sequence[str]) -> dict[str, str]:
@@ -216,7 +305,8 @@ def _score(args: argparse.Namespace) -> int:
         except HelpstatsError as error:
             raise _data_error(source, error) from None
     for warning in caught:
-        print(f"helpstats: warning: {source}: {warning.message}", file=sys.stderr)
+        print(f"helpstats: warning: {source}: {cli_words(str(warning.message))}",
+              file=sys.stderr)
     for cell in scores.attrs.get("invalid_cells", []):
         print(f"  scored as missing: row {show_value(cell['row'])}, column {cell['column']!r}, "
               f"value {show_value(cell['value'])}: {cell['problem']}", file=sys.stderr)
@@ -252,7 +342,7 @@ def _reliability(args: argparse.Namespace) -> int:
         except HelpstatsError as error:
             raise _data_error(source, error) from None
     for message in dict.fromkeys(str(w.message) for w in caught):
-        print(f"helpstats: warning: {source}: {message}", file=sys.stderr)
+        print(f"helpstats: warning: {source}: {cli_words(message)}", file=sys.stderr)
     write_table(table, Path(args.output), sheet="reliability", neutralise=not args.raw_csv)
     print(table.round(3).to_string(index=False))
     print(f"Reliability of {inst.id} from {len(data)} rows of {source}; wrote {args.output}")
@@ -280,7 +370,7 @@ def read_export_table(path: Path, *, format: str = "auto", dictionary: str | Non
         export = read_export(path, format=format, dictionary=dictionary, sheet=chosen_sheet,
                              missing_codes=missing_codes)
     for message in dict.fromkeys(str(w.message) for w in caught):
-        print(f"helpstats: warning: {message}", file=sys.stderr)
+        print(f"helpstats: warning: {cli_words(message)}", file=sys.stderr)
     data = export.data.set_axis(export.file_rows())
     return data, export.format
 
@@ -298,7 +388,7 @@ def _validate(args: argparse.Namespace) -> int:
         report = validate(data, instruments, columns=columns or None, id=args.id,
                           wave=args.wave)
     except HelpstatsError as error:
-        raise CommandError(f"{source}: {error}") from None
+        raise _data_error(source, error) from None
     summary = report.attrs["summary"]
     print(f"{source}: {fmt} export, {len(data)} rows")
     for line in summary.itertuples(index=False):
@@ -407,6 +497,8 @@ def build_parser() -> argparse.ArgumentParser:
     listing = which.add_parser("list", help="table of bundled instruments")
     listing.add_argument("--domain", choices=DOMAINS, default=None,
                          help="only the instruments of this domain, e.g. recovery/hope")
+    listing.add_argument("--wide", action="store_true",
+                         help="every column (name, scales, version, coding, ...), however wide")
     listing.set_defaults(handler=_instruments_list)
     show = which.add_parser("show", help="items, scales, bands, citation, licence of one instrument")
     show.add_argument("id")
@@ -511,7 +603,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 0
     except HelpstatsError as error:
-        print(f"helpstats: error: {error}", file=sys.stderr)
+        print(f"helpstats: error: {cli_words(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:  # a file the OS would not let us read or write
         where = f"{error.filename}: " if error.filename else ""
