@@ -25,13 +25,14 @@ import warnings
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import __version__
 from ._output import check_output as check_output_path
-from ._output import write_csv, write_xlsx
+from ._output import neutralise_frame, write_csv, write_xlsx
 from .errors import HelpstatsError
 from .instruments import DOMAINS, list_instruments, load_instrument
 from .scoring import score, show_value
@@ -60,13 +61,30 @@ def check_output(path: Path, args: argparse.Namespace | None = None) -> None:
 
     The type must be .csv or .xlsx; the path must not be an input of the
     command, a folder, under a file, or (without ``--overwrite``) an existing file.
+    ``-`` is standard output (CSV).
     """
+    if to_stdout(path):
+        return
     if path.suffix.lower() not in OUTPUT_TYPES:
         raise CommandError(f"{path}: unsupported output type {path.suffix!r}; use .csv or .xlsx")
     if args is not None:
         inputs = [getattr(args, name) for name in ("input", "dictionary", "instrument")]
         flat = [p for item in inputs for p in (item if isinstance(item, list) else [item]) if p]
         check_output_path(path, inputs=flat, overwrite=args.overwrite)
+
+
+STDOUT = "-"
+
+
+def to_stdout(path: Path | str | None) -> bool:
+    """True when an output is ``-``: CSV written to standard output."""
+    return path is not None and str(path) == STDOUT
+
+
+def _messages(args: argparse.Namespace) -> Any:
+    """Where progress messages go: standard error when a table goes to standard output."""
+    outputs = [getattr(args, name, None) for name in ("output", "items")]
+    return sys.stderr if any(map(to_stdout, outputs)) else sys.stdout
 
 
 def _whole_numbers_as_integers(data: pd.DataFrame) -> pd.DataFrame:
@@ -96,7 +114,11 @@ def write_table(data: pd.DataFrame, path: Path, *, sheet: str = "data",
     """
     check_output(path)
     data = _whole_numbers_as_integers(data)
-    if path.suffix.lower() == ".csv":
+    if to_stdout(path):
+        shown = neutralise_frame(data) if neutralise else data
+        sys.stdout.write(shown.to_csv(index=False, lineterminator="\n"))
+        sys.stdout.flush()
+    elif path.suffix.lower() == ".csv":
         write_csv(data, path, neutralise=neutralise)
     else:
         write_xlsx(path, {sheet: data})
@@ -187,7 +209,8 @@ def _instruments_show(args: argparse.Namespace) -> int:
             print("    also accepted: " + "; ".join(f"{a} = {c}" for a, c in
                                                  response_set.aliases.items()))
     if inst.coding:
-        print(f"Coding: {inst.coding}" + (" (declare it: score(..., coding=...))"
+        print(f"Coding: {inst.coding}" + (f" (declare it: helpstats score ... --coding "
+                                          f"{inst.variant_of or inst.id}=CODING)"
                                           if inst.coding_required else ""))
     print("Items:")
     for item in inst.items:
@@ -231,7 +254,10 @@ def _instruments_show(args: argparse.Namespace) -> int:
 
 #: Library (Python) wording -> command-line wording, applied to every message the CLI prints.
 _CLI_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement) for pattern, replacement in (
+    (re.compile(pattern, re.DOTALL), replacement) for pattern, replacement in (
+        (r"^(\w+): (\d+ item column\(s\) not found.*?)Map your columns with columns="
+         r"\{item_id: column\} or a pattern like '([^']*)'",
+         r"\1: \2Say where they are with --columns \1=PATTERN, e.g. --columns \1=\3"),
         (r"columns=\{item_id: column\} or a pattern like '([^']*)'",
          r"--columns ID=PATTERN, e.g. --columns phq9=\1"),
         (r"columns=\{item_id: column\}", "--columns ID=PATTERN"),
@@ -285,8 +311,27 @@ def _parse_column_specs(specs: Sequence[str], ids: Sequence[str]) -> dict[str, s
     return patterns
 
 
+def _shown_path(path: str) -> str:
+    return "standard output" if to_stdout(path) else path
+
+
+def _parse_codings(specs: Sequence[str], ids: Sequence[str]) -> dict[str, str] | None:
+    codings = {}
+    for spec in specs:
+        instrument, sep, coding = spec.partition("=")
+        if not sep or not coding or instrument not in ids:
+            raise CommandError(f"--coding {spec!r}: expected ID=CODING with ID one of "
+                               f"{', '.join(ids)}, e.g. --coding hads=position_1to4 (the "
+                               "codings are in `helpstats instruments list --wide`)")
+        codings[instrument] = coding
+    return codings or None
+
+
 def _score(args: argparse.Namespace) -> int:
     if args.engine == "dask":
+        if to_stdout(args.output):
+            raise CommandError("-o -: --engine dask writes a Parquet dataset, not CSV to "
+                               "standard output; name the output *.parquet")
         from ._dask.cli import score_command
 
         return score_command(args, CommandError)
@@ -301,7 +346,7 @@ def _score(args: argparse.Namespace) -> int:
         warnings.simplefilter("always")
         try:
             scores = score(data, instruments, columns=columns or None,
-                           on_invalid=args.on_invalid)
+                           on_invalid=args.on_invalid, coding=_parse_codings(args.coding, ids))
         except HelpstatsError as error:
             raise _data_error(source, error) from None
     for warning in caught:
@@ -315,12 +360,13 @@ def _score(args: argparse.Namespace) -> int:
         raise CommandError(f"{source}: already has column(s) {clashes}; rename them before scoring")
     write_table(pd.concat([data, scores], axis=1), Path(args.output), sheet="scores",
                 neutralise=not args.raw_csv)
-    print(f"Scored {len(data)} rows of {source} with {', '.join(ids)}; wrote {args.output}")
+    print(f"Scored {len(data)} rows of {source} with {', '.join(ids)}; wrote "
+          f"{_shown_path(args.output)}", file=_messages(args))
     return 0
 
 
 def _reliability(args: argparse.Namespace) -> int:
-    from .reliability import item_analysis, reliability
+    from .reliability import reliability
 
     source = Path(args.input)
     check_output(Path(args.output), args)
@@ -337,19 +383,39 @@ def _reliability(args: argparse.Namespace) -> int:
         try:
             table = reliability(data, inst, columns, by=args.by or None, use=args.use,
                                 on_invalid=args.on_invalid)
-            items = item_analysis(data, inst, columns, use=args.use,
-                                  on_invalid=args.on_invalid) if args.items else None
+            items = _item_analysis_by(data, inst, columns, args) if args.items else None
         except HelpstatsError as error:
             raise _data_error(source, error) from None
     for message in dict.fromkeys(str(w.message) for w in caught):
         print(f"helpstats: warning: {source}: {cli_words(message)}", file=sys.stderr)
+    out = _messages(args)
     write_table(table, Path(args.output), sheet="reliability", neutralise=not args.raw_csv)
-    print(table.round(3).to_string(index=False))
-    print(f"Reliability of {inst.id} from {len(data)} rows of {source}; wrote {args.output}")
+    if not to_stdout(args.output):
+        print(table.round(3).to_string(index=False), file=out)
+    print(f"Reliability of {inst.id} from {len(data)} rows of {source}; wrote "
+          f"{_shown_path(args.output)}", file=out)
     if items is not None:
         write_table(items, Path(args.items), sheet="items", neutralise=not args.raw_csv)
-        print(f"Item analysis written to {args.items}")
+        print(f"Item analysis written to {_shown_path(args.items)}", file=out)
     return 0
+
+
+def _item_analysis_by(data: pd.DataFrame, inst: Any, columns: Any,
+                      args: argparse.Namespace) -> pd.DataFrame:
+    """Item analysis of the whole data, or (with ``--by``) of each group, the group
+    column(s) first as in the reliability table."""
+    from .reliability import item_analysis
+
+    if not args.by:
+        return item_analysis(data, inst, columns, use=args.use, on_invalid=args.on_invalid)
+    parts = []
+    for key, part in data.groupby(args.by, dropna=False, sort=True, observed=True):
+        table = item_analysis(part, inst, columns, use=args.use, on_invalid=args.on_invalid)
+        values = key if isinstance(key, tuple) else (key,)
+        for position, (name, value) in enumerate(zip(args.by, values, strict=True)):
+            table.insert(position, name, value)
+        parts.append(table)
+    return pd.concat(parts, ignore_index=True)
 
 
 def read_export_table(path: Path, *, format: str = "auto", dictionary: str | None = None,
@@ -390,25 +456,28 @@ def _validate(args: argparse.Namespace) -> int:
     except HelpstatsError as error:
         raise _data_error(source, error) from None
     summary = report.attrs["summary"]
-    print(f"{source}: {fmt} export, {len(data)} rows")
+    out = _messages(args)
+    print(f"{source}: {fmt} export, {len(data)} rows", file=out)
     for line in summary.itertuples(index=False):
         verdict = "ok" if line.ok else "PROBLEMS"
         print(f"  {line.instrument}: {verdict}: {line.missing_columns} missing column(s), "
               f"{line.invalid_cells} invalid cell(s) in {line.rows_with_invalid} row(s), "
-              f"{line.blank_cells} blank cell(s), {line.complete_rows} complete row(s)")
+              f"{line.blank_cells} blank cell(s), {line.complete_rows} complete row(s)",
+              file=out)
     if args.id:
         print(f"  duplicated participant{' x wave' if args.wave else ''} rows: "
-              f"{report.attrs['duplicated_rows']}")
+              f"{report.attrs['duplicated_rows']}", file=out)
     for problem in report.head(MAX_PRINTED).itertuples(index=False):
         where = "" if pd.isna(problem.row) else f"row {problem.row}, "
         value = "" if problem.value is None else f", value {show_value(problem.value)}"
-        print(f"  {where}column {problem.column!r}{value}: {problem.problem}")
+        print(f"  {where}column {problem.column!r}{value}: {problem.problem}", file=out)
     if len(report) > MAX_PRINTED:
-        print(f"  ... and {len(report) - MAX_PRINTED} more")
+        print(f"  ... and {len(report) - MAX_PRINTED} more", file=out)
     if args.output:
         write_table(report, Path(args.output), sheet="validation",
                     neutralise=not args.raw_csv)
-        print(f"Report of {len(report)} problem(s) written to {args.output}")
+        print(f"Report of {len(report)} problem(s) written to {_shown_path(args.output)}",
+              file=out)
     return 1 if len(report) else 0
 
 
@@ -513,8 +582,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="where an instrument's items are, e.g. phq9=Q5_{n}")
     scorer.add_argument("--on-invalid", choices=("raise", "missing"), default="raise",
                         help="invalid responses: stop with a report (default) or score as missing")
+    scorer.add_argument("--coding", action="append", default=[], metavar="ID=CODING",
+                        help="the response coding of an instrument that has several, e.g. "
+                             "hads=position_1to4")
     scorer.add_argument("-o", "--output", required=True,
-                        help="output .csv or .xlsx (with --engine dask: a .parquet dataset)")
+                        help="output .csv or .xlsx, or - for CSV on standard output (with "
+                             "--engine dask: a .parquet dataset)")
     _add_output_options(scorer)
     scorer.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
                         help="dask: read and score in blocks on a Dask cluster (pip install "
@@ -542,8 +615,10 @@ def build_parser() -> argparse.ArgumentParser:
     rel.add_argument("--on-invalid", choices=("raise", "missing"), default="raise",
                      help="invalid responses: stop with a report (default) or treat as missing")
     rel.add_argument("--items", metavar="ITEMS_OUT",
-                     help="also write the item analysis to this .csv or .xlsx")
-    rel.add_argument("-o", "--output", required=True, help="output .csv or .xlsx")
+                     help="also write the item analysis to this .csv or .xlsx (- for standard "
+                          "output); with --by, one item analysis per group")
+    rel.add_argument("-o", "--output", required=True,
+                     help="output .csv or .xlsx, or - for CSV on standard output")
     _add_output_options(rel)
     rel.set_defaults(handler=_reliability)
 
@@ -557,7 +632,8 @@ def build_parser() -> argparse.ArgumentParser:
     checker.add_argument("--id", help="participant column (report duplicated participants)")
     checker.add_argument("--wave", help="wave column (report duplicated participant x wave)")
     _add_export_options(checker)
-    checker.add_argument("-o", "--output", help="write every problem to this .csv or .xlsx")
+    checker.add_argument("-o", "--output", help="write every problem to this .csv or .xlsx "
+                                                 "(- for CSV on standard output)")
     _add_output_options(checker)
     checker.set_defaults(handler=_validate)
 

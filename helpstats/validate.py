@@ -100,8 +100,11 @@ def validate(
     Parameters
     ----------
     data : pandas.DataFrame or Export
-        One row per administration (an :class:`~helpstats.io.Export` is read
-        through its ``.data``).
+        One row per administration. An :class:`~helpstats.io.Export` is read
+        through its ``.data``, and ``row`` in the report is then the row a
+        spreadsheet shows for that cell, header rows included
+        (:meth:`~helpstats.io.Export.file_rows`, as the command line reports it);
+        for a DataFrame, ``row`` is its index label.
     instruments : str, Instrument, or a list of them
         As for :func:`helpstats.score`.
     columns : dict, str or None
@@ -125,7 +128,8 @@ def validate(
         every item answered with a valid response).
     """
     if isinstance(data, Export):
-        data = data.data
+        # one rule for row numbers (Export.file_rows): the line a spreadsheet shows
+        data = data.data if is_dask(data.data) else data.data.set_axis(data.file_rows())
     if is_dask(data):
         from ._dask.scoring import validate_dask
 
