@@ -271,6 +271,7 @@ _CLI_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bid= and wave= are both", "--id and --wave are both"),
         (r"\bwave= needs id=", "--wave needs --id"),
         (r"^by names column", "--by names column"),
+        (r"\bforce=True", "--force"),
     ))
 #: Said once after a message that names a row of an export.
 ROW_NOTE = "(row numbers are the lines a spreadsheet shows, header rows included)"
@@ -522,10 +523,36 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _example(args: argparse.Namespace) -> int:
+    from .starter import copy_example
+
+    written = copy_example(Path(args.output), force=args.force)
+    print(f"helpstats example: copied the example study into {args.output}/")
+    for path in written:
+        print(f"  {path.name}")
+    study = next(p for p in written if p.suffix == ".toml")
+    print(f"Run it with:  helpstats analyze {study} -o {Path(args.output) / 'results'}")
+    print(f"The study-file format: {Path(args.output) / 'STUDY_FILE.md'}")
+    return 0
+
+
+DOCS = {"study-file": "the study-file format: every section and key, type, default, example"}
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from .starter import study_file_path, study_file_reference
+
+    if args.path:
+        print(study_file_path())
+    else:
+        print(study_file_reference(), end="")
+    return 0
+
+
 # ----------------------------------------------------------------------------- parser
 
 
-EXPORT_HELP = ("any export read_export reads: Qualtrics, REDCap, SurveyMonkey, LimeSurvey, "
+EXPORT_HELP = ("a survey export: Qualtrics, REDCap, SurveyMonkey, LimeSurvey, "
                "Google Forms, SPSS, Stata, Excel, CSV/TSV; one row per administration")
 
 
@@ -638,12 +665,32 @@ def build_parser() -> argparse.ArgumentParser:
     checker.set_defaults(handler=_validate)
 
     analyzer = commands.add_parser(
-        "analyze", help="run a study file: scores, roles, models, tables, plots, report.html")
-    analyzer.add_argument("study", help="study file (.toml), see helpstats.study")
+        "analyze", help="run a study file: scores, roles, models, tables, plots, report.html",
+        description="Run a study file: read the exports, score, classify roles, fit the "
+                    "models, write tables, figures and report.html. The study-file format "
+                    "(every key, type, default and an example) is STUDY_FILE.md, installed "
+                    "with helpstats: print it with `helpstats docs study-file` (its path: "
+                    "`helpstats docs study-file --path`); `helpstats example -o DIR` copies a "
+                    "study file that runs, and `helpstats init EXPORT -o study.toml` writes "
+                    "one for your export(s).")
+    analyzer.add_argument("study", help="study file (.toml); format: STUDY_FILE.md "
+                                        "(helpstats docs study-file)")
     analyzer.add_argument("-o", "--output", required=True, help="output folder")
     analyzer.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     _add_output_options(analyzer)
     analyzer.set_defaults(handler=_analyze)
+
+    example = commands.add_parser(
+        "example", help="copy the bundled example study (study file, data, STUDY_FILE.md)")
+    example.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to copy into")
+    example.add_argument("--force", action="store_true", help="replace files of the same name")
+    example.set_defaults(handler=_example)
+
+    docs = commands.add_parser("docs", help="print a reference page: study-file")
+    docs.add_argument("page", choices=sorted(DOCS), help="; ".join(f"{k}: {v}"
+                                                              for k, v in DOCS.items()))
+    docs.add_argument("--path", action="store_true", help="print where the page is installed")
+    docs.set_defaults(handler=_docs)
 
     demo = commands.add_parser("demo", help="run the main job on bundled example data")
     demo.add_argument("-o", "--output", default="helpstats-demo", help="output folder")
