@@ -536,6 +536,38 @@ def _example(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    from .study_init import guess_study, study_file_text
+
+    out = Path(args.output)
+    if not to_stdout(out):
+        if out.suffix.lower() != ".toml":
+            raise CommandError(f"{out}: a study file is a .toml file; name it e.g. study.toml")
+        check_output_path(out, inputs=args.exports, overwrite=args.force)
+    guess = guess_study(args.exports)
+    text = study_file_text(guess, folder=Path.cwd() if to_stdout(out) else out.parent)
+    if to_stdout(out):
+        sys.stdout.write(text)
+        messages = sys.stderr
+    else:
+        from ._output import write_text
+
+        write_text(out, text)
+        messages = sys.stdout
+    found = [f"{b.instrument.id} ({b.columns}, from the {b.evidence})" for b in guess.instruments
+             if b.active and b.instrument is not None]
+    print(f"helpstats init: wrote {_shown_path(str(out))}", file=messages)
+    print(f"  id {guess.id.column!r}, wave {guess.wave.column!r}"
+          + (f", group {guess.group.column!r}" if guess.group.column else ""), file=messages)
+    print(f"  instruments: {', '.join(found) or 'none recognised'}", file=messages)
+    checks = text.count("CHECK")
+    if checks:
+        print(f"  {checks} guess(es) marked CHECK in the file: read them, then run "
+              f"helpstats analyze {out if not to_stdout(out) else 'study.toml'} -o results",
+              file=messages)
+    return 0
+
+
 DOCS = {"study-file": "the study-file format: every section and key, type, default, example"}
 
 
@@ -679,6 +711,20 @@ def build_parser() -> argparse.ArgumentParser:
     analyzer.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     _add_output_options(analyzer)
     analyzer.set_defaults(handler=_analyze)
+
+    init = commands.add_parser(
+        "init", help="write a commented study file guessed from your export(s)",
+        description="Inspect the export(s) and write a study file for `helpstats analyze`: "
+                    "the id, wave and group columns, the instruments (from numbered item "
+                    "columns, their answers and question texts) and the helping columns. "
+                    "Guesses that need a look are marked CHECK. The format: "
+                    "`helpstats docs study-file`.")
+    init.add_argument("exports", nargs="+", metavar="EXPORT",
+                      help="one long export, or one export per wave (" + EXPORT_HELP + ")")
+    init.add_argument("-o", "--output", required=True,
+                      help="the study file to write (.toml), or - for standard output")
+    init.add_argument("--force", action="store_true", help="replace an existing study file")
+    init.set_defaults(handler=_init)
 
     example = commands.add_parser(
         "example", help="copy the bundled example study (study file, data, STUDY_FILE.md)")
