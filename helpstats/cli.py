@@ -544,7 +544,11 @@ def _init(args: argparse.Namespace) -> int:
         if out.suffix.lower() != ".toml":
             raise CommandError(f"{out}: a study file is a .toml file; name it e.g. study.toml")
         check_output_path(out, inputs=args.exports, overwrite=args.force)
-    guess = guess_study(args.exports)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        guess = guess_study(args.exports)
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"helpstats: warning: {cli_words(message)}", file=sys.stderr)
     text = study_file_text(guess, folder=Path.cwd() if to_stdout(out) else out.parent)
     if to_stdout(out):
         sys.stdout.write(text)

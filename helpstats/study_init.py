@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +64,10 @@ _STOPWORDS = frozenset("""a about all an and any are as at be been being by can 
 doing for from had has have having how i in is it its last me my of on or over past so
 than that the their them they this to was were what when which who will with would you your
 yourself often during following problems bothered""".split())
-_NUMBERED = re.compile(r"^(?P<prefix>.*?)(?P<n>\d+)(?P<suffix>\D*)$")
 TEXT_MATCH = 0.5  # mean share of an item's words found in the question text: the same item
 TEXT_MISMATCH = 0.2  # below this, the questions are about something else
+INVALID_SHARE = 0.05  # answers outside the response options a block may hold (missing codes)
+SHAPE_ITEMS = 5  # fewer items than this say too little on their own (without texts or labels)
 
 
 def _key(name: object) -> str:
@@ -161,6 +162,13 @@ def _guess_id(data: pd.DataFrame, wave: str | None) -> ColumnGuess:
             note = f"other id-like columns: {', '.join(others)}"
         return ColumnGuess(column, note, certain=not note.startswith("'"))
     tried = f" ({', '.join(candidates)} repeat within a wave or have blanks)" if candidates else ""
+    for column in map(str, data.columns[:5]):
+        keys = [column] + ([wave] if wave else [])
+        if column != wave and not data[column].isna().any() and not (
+                data[keys].astype(str).duplicated().any()):
+            return ColumnGuess(column, f"no column is named like a participant id{tried}; "
+                               f"'{column}' is guessed because each member has one row per wave "
+                               "in it. Give the column of your member ids", certain=False)
     return ColumnGuess(None, "no participant-id column found" + tried + "; name the column "
                        "that identifies each member", certain=False)
 
@@ -234,11 +242,13 @@ class _Block:
 def _blocks(columns: Sequence[str]) -> list[_Block]:
     """Runs of columns numbered 1, 2, ... n with the same text around the number."""
     groups: dict[tuple[str, str], dict[int, str]] = {}
-    for column in columns:
-        found = _NUMBERED.match(str(column))
-        if found and not found.group("n").startswith("0"):
-            groups.setdefault((found.group("prefix"), found.group("suffix")), {})[
-                int(found.group("n"))] = str(column)
+    for column in map(str, columns):
+        splits = {(m.start(), m.end()) for m in re.finditer(r"[1-9]\d*", column)}
+        splits |= {(m.start(), m.start() + 1) for m in re.finditer(r"[1-9]", column)}
+        for start, end in splits:
+            if column[end:end + 1].isdigit() and end - start > 1:
+                continue
+            groups.setdefault((column[:start], column[end:]), {})[int(column[start:end])] = column
     blocks = []
     for (prefix, suffix), numbered in groups.items():
         n = 0
@@ -247,7 +257,11 @@ def _blocks(columns: Sequence[str]) -> list[_Block]:
         if n >= 2 and "{" not in prefix + suffix:
             blocks.append(_Block(prefix, suffix, tuple(numbered[i] for i in range(1, n + 1))))
     order = {str(c): i for i, c in enumerate(columns)}
-    return sorted(blocks, key=lambda b: order[b.columns[0]])
+    kept: dict[tuple[str, ...], _Block] = {}
+    for block in sorted(blocks, key=lambda b: (order[b.columns[0]], -len(b.columns))):
+        if not any(set(block.columns) <= set(other) for other in kept):
+            kept[block.columns] = block
+    return list(kept.values())
 
 
 def _instruments() -> list[Instrument]:
@@ -268,56 +282,87 @@ def _text_score(block: _Block, inst: Instrument, questions: dict[str, str]) -> f
     return float(np.mean(shares)) if len(shares) * 2 >= len(block.columns) else None
 
 
+def _label_score(block: _Block, inst: Instrument,
+                 value_labels: dict[str, dict[Any, str]]) -> float | None:
+    """Share of the instrument's response labels among the export's value labels of the
+    block (SPSS, REDCap with a dictionary), or None when the export has none."""
+    labels = {_key(label) for c in block.columns for label in value_labels.get(c, {}).values()}
+    if not labels:
+        return None
+    wanted = {_key(label) for item in inst.items for label in item.response_set.labels}
+    return len(wanted & labels) / len(wanted) if wanted else None
+
+
 @dataclass(frozen=True)
 class _Fit:
     instrument: Instrument
     invalid: int
-    labels: bool  # some answers are response labels (not codes)
+    answers: int
+    labels: bool  # some answers are response labels (not codes), or the value labels match
     tight: bool  # the answers use the lowest and the highest code
     spread: bool  # the answers use enough of the range to say anything
     text: float | None
+    value_labels: float | None
+
+    @property
+    def valid(self) -> bool:
+        return self.invalid <= INVALID_SHARE * self.answers and (
+            self.value_labels is None or self.value_labels >= TEXT_MISMATCH)
 
 
-def _fit(block: _Block, inst: Instrument, data: pd.DataFrame,
-         questions: dict[str, str]) -> _Fit:
+def _fit(block: _Block, inst: Instrument, data: pd.DataFrame, questions: dict[str, str],
+         value_labels: dict[str, dict[Any, str]]) -> _Fit:
     cells = find_invalid_cells(data, inst, columns=dict(zip(inst.item_ids, block.columns,
                                                             strict=True)))
     invalid = int(cells["row"].notna().sum())
     values = pd.concat([data[c] for c in block.columns], ignore_index=True).dropna()
     numbers = pd.to_numeric(values, errors="coerce")
-    labels = bool(numbers.isna().any()) and invalid < len(values)
+    matched = _label_score(block, inst, value_labels)
+    labels = (bool(numbers.isna().any()) and invalid < len(values)) or (
+        matched is not None and matched >= 0.75)
     codes = [c for item in inst.items for c in item.response_set.codes if isinstance(c, int)]
     tight = spread = labels
     if codes and numbers.notna().any():
-        low, high, seen = min(codes), max(codes), numbers.dropna()
+        low, high = min(codes), max(codes)
+        seen = numbers[numbers.between(low, high)]
         tight = tight or (seen.min() == low and seen.max() == high)
         few = seen.nunique() >= min(3, high - low + 1) and (seen.max() - seen.min()) * 2 >= high - low
         spread = spread or few or len(seen) < 10
-    return _Fit(inst, invalid, labels, tight, spread, _text_score(block, inst, questions))
+    return _Fit(inst, invalid, len(values), labels, tight, spread,
+                _text_score(block, inst, questions), matched)
 
 
 def _span(block: _Block) -> str:
     return f"{block.columns[0]} .. {block.columns[-1]}"
 
 
+def _invalid_note(fit: _Fit, block: _Block) -> str:
+    if not fit.invalid:
+        return ""
+    inst = fit.instrument
+    return (f"; {fit.invalid} answer(s) are not {inst.abbreviation} responses (missing-value "
+            "codes?): analyze scores them as missing and lists them in validation.md; "
+            f"`helpstats validate EXPORT -i {inst.id} --columns {inst.id}={block.pattern}` "
+            "lists them now")
+
+
 def _guess_block(block: _Block, data: pd.DataFrame, questions: dict[str, str],
+                 value_labels: dict[str, dict[Any, str]],
                  instruments: Sequence[Instrument]) -> BlockGuess | None:
     n = len(block.columns)
     same_size = [i for i in instruments if len(i.items) == n]
     named = [i for i in same_size if block.prefix.lower() == f"{i.id}_" and block.suffix == ""]
-    base = {"columns": block.pattern, "first": block.columns[0], "last": block.columns[-1],
+    base: dict[str, Any] = {"columns": block.pattern, "first": block.columns[0], "last": block.columns[-1],
             "n_items": n}
     if named:
         inst = named[0]
-        fit = _fit(block, inst, data, questions)
-        note = "" if not fit.invalid else (
-            f"{fit.invalid} answer(s) are not {inst.abbreviation} responses: run helpstats "
-            f"validate EXPORT -i {inst.id} --columns {inst.id}={block.pattern} to list them")
+        fit = _fit(block, inst, data, questions, value_labels)
+        note = _invalid_note(fit, block).removeprefix("; ")
         return BlockGuess(instrument=inst, evidence="names", note=note, **base)
     if not same_size:
         return None
-    fits = [_fit(block, inst, data, questions) for inst in same_size]
-    valid = [f for f in fits if f.invalid == 0]
+    fits = [_fit(block, inst, data, questions, value_labels) for inst in same_size]
+    valid = [f for f in fits if f.valid]
     texts = [f.text for f in fits if f.text is not None]
     has_text = bool(texts)
     matching = [f for f in valid if f.text is not None and f.text >= TEXT_MATCH]
@@ -328,8 +373,8 @@ def _guess_block(block: _Block, data: pd.DataFrame, questions: dict[str, str],
             return BlockGuess(
                 instrument=best.instrument, evidence="text",
                 note=f"the question texts of {_span(block)} match the {best.instrument.abbreviation}"
-                     f" items ({best.text:.0%} of their words) and every answer is a response "
-                     "option; check the item order", **base)
+                     f" items ({best.text:.0%} of their words); check the item order"
+                     + _invalid_note(best, block), **base)
     plausible = [f for f in valid if f.spread and not (has_text and (f.text or 0) < TEXT_MISMATCH)]
     described = ", ".join(f.instrument.id for f in plausible)
     if has_text and not plausible:
@@ -339,8 +384,9 @@ def _guess_block(block: _Block, data: pd.DataFrame, questions: dict[str, str],
             f"with columns = \"{block.pattern}\""), candidates=tuple(f.instrument.id for f in valid),
             **base)
     labelled = [f for f in plausible if f.labels]
-    tight = [f for f in plausible if f.tight]
-    for chosen, how in ((labelled, "labels"), (tight, "shape"), (plausible, "shape")):
+    shaped = plausible if n >= SHAPE_ITEMS else []
+    tight = [f for f in shaped if f.tight]
+    for chosen, how in ((labelled, "labels"), (tight, "shape"), (shaped, "shape")):
         if len(chosen) == 1:
             best = chosen[0]
             others = [f.instrument.id for f in plausible if f is not best]
@@ -348,17 +394,24 @@ def _guess_block(block: _Block, data: pd.DataFrame, questions: dict[str, str],
             what = ("the answers are its response labels" if how == "labels" else
                     "GUESSED FROM THE SHAPE ONLY: " + _shape(best, n))
             return BlockGuess(instrument=best.instrument, evidence=how, note=(
-                f"{what}{also}. Check that {_span(block)} are the "
+                f"{what}{also}{_invalid_note(best, block)}. Check that {_span(block)} are the "
                 f"{best.instrument.abbreviation} items in its order (helpstats instruments "
                 f"show {best.instrument.id})"), candidates=tuple(others), **base)
         if len(chosen) > 1:
             break
     if plausible:
+        several = (f"fit several instruments ({described})" if len(plausible) > 1 else
+                   f"fit {described} by their number and answers only, too few items to tell")
         return BlockGuess(instrument=None, evidence="ambiguous", active=False, note=(
-            f"{n} columns {_span(block)} fit several instruments ({described}); uncomment "
-            "the right one, if any"), candidates=tuple(f.instrument.id for f in plausible),
-            **base)
+            f"{n} columns {_span(block)} {several}; uncomment the right one, if any"),
+            candidates=tuple(f.instrument.id for f in plausible), **base)
     sizes = ", ".join(i.id for i in same_size)
+    narrow = [f for f in valid if not f.spread]
+    if narrow:
+        return BlockGuess(instrument=None, evidence="none", active=False, note=(
+            f"{n} columns {_span(block)}: their answers use too little of the response range "
+            f"of {', '.join(f.instrument.id for f in narrow)} ({_shape(narrow[0], n)}, but "
+            "not their spread), so this block is not scored"), **base)
     return BlockGuess(instrument=None, evidence="none", active=False, note=(
         f"{n} columns {_span(block)}: their answers are not those of the bundled {n}-item "
         f"instrument(s) ({sizes}), so this block is not scored"), **base)
@@ -426,14 +479,17 @@ def guess_study(paths: Sequence[str | Path]) -> StudyGuess:
                                "change over time needs a wave column, or one export per wave",
                                certain=False)
             notes.append("A study of change needs at least two waves.")
-    data = pd.concat([f.assign(**{wave.column: w}) if file_waves else f
+    wave_column = str(wave.column)
+    data = pd.concat([f.assign(**{wave_column: w}) if file_waves else f
                       for f, w in zip(frames, file_waves or [None] * len(frames), strict=True)],
                      ignore_index=True)
     id_guess = _guess_id(data, wave.column)
     group = _guess_group(data, [id_guess.column, wave.column])
     questions: dict[str, str] = {}
+    value_labels: dict[str, dict[Any, str]] = {}
     for export in reversed(exports):
         questions.update({str(k): str(v) for k, v in export.questions.items()})
+        value_labels.update({str(k): dict(v) for k, v in export.value_labels.items()})
     columns = [str(c) for c in frames[0].columns]
     instruments = _instruments()
     blocks = []
@@ -442,20 +498,20 @@ def guess_study(paths: Sequence[str | Path]) -> StudyGuess:
             notes.append(f"{_span(block)} are not in every export; only the first was searched "
                          "for instruments.")
             continue
-        guess = _guess_block(block, data, questions, instruments)
+        guess = _guess_block(block, data, questions, value_labels, instruments)
         if guess is not None:
             blocks.append(guess)
     seen: set[str] = set()
     unique = []
-    for block in blocks:  # an instrument appears once; a second block is left as a comment
-        inst = block.instrument
-        if block.active and inst is not None and inst.id in seen:
-            block = BlockGuess(**{**block.__dict__, "active": False, "note": (
-                f"{block.first} .. {block.last} also look like {inst.abbreviation}, found "
-                "already in another block; a study file scores an instrument once")})
-        if block.active and inst is not None:
+    for found in blocks:  # an instrument appears once; a second block is left as a comment
+        inst = found.instrument
+        if found.active and inst is not None and inst.id in seen:
+            found = replace(found, active=False, candidates=(inst.id,), note=(
+                f"{found.first} .. {found.last} also look like {inst.abbreviation}, found "
+                "already in another block; a study file scores an instrument once"))
+        if found.active and inst is not None:
             seen.add(inst.id)
-        unique.append(block)
+        unique.append(found)
     if not seen:
         notes.append("No bundled instrument was recognised: add an [instruments.ID] table "
                      "(helpstats instruments list) before running the study.")
