@@ -236,3 +236,16 @@ def test_nhanes_rows_agree_between_cli_and_api(tmp_path: Path,
     cli_rows = pd.read_csv(out)["row"].tolist()
     api_rows = hs.validate(hs.read_export(NHANES), "phq9", columns="DPQ0{n}0")["row"].tolist()
     assert cli_rows == api_rows and len(api_rows) == 58
+
+
+def test_dask_engine_numbers_rows_as_the_pandas_engine(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(GAD7.replace("3,1,2,3,2,2,1,2,2", "3,1,2,9,2,2,1,2,2"), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "helpstats", "score", str(bad), "-i", "gad7",
+                           "--columns", "gad7=Q_{n}", "-o", str(tmp_path / "s.parquet"),
+                           "--engine", "dask", "--workers", "1", "--no-progress"], env=ENV,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert "row 4, column 'Q_2', value 9" in done.stderr
+    assert "--on-invalid missing" in done.stderr and "header rows included" in done.stderr
