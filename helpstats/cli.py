@@ -382,7 +382,7 @@ def _reliability(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            table = reliability(data, inst, columns, by=args.by or None, use=args.use,
+            table = reliability(data, inst, columns=columns, by=args.by or None, use=args.use,
                                 on_invalid=args.on_invalid)
             items = _item_analysis_by(data, inst, columns, args) if args.items else None
         except HelpstatsError as error:
@@ -408,10 +408,11 @@ def _item_analysis_by(data: pd.DataFrame, inst: Any, columns: Any,
     from .reliability import item_analysis
 
     if not args.by:
-        return item_analysis(data, inst, columns, use=args.use, on_invalid=args.on_invalid)
+        return item_analysis(data, inst, columns=columns, use=args.use, on_invalid=args.on_invalid)
     parts = []
     for key, part in data.groupby(args.by, dropna=False, sort=True, observed=True):
-        table = item_analysis(part, inst, columns, use=args.use, on_invalid=args.on_invalid)
+        table = item_analysis(part, inst, columns=columns, use=args.use,
+                              on_invalid=args.on_invalid)
         values = key if isinstance(key, tuple) else (key,)
         for position, (name, value) in enumerate(zip(args.by, values, strict=True)):
             table.insert(position, name, value)

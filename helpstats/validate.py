@@ -100,11 +100,8 @@ def validate(
     Parameters
     ----------
     data : pandas.DataFrame or Export
-        One row per administration. An :class:`~helpstats.io.Export` is read
-        through its ``.data``, and ``row`` in the report is then the row a
-        spreadsheet shows for that cell, header rows included
-        (:meth:`~helpstats.io.Export.file_rows`, as the command line reports it);
-        for a DataFrame, ``row`` is its index label.
+        One row per administration (an :class:`~helpstats.io.Export` is read
+        through its ``.data``).
     instruments : str, Instrument, or a list of them
         As for :func:`helpstats.score`.
     columns : dict, str or None
@@ -118,7 +115,10 @@ def validate(
     -------
     pandas.DataFrame
         One row per problem, columns ``instrument, row, column, item, value,
-        problem, allowed``: ``problem`` is ``"missing column"`` (then ``row`` is
+        problem, allowed``. ``row`` is the index label of the row in a DataFrame;
+        for an Export, the row a spreadsheet shows for that cell, header rows
+        included (:meth:`~helpstats.io.Export.file_rows`, as the command line
+        reports it): ``problem`` is ``"missing column"`` (then ``row`` is
         None), ``"out of range"``, ``"unknown label"`` (and the other problems
         :func:`~helpstats.scoring.find_invalid_cells` names) or
         ``"duplicated participant × wave"``. Empty when all is well.
