@@ -155,7 +155,7 @@ def test_reliability_by_gives_item_analysis_per_group(gad7_csv: Path, tmp_path: 
     assert items.columns[0] == "wave" and items["wave"].tolist() == [1] * 7 + [2] * 7
     data = pd.read_csv(gad7_csv)
     for wave in (1, 2):
-        expected = hs.item_analysis(data[data["wave"] == wave], "gad7", "Q_{n}")
+        expected = hs.item_analysis(data[data["wave"] == wave], "gad7", columns="Q_{n}")
         got = items[items["wave"] == wave].drop(columns="wave").reset_index(drop=True)
         assert got["item_rest_r"].tolist() == pytest.approx(expected["item_rest_r"].tolist())
         assert got["mean"].tolist() == pytest.approx(expected["mean"].tolist())
