@@ -49,8 +49,11 @@ __all__ = ["BlockGuess", "ColumnGuess", "StudyGuess", "guess_study", "study_file
 
 #: Column names (lower case, without spaces, ``_``, ``-`` or ``.``) that name a role, best first.
 ID_NAMES = ("participant", "participantid", "pid", "memberid", "subjectid", "subject",
-            "recordid", "studyid", "personid", "clientid", "caseid", "respondentid", "userid",
-            "externalreference", "externaldatareference", "id", "responseid")
+            "recordid", "studyid", "personid", "clientid", "caseid", "userid", "id")
+#: Names of a platform's response id: one response, not always one member (after a question
+#: that asks for the member's id).
+RESPONSE_ID_NAMES = ("externalreference", "externaldatareference", "respondentid",
+                     "responseid")
 WAVE_NAMES = ("wave", "visit", "timepoint", "time", "session", "occasion", "assessment",
               "redcapeventname", "event", "month", "months", "week", "phase", "round")
 GROUP_NAMES = ("group", "supportgroup", "site", "agency", "cluster", "meeting", "chapter",
@@ -144,8 +147,25 @@ def _by_name(columns: Sequence[str], names: Sequence[str]) -> list[str]:
     return [keyed[name] for name in names if name in keyed]
 
 
-def _guess_id(data: pd.DataFrame, wave: str | None) -> ColumnGuess:
-    candidates = _by_name(list(map(str, data.columns)), ID_NAMES)
+_ID_QUESTION = re.compile(r"\b(participant|member|study|client|subject|respondent|personal)\s*"
+                          r"(id|identifier|number|code)\b", re.IGNORECASE)
+_WAVE_QUESTION = re.compile(r"\b(wave|visit|time ?point|assessment|session)\b", re.IGNORECASE)
+
+
+def _asked(columns: Sequence[str], questions: dict[str, str], pattern: re.Pattern[str]
+           ) -> list[str]:
+    """Columns whose question text (a short one) asks for an id or a wave."""
+    return [c for c in columns if len(questions.get(c, "")) < 80
+            and pattern.search(questions.get(c, ""))]
+
+
+def _guess_id(data: pd.DataFrame, wave: str | None,
+              questions: dict[str, str] | None = None) -> ColumnGuess:
+    names = list(map(str, data.columns))
+    candidates = _by_name(names, ID_NAMES)
+    candidates += [c for c in _asked(names, questions or {}, _ID_QUESTION) if c not in candidates]
+    candidates += [c for c in _by_name(names, RESPONSE_ID_NAMES) if c not in candidates]
+    named = set(_by_name(names, ID_NAMES + RESPONSE_ID_NAMES))
     for column in candidates:
         keys = [column] + ([wave] if wave else [])
         values = data[keys].astype(str)
@@ -158,7 +178,10 @@ def _guess_id(data: pd.DataFrame, wave: str | None) -> ColumnGuess:
                     "members answered more than once, give the column of your own member "
                     "ids")
         others = [c for c in candidates if c != column]
-        if others and not note:
+        if column not in named:
+            note = (f"'{column}' asks for the member's id (\"{(questions or {})[column]}\"); "
+                    "check it")
+        elif others and not note:
             note = f"other id-like columns: {', '.join(others)}"
         return ColumnGuess(column, note, certain=not note.startswith("'"))
     tried = f" ({', '.join(candidates)} repeat within a wave or have blanks)" if candidates else ""
@@ -173,8 +196,11 @@ def _guess_id(data: pd.DataFrame, wave: str | None) -> ColumnGuess:
                        "that identifies each member", certain=False)
 
 
-def _guess_wave(data: pd.DataFrame) -> ColumnGuess:
-    candidates = _by_name(list(map(str, data.columns)), WAVE_NAMES)
+def _guess_wave(data: pd.DataFrame, questions: dict[str, str] | None = None) -> ColumnGuess:
+    names = list(map(str, data.columns))
+    candidates = _by_name(names, WAVE_NAMES)
+    candidates += [c for c in _asked(names, questions or {}, _WAVE_QUESTION)
+                   if c not in candidates]
     if not candidates:
         return ColumnGuess(None)
     others = candidates[1:]
@@ -463,7 +489,12 @@ def guess_study(paths: Sequence[str | Path]) -> StudyGuess:
     exports = _read(files)
     frames = [e.data for e in exports]
     notes: list[str] = []
-    wave = _guess_wave(frames[0])
+    questions: dict[str, str] = {}
+    value_labels: dict[str, dict[Any, str]] = {}
+    for export in reversed(exports):
+        questions.update({str(k): str(v) for k, v in export.questions.items()})
+        value_labels.update({str(k): dict(v) for k, v in export.value_labels.items()})
+    wave = _guess_wave(frames[0], questions)
     file_waves: tuple[Any, ...] | None = None
     if wave.column is None or any(wave.column not in f.columns for f in frames):
         if len(files) > 1:
@@ -483,13 +514,8 @@ def guess_study(paths: Sequence[str | Path]) -> StudyGuess:
     data = pd.concat([f.assign(**{wave_column: w}) if file_waves else f
                       for f, w in zip(frames, file_waves or [None] * len(frames), strict=True)],
                      ignore_index=True)
-    id_guess = _guess_id(data, wave.column)
+    id_guess = _guess_id(data, wave.column, questions)
     group = _guess_group(data, [id_guess.column, wave.column])
-    questions: dict[str, str] = {}
-    value_labels: dict[str, dict[Any, str]] = {}
-    for export in reversed(exports):
-        questions.update({str(k): str(v) for k, v in export.questions.items()})
-        value_labels.update({str(k): dict(v) for k, v in export.value_labels.items()})
     columns = [str(c) for c in frames[0].columns]
     instruments = _instruments()
     blocks = []

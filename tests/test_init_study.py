@@ -216,3 +216,24 @@ def test_init_command_refuses_to_overwrite_and_writes_to_stdout(
     assert "wrote standard output" in captured.err
     assert main(["init", str(tmp_path / "e.csv"), "-o", str(tmp_path / "s.txt")]) == 2
     assert re.search(r"a study file is a \.toml file", capsys.readouterr().err)
+
+
+def test_surveymonkey_matrix_and_an_id_question(tmp_path: Path) -> None:
+    """SurveyMonkey: no variable names (q1, q2_1 ...); the question row and the sub-header
+    row carry the item texts, the cells the response labels, and q1 asks for the id."""
+    labels = np.array(PHQ9.items[0].response_set.labels, dtype=object)
+    rng = np.random.default_rng(4)
+    rows = [["Respondent ID", "Collector ID", "What is your participant ID?", STEM] + [""] * 8,
+            ["", "", "Open-Ended Response"] + [item.text for item in PHQ9.items]]
+    rows += [[str(1000 + i), "77", f"M{i:03d}", *labels[rng.integers(0, 4, 9)]]
+             for i in range(30)]
+    path = tmp_path / "sm.csv"
+    pd.DataFrame(rows).to_csv(path, header=False, index=False)
+    assert hs.read_export(path).format == "surveymonkey"
+    guess = guess_study([path])
+    assert guess.id.column == "q1" and "asks for the member's id" in guess.id.note
+    (block,) = [b for b in guess.instruments if b.active]
+    assert (block.instrument.id, block.columns, block.evidence) == ("phq9", "q2_{n}", "text")
+    text = study_file_text(guess, tmp_path)
+    assert tomllib.loads(text)["model"]["outcomes"] == ["phq9_total"]
+    assert "A study of change needs at least two waves" in _prose(text)
