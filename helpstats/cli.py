@@ -274,6 +274,8 @@ _CLI_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bwave= needs id=", "--wave needs --id"),
         (r"^by names column", "--by names column"),
         (r"\bforce=True", "--force"),
+        (r"^(\w+): (.*?)score\(\.\.\., coding='([^']*)'\)", r"\1: \2--coding \1=\3"),
+        (r";? ?see Export\.source\.renamed_columns\.?", "."),
     ))
 #: Said once after a message that names a row of an export.
 ROW_NOTE = "(row numbers are the lines a spreadsheet shows, header rows included)"

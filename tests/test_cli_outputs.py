@@ -249,3 +249,26 @@ def test_dask_engine_numbers_rows_as_the_pandas_engine(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert "row 4, column 'Q_2', value 9" in done.stderr
     assert "--on-invalid missing" in done.stderr and "header rows included" in done.stderr
+
+
+def test_warnings_in_cli_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    hads = tmp_path / "hads.csv"
+    hads.write_text("id," + ",".join(f"h{n}" for n in range(1, 15)) + "\n"
+                    + "1," + ",".join(["1", "2"] * 7) + "\n", encoding="utf-8")
+    status, _, err = _run(["score", str(hads), "-i", "hads", "--columns", "hads=h{n}",
+                           "-o", "-"], capsys)
+    assert status == 0
+    assert "declare it with --coding hads=position_1to4" in err and "score(" not in err
+    status, out, err = _run(["score", str(hads), "-i", "hads", "--columns", "hads=h{n}",
+                             "--coding", "hads=position_0to3", "-o", "-"], capsys)
+    assert status == 0 and "AmbiguousCoding" not in err and "declare it" not in err
+    expected = hs.score(pd.read_csv(hads), "hads", columns="h{n}", coding="position_0to3")
+    got = pd.read_csv(io.StringIO(out))
+    for scale in ("hads_position0_anxiety", "hads_position0_depression"):
+        assert got[scale].tolist() == expected[scale].tolist()
+    repeated = tmp_path / "dup.csv"
+    repeated.write_text("a,a," + ",".join(f"Q_{n}" for n in range(1, 8)) + "\n1,2,"
+                        + ",".join("0" * 7) + "\n", encoding="utf-8")
+    status, _, err = _run(["score", str(repeated), "-i", "gad7", "--columns", "gad7=Q_{n}",
+                           "-o", "-"], capsys)
+    assert status == 0 and "renamed ('a' -> 'a.1')." in err and "Export.source" not in err
