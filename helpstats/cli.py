@@ -3,9 +3,10 @@
 Subcommands: ``instruments list|show``, ``score``, ``reliability``, ``validate``,
 ``analyze``, ``init`` (a study file guessed from exports), ``example`` (copy the example
 study), ``docs study-file`` (the study-file reference page), ``demo``. Commands that
-write a table write CSV to standard output with ``-o -``. Every error a user can cause (a bad file, an unknown
-instrument, invalid responses) ends with a message naming the file, rows,
-columns and values, and exit status 2; never a traceback. ``validate`` exits 1
+write a table write CSV to standard output with ``-o -``. Every error a user can cause
+(a bad file, an unknown instrument, invalid responses) ends with a message naming the
+file, rows, columns and values, in the words of the command line (options, not Python
+keywords), and exit status 2; never a traceback. ``validate`` exits 1
 when it finds problems (and lists them), 0 when there are none.
 
 Examples

@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -407,8 +408,7 @@ def _guess_block(block: _Block, data: pd.DataFrame, questions: dict[str, str],
         return BlockGuess(instrument=None, evidence="none", active=False, note=(
             f"{n} columns {_span(block)}: the question texts match no bundled {n}-item "
             "instrument, so this block is not scored. If it is one, add [instruments.ID] "
-            f"with columns = \"{block.pattern}\""), candidates=tuple(f.instrument.id for f in valid),
-            **base)
+            f"with columns = \"{block.pattern}\""), **base)
     labelled = [f for f in plausible if f.labels]
     shaped = plausible if n >= SHAPE_ITEMS else []
     tight = [f for f in shaped if f.tight]
@@ -584,10 +584,11 @@ def _comment(text: str, indent: str = "") -> list[str]:
 
 
 def _path_text(path: Path, folder: Path) -> str:
+    """``path`` relative to the study file's folder (as the study file reads it), with /."""
     try:
-        return str(path.resolve().relative_to(folder.resolve()))
-    except ValueError:
-        return str(path.resolve())
+        return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
+    except ValueError:  # another drive (Windows)
+        return path.resolve().as_posix()
 
 
 def study_file_text(guess: StudyGuess, folder: str | Path = ".") -> str:

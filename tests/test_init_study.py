@@ -134,6 +134,7 @@ def test_question_texts_name_the_instrument_and_reject_an_unrelated_block(
     assert found["Q8_{n}"].instrument is None and not found["Q8_{n}"].active
     text = study_file_text(guess, tmp_path)
     assert _active_instruments(text) == {"phq9": "Q5_{n}"}
+    assert text.count("instruments.phq9") == 1  # not offered for Q8, even as a comment
     assert "Q8_1 .. Q8_9: the question texts match no bundled 9-item instrument" in \
         _prose(text)
     assert guess.id.column == "pid"
@@ -214,6 +215,11 @@ def test_init_command_refuses_to_overwrite_and_writes_to_stdout(
     captured = capsys.readouterr()
     assert tomllib.loads(captured.out)["data"]["id"] == "participant"
     assert "wrote standard output" in captured.err
+    (tmp_path / "sub").mkdir()
+    assert main(["init", str(tmp_path / "e.csv"), "-o", str(tmp_path / "sub" / "s.toml")]) == 0
+    capsys.readouterr()
+    assert hs.load_study(tmp_path / "sub" / "s.toml").files[0].path.resolve() == \
+        (tmp_path / "e.csv").resolve()  # written as ../e.csv, relative to the study file
     assert main(["init", str(tmp_path / "e.csv"), "-o", str(tmp_path / "s.txt")]) == 2
     assert re.search(r"a study file is a \.toml file", capsys.readouterr().err)
 
