@@ -733,13 +733,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="one long export, or one export per wave (" + EXPORT_HELP + ")")
     init.add_argument("-o", "--output", required=True,
                       help="the study file to write (.toml), or - for standard output")
-    init.add_argument("--force", action="store_true", help="replace an existing study file")
+    init.add_argument("--force", "--overwrite", dest="force", action="store_true",
+                      help="replace an existing study file")
     init.set_defaults(handler=_init)
 
     example = commands.add_parser(
         "example", help="copy the bundled example study (study file, data, STUDY_FILE.md)")
     example.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to copy into")
-    example.add_argument("--force", action="store_true", help="replace files of the same name")
+    example.add_argument("--force", "--overwrite", dest="force", action="store_true",
+                         help="replace files of the same name")
     example.set_defaults(handler=_example)
 
     docs = commands.add_parser("docs", help="print a reference page: study-file")
