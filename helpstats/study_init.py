@@ -677,4 +677,9 @@ def study_file_text(guess: StudyGuess, folder: str | Path = ".") -> str:
     variables = [*guess.demographics, *([guess.arm] if guess.arm else []), *guess.outcomes]
     if guess.demographics:
         out += ["[table_one]", f"variables = {_toml(variables)}", ""]
+    if roles:
+        out += ["# [helping]                    # the helper-therapy analyses of time-varying "
+                "helping", f"# columns = {_toml([guess.giving, guess.receiving])}", ""]
+    out += ["# [missing]                    # a missing-data report and multiple imputation",
+            '# method = "mi"']
     return "\n".join(out).rstrip() + "\n"

@@ -53,6 +53,8 @@ def gad7_csv(tmp_path: Path) -> Path:
     ["instruments", "list", "--wide"],
     ["instruments", "show", "phq9"],
     ["validate", str(NHANES), "-i", "phq9", "--columns", "phq9=DPQ0{n}0"],
+    ["score", str(NHANES), "-i", "phq9", "--columns", "phq9=DPQ0{n}0", "--on-invalid",
+     "missing", "-o", "-"],
 ])
 def test_head_closing_the_pipe_leaves_no_traceback(args: list[str], tmp_path: Path) -> None:
     """A real shell pipe into ``head -1``: one line out, nothing on stderr, status 0 (1 for a
@@ -64,7 +66,14 @@ def test_head_closing_the_pipe_leaves_no_traceback(args: list[str], tmp_path: Pa
     lines = done.stdout.splitlines()
     assert len(lines) == 2, done.stdout
     assert lines[1] in ("status=0", "status=1"), done.stdout
-    assert (tmp_path / "err.txt").read_text() == ""
+    err = (tmp_path / "err.txt").read_text()
+    if "-o" in args:  # score's own warnings (invalid cells scored as missing) go to stderr
+        assert "scored as missing" in err
+        other = [line for line in err.splitlines() if not line.startswith(
+            ("helpstats: warning:", "  scored as missing", "Scored "))]
+        assert other == [], err
+    else:
+        assert err == ""
 
 
 @pytest.mark.parametrize("args", [
