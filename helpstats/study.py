@@ -4,7 +4,9 @@ A study file names the exports to read, the columns of each questionnaire,
 the id/wave/group columns, the helping-role rule, the outcomes and the mixed
 model. Paths are relative to the study file. Every key is checked; a mistake
 is reported as :class:`helpstats.errors.StudyError` naming the file, the line
-and the key.
+and the key. The reference page of the format (every key, its type, default and
+an example) is ``STUDY_FILE.md``, installed beside the example study
+(``helpstats docs study-file`` prints it).
 
 A complete file (``[roles]``, ``[table_one]`` and most keys are optional)::
 

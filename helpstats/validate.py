@@ -118,7 +118,10 @@ def validate(
     -------
     pandas.DataFrame
         One row per problem, columns ``instrument, row, column, item, value,
-        problem, allowed``: ``problem`` is ``"missing column"`` (then ``row`` is
+        problem, allowed``. ``row`` is the index label of the row in a DataFrame;
+        for an Export, the row a spreadsheet shows for that cell, header rows
+        included (:meth:`~helpstats.io.Export.file_rows`, as the command line
+        reports it): ``problem`` is ``"missing column"`` (then ``row`` is
         None), ``"out of range"``, ``"unknown label"`` (and the other problems
         :func:`~helpstats.scoring.find_invalid_cells` names) or
         ``"duplicated participant × wave"``. Empty when all is well.
@@ -129,7 +132,8 @@ def validate(
     """
     instruments = instrument
     if isinstance(data, Export):
-        data = data.data
+        # one rule for row numbers (Export.file_rows): the line a spreadsheet shows
+        data = data.data if is_dask(data.data) else data.data.set_axis(data.file_rows())
     if is_dask(data):
         from ._dask.scoring import validate_dask
 

@@ -73,7 +73,7 @@ SCORE = ["score", "export.csv", "-i", "gad7", "--columns", "gad7=Q{n}"]
     (["reliability", "export.csv", "-i", "gad7", "--columns", "gad7=Q{n}", "-o", "r.csv",
       "--items", "r.csv"], "also the -o output"),
     (["validate", "export.csv", "-i", "gad7", "--columns", "gad7=Q{n}", "--id", "pid",
-      "--wave", "pid"], "id= and wave= are both 'pid'"),
+      "--wave", "pid"], "--id and --wave are both 'pid'"),
     (["validate", "export.csv", "-i", "gad7", "--columns", "gad7=Q{n}", "-o", "export.csv"],
      "this is an input file"),
     (["analyze", "folder.csv", "-o", "out"], "cannot read the study file"),

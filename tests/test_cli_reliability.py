@@ -49,7 +49,9 @@ def test_reliability_command_writes_table_and_items(tmp_path: Path) -> None:
     expected = hs.reliability(data, "gad7", "Q_{n}", by="wave")
     assert table["alpha"].tolist() == pytest.approx(expected["alpha"].tolist(), abs=1e-12)
     items = pd.read_csv(items_out)
-    assert len(items) == 7 and items["item"].iloc[0] == "gad7_1"
+    # one item analysis per wave (issue 15: --by used to pool the waves)
+    assert len(items) == 14 and items["item"].iloc[0] == "gad7_1"
+    assert items.columns[0] == "wave" and items["wave"].tolist() == [1] * 7 + [2] * 7
 
 
 def test_reliability_command_reports_bad_input(tmp_path: Path) -> None:

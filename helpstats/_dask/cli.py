@@ -57,7 +57,9 @@ def score_command(args: argparse.Namespace, error: type[HelpstatsError]) -> int:
     with _client(args.scheduler, args.workers, args.memory_limit):
         export = read_export_dask(source, format=args.format, blocksize=args.blocksize,
                                   missing_codes=getattr(args, "missing_codes", None))
-        data = export.data
+        # one rule for row numbers (Export.file_rows): the line a spreadsheet shows
+        first = export.source.header_rows + 1
+        data = export.data.map_partitions(lambda part, s=first: part.set_axis(part.index + s))
         columns = {}
         for spec in args.columns:
             instrument, sep, pattern = spec.partition("=")
@@ -69,11 +71,14 @@ def score_command(args: argparse.Namespace, error: type[HelpstatsError]) -> int:
             try:
                 scores = score(data, ids, columns=columns or None, on_invalid=args.on_invalid)
             except HelpstatsError as exc:
-                text = str(exc).replace("pass on_invalid='missing'", "pass --on-invalid missing")
-                raise error(f"{source}: {text}\n(rows are numbered from 0 after the "
-                            f"{export.source.header_rows} header row(s))") from None
+                from ..cli import _data_error
+
+                raise _data_error(source, exc) from None
+        from ..cli import cli_words
+
         for warning in caught:
-            print(f"helpstats: warning: {source}: {warning.message}", file=sys.stderr)
+            print(f"helpstats: warning: {source}: {cli_words(str(warning.message))}",
+                  file=sys.stderr)
         clashes = [c for c in scores.columns if c in data.columns]
         if clashes:
             raise error(f"{source}: already has column(s) {clashes}; rename them before scoring")

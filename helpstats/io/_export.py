@@ -157,6 +157,9 @@ class Export:
         For a spreadsheet or text export this is the row a spreadsheet program shows
         (a Qualtrics export's three header rows make the first data row row 4); for
         SPSS/Stata files, which have no header rows, it is the case number.
+        This is the one rule for row numbers in messages and reports: the command
+        line, :func:`helpstats.validate` given an Export and ``analyze``'s
+        ``source_row`` all use it, so a cell has the same row number everywhere.
 
         Returns
         -------
