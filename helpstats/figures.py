@@ -17,8 +17,8 @@ print.
 
 Labels: the functions that draw take ``labels=``: ``None``, a mapping from
 column name to label, or an object with ``variable(name)`` and
-``level(column, value)`` methods (such as :class:`StudyLabels`, which reads a
-study file's ``[labels]`` and ``wave_label``).
+``level(column, value)`` methods (such as :class:`helpstats.tables.Labels`, which reads a
+study file's ``[labels]`` and ``wave_label`` and knows the instruments' scale names).
 
 Examples
 --------
@@ -42,7 +42,7 @@ from ._output import atomic_write, safe_stem
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["FIGURE_FORMATS", "OKABE_ITO", "FigureFile", "StudyLabels", "label_of", "level_of",
+__all__ = ["FIGURE_FORMATS", "OKABE_ITO", "FigureFile", "label_of", "level_of",
            "save_figure", "style"]
 
 #: Okabe & Ito (2008) colours: orange, sky blue, bluish green, blue, vermillion, reddish
@@ -99,66 +99,6 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-@dataclass(frozen=True)
-class StudyLabels:
-    """Labels of a study file: ``[labels.variables]``, ``[labels.levels.*]``, ``wave_label``.
-
-    A score column ``{instrument}_{scale}`` without a label of its own is
-    labelled from its instrument (``phq9_total`` -> ``"PHQ-9 total"``).
-
-    Parameters
-    ----------
-    variables : mapping of str to str
-    levels : mapping of str to mapping of str to str
-        Levels are matched as text (``1``, ``1.0`` and ``"1"`` are one level).
-    wave : str, optional
-        The wave column, labelled ``wave_label``.
-    wave_label : str, optional
-    scales : mapping of str to str
-        Score column to its instrument label.
-
-    Examples
-    --------
-    >>> labels = StudyLabels(variables={"age": "Age (years)"}, wave="wave",
-    ...                      wave_label="Months since baseline", levels={"arm": {"1": "Peer"}},
-    ...                      scales={"phq9_total": "PHQ-9 total"})
-    >>> labels.variable("wave"), labels.variable("phq9_total"), labels.level("arm", 1.0)
-    ('Months since baseline', 'PHQ-9 total', 'Peer')
-    """
-
-    variables: Mapping[str, str]
-    levels: Mapping[str, Mapping[str, str]]
-    wave: str | None = None
-    wave_label: str | None = None
-    scales: Mapping[str, str] | None = None
-
-    @classmethod
-    def from_study(cls, study: Any) -> StudyLabels:
-        """The labels of a :class:`helpstats.study.Study`."""
-        scales = {}
-        for spec in getattr(study, "instruments", ()):
-            inst = spec.instrument
-            for scale in inst.scales:
-                scales[f"{inst.id}_{scale.id}"] = (f"{inst.abbreviation or inst.id} "
-                                                   f"{scale.id.replace('_', ' ')}")
-        return cls(variables=dict(study.variable_labels), wave=study.wave,
-                   levels={c: dict(m) for c, m in study.level_labels.items()},
-                   wave_label=study.wave_label, scales=scales)
-
-    def variable(self, name: str) -> str:
-        """The label of a column."""
-        if name in self.variables:
-            return str(self.variables[name])
-        if self.wave_label and name == self.wave:
-            return self.wave_label
-        return str((self.scales or {}).get(name, name))
-
-    def level(self, column: Any, value: Any) -> str:
-        """The label of one level of a column."""
-        text = _text(value)
-        return str(self.levels.get(str(column), {}).get(text, text))
 
 
 @dataclass(frozen=True)

@@ -695,10 +695,10 @@ def analyze(
 
     from . import _report_figures as figs
     from ._report_findings import findings_text, higher_is_of, units_of
-    from .figures import StudyLabels
     from .models import fit_mixed, formula_columns
     from .reliability import reliability
     from .tables import (
+        Labels,
         attrition_table,
         model_table,
         outcome_table,
@@ -714,7 +714,7 @@ def analyze(
     figures: dict[str, Any] = {}
     dropped: list[str] = []
     state: dict[str, Any] = {}
-    labels = StudyLabels.from_study(study)
+    labels = Labels.from_study(study)
     numbers = {name: i for i, name in enumerate(
         ["flow", "retention", *study.model.outcomes], start=1)}
 

@@ -18,8 +18,9 @@ import matplotlib.pyplot as plt
 
 import helpstats as hs
 from helpstats._keywords import KeywordError
-from helpstats.figures import OKABE_ITO, StudyLabels, save_figure, style
+from helpstats.figures import OKABE_ITO, save_figure, style
 from helpstats.plots import plot_attrition
+from helpstats.tables import Labels
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -99,16 +100,16 @@ def legend_outside(ax: plt.Axes) -> bool:
 
 def test_trajectories_legend_explains_every_mark_outside_the_axes(btheb_fit: object,
                                                                  btheb_data: pd.DataFrame) -> None:
-    labels = StudyLabels(variables={"bdi": "BDI-II"}, levels={"treatment": {"TAU": "Usual care"}},
-                         wave="wave", wave_label="Months since baseline")
+    labels = Labels(variables={"bdi": "BDI-II"}, levels={"treatment": {"TAU": "Usual care"}},
+                    wave="wave", wave_label="Months since baseline")
     ax = hs.plot_trajectories(btheb_fit, by="treatment", wave="wave", data=btheb_data,
                               labels=labels, level=0.9)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "Usual care", "BtheB", "Model-based mean with 90% CI", "Observed mean"]
-    assert ax.get_legend().get_title().get_text() == "treatment"
+    assert ax.get_legend().get_title().get_text() == "Treatment"
     assert ax.get_xlabel() == "Months since baseline"
     assert ax.get_ylabel() == "BDI-II (marginal mean, 90% CI)"
-    assert ax.get_title() == "BDI-II by treatment"
+    assert ax.get_title() == "BDI-II by Treatment"
     handles = ax.get_legend_handles_labels()[0]
     lines = [h.lines[0] for h in handles]
     assert [ln.get_color() for ln in lines] == list(OKABE_ITO[:2])
@@ -148,8 +149,8 @@ def test_attrition_plot_counts_by_hand() -> None:
 
 
 def test_study_labels_from_the_example_study() -> None:
-    labels = StudyLabels.from_study(hs.load_study(hs.datasets.example_study_path()))
+    labels = Labels.from_study(hs.load_study(hs.datasets.example_study_path()))
     assert labels.variable("wave") == "Months since baseline"
     assert labels.variable("phq9_total") == "PHQ-9 total"
     assert labels.variable("who5_total") == "WHO-5 total"
-    assert labels.variable("age") == "age" and labels.level("role", "dual") == "dual"
+    assert labels.variable("age") == "Age" and labels.level("role", "dual") == "dual"
