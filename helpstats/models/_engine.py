@@ -680,7 +680,8 @@ def _newton_polish(core: _Core, theta: np.ndarray, value: float, counter: list[i
         step = np.zeros_like(theta)
         step[free] = -scipy.linalg.cho_solve((chol, True), gf)
         decrease = -float(gf @ step[free])
-        if decrease <= 1e-15 * max(1.0, abs(value)):
+        if not decrease > 0 or float(np.max(np.abs(step))) <= 1e-13 * max(
+                1.0, float(np.max(np.abs(theta)))):
             break  # converged to rounding: a further step changes nothing measurable
         noise = 1e-10 * max(1.0, abs(value))
         if decrease < noise:
@@ -734,15 +735,77 @@ def _edge_starts(core: _Core, theta: np.ndarray) -> list[np.ndarray]:
     return out
 
 
+def _negative_curvature(core: _Core, theta: np.ndarray) -> list[np.ndarray]:
+    """Feasible unit directions of negative curvature of the profiled deviance at
+    ``theta``, for parameters not held on their bound by an outward gradient.
+
+    The deviance depends on ``theta`` through ``Lambda Lambda'`` only, so a term
+    whose relative factor is zero is a stationary point whatever the data: its
+    gradient vanishes and a derivative-free search can stop there although the
+    Hessian shows a descent direction (a saddle, not a minimum). Each direction
+    is returned with both signs, components pushing a bound parameter below its
+    bound removed."""
+    from ._derivatives import theta_derivatives
+
+    nu = core.n - core.p if core.reml else core.n
+    try:
+        grad, hess = theta_derivatives(core, theta, core.reml, jacobian=False).profiled(nu)
+    except (np.linalg.LinAlgError, RuntimeError, FloatingPointError):
+        return []
+    if not (np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))):
+        return []
+    on_bound = theta <= core.lower
+    held = on_bound & (grad > 1e-6 * max(1.0, float(np.max(np.abs(hess)))))
+    free = np.flatnonzero(~held)
+    if not free.size:
+        return []
+    vals, vecs = np.linalg.eigh(hess[np.ix_(free, free)])
+    tol = 1e-6 * max(1.0, float(np.max(np.abs(vals))))
+    out = []
+    for j in np.flatnonzero(vals < -tol):
+        for sign in (1.0, -1.0):
+            v = np.zeros_like(theta)
+            v[free] = sign * vecs[:, j]
+            v[on_bound & (v < 0)] = 0.0
+            norm = float(np.linalg.norm(v))
+            if norm > 0.5:  # most of the direction survives the bounds
+                out.append(v / norm)
+    return out
+
+
+def _escape_saddle(core: _Core, theta: np.ndarray, value: float, counter: list[int],
+                   ) -> tuple[np.ndarray, float]:
+    """Restart from the interior along directions of negative curvature
+    (:func:`_negative_curvature`) until the optimum is a local minimum."""
+    for _ in range(3):
+        best: tuple[np.ndarray, float] | None = None
+        for v in _negative_curvature(core, theta):
+            for step in (0.5, 0.1, 0.02):
+                cand = np.maximum(theta + step * v, core.lower)
+                counter[0] += 1
+                if core.objective(cand) < value - 1e-10 * max(1.0, abs(value)):
+                    res = _bobyqa(core, cand, 0.1, counter)
+                    t, f, _ = _newton_polish(core, res.theta, res.deviance, counter)
+                    if f < value - 1e-10 * max(1.0, abs(value)) and (best is None or f < best[1]):
+                        best = (t, f)
+                    break
+        if best is None:
+            break
+        theta, value = best
+    return theta, value
+
+
 def optimize(problem: LmmProblem, start: np.ndarray | None = None) -> OptResult:
     """Minimise the profiled deviance of the standardised model.
 
     BOBYQA from lme4's start (identity relative factors, here of the
     standardised model) and again from its optimum; then restarts from the
     boundary (:func:`_edge_starts`, lme4's ``restart_edge`` / ``allFit``
-    idea), keeping the best; finally Newton steps on the exact gradient and
+    idea), keeping the best; then Newton steps on the exact gradient and
     Hessian (:func:`_newton_polish`) so that the optimum, and the inference
-    taken at it, do not depend on where the derivative-free search stopped.
+    taken at it, do not depend on where the derivative-free search stopped;
+    finally, where that Hessian has negative curvature (a saddle such as a
+    zero relative factor), restarts from the interior (:func:`_escape_saddle`).
     ``start`` is in lme4's units."""
     core = problem.core
     counter = [0]
@@ -758,6 +821,7 @@ def optimize(problem: LmmProblem, start: np.ndarray | None = None) -> OptResult:
             if alt.deviance < best.deviance - 1e-9:
                 best = alt
         theta, value, _ = _newton_polish(core, best.theta, best.deviance, counter)
+        theta, value = _escape_saddle(core, theta, value, counter)
     theta_o = problem.from_internal(theta)
     problem._last_optimum = (theta_o.tobytes(), theta)
     return OptResult(theta_o, value + problem.deviance_offset(), counter[0], best.status,
