@@ -29,7 +29,7 @@ import scipy.linalg
 
 from ._engine import Evaluation, _batched_forward, _Core
 
-__all__ = ["MBlocks", "ZtMatrices", "theta_derivatives", "zt_matrices"]
+__all__ = ["MBlocks", "ZtMatrices", "fd_theta_derivatives", "theta_derivatives", "zt_matrices"]
 
 
 @dataclass(frozen=True)
@@ -275,7 +275,7 @@ class ThetaDerivatives:
     hess_pwrss: np.ndarray
     dK: np.ndarray  # (k, p, p): d (X'W^-1X)^-1 / d theta_a
     K: np.ndarray
-    mats: ZtMatrices
+    mats: ZtMatrices | None  # None when taken by finite differences (large sparse models)
 
     def profiled(self, nu: int) -> tuple[np.ndarray, np.ndarray]:
         """Gradient and Hessian of ``logdet + nu log(pwrss)`` (sigma profiled out)."""
@@ -294,6 +294,10 @@ def theta_derivatives(core: _Core, theta_s: np.ndarray, reml: bool,
     cached = getattr(core, "_derivatives_cache", None)
     if cached is not None and cached[0] == key and (cached[1].dK.shape[0] or not jacobian):
         return cached[1]
+    if not core.blocked:
+        out = fd_theta_derivatives(core, np.asarray(theta_s, dtype=float), reml)
+        core._derivatives_cache = (key, out)
+        return out
     if ev is None or ev.L1 is None:
         ev = core.evaluate(theta_s, blocks=True)
     mats = zt_matrices(core, theta_s, ev)
@@ -331,3 +335,53 @@ def theta_derivatives(core: _Core, theta_s: np.ndarray, reml: bool,
     out = ThetaDerivatives(logdet, gl, hl, mats.pwrss, gp, hp, dK, mats.K, mats)
     core._derivatives_cache = (key, out)  # the optimiser's last step, reused by the checks
     return out
+
+
+def fd_theta_derivatives(core: _Core, theta_s: np.ndarray, reml: bool) -> ThetaDerivatives:
+    """The same derivatives by central differences of the sparse factorisation.
+
+    For models whose later random terms have more than ``DENSE_LIMIT`` columns
+    (large crossed designs), where ``Z'W^-1Z`` is too large to hold densely.
+    The pieces (log-determinant, penalised RSS, ``(X'W^-1X)^-1``) are
+    differentiated in the standardised model's parameters, whose scale is one,
+    with steps ``2e-4 max(|theta|, 0.1)``: truncation and rounding errors are
+    then about 1e-7 relative (lmerTest differentiates the deviance numerically
+    too, in lme4's parameters). ``1 + k + k(k+1)/2 + k(k-1)/2`` factorisations
+    for ``k`` parameters. Kenward-Roger, which needs ``Z'PZ``, is not available
+    for these models.
+    """
+    k = len(theta_s)
+    h = 2e-4 * np.maximum(np.abs(theta_s), 0.1)
+    p = core.p
+
+    def pieces(t: np.ndarray) -> tuple[float, float, np.ndarray]:
+        ev = core.evaluate(t, blocks=False)
+        logdet = ev.logdet_l + (ev.logdet_rx if reml else 0.0)
+        K = np.linalg.inv(ev.sxx) if p else np.zeros((0, 0))
+        return logdet, ev.pwrss, K
+
+    eye = np.eye(k)
+    f0 = pieces(theta_s)
+    plus = [pieces(theta_s + h[a] * eye[a]) for a in range(k)]
+    minus = [pieces(theta_s - h[a] * eye[a]) for a in range(k)]
+    pairs: dict[tuple[int, int], tuple[tuple[float, float, np.ndarray], ...]] = {}
+    for a in range(k):
+        for b in range(a):
+            step = h[a] * eye[a] + h[b] * eye[b]
+            pairs[a, b] = (pieces(theta_s + step), pieces(theta_s - step))
+    grads, hessians = [], []
+    for j in (0, 1):
+        g = np.array([(plus[a][j] - minus[a][j]) / (2 * h[a]) for a in range(k)])
+        H = np.empty((k, k))
+        for a in range(k):
+            H[a, a] = (plus[a][j] - 2 * f0[j] + minus[a][j]) / h[a] ** 2
+            for b in range(a):
+                pp, mm = pairs[a, b]
+                num = (pp[j] - plus[a][j] - plus[b][j] + 2 * f0[j] - minus[a][j] - minus[b][j]
+                       + mm[j])
+                H[a, b] = H[b, a] = num / (2 * h[a] * h[b])
+        grads.append(g)
+        hessians.append(H)
+    dK = np.array([(plus[a][2] - minus[a][2]) / (2 * h[a]) for a in range(k)]).reshape(k, p, p)
+    return ThetaDerivatives(float(f0[0]), grads[0], hessians[0], float(f0[1]), grads[1],
+                            hessians[1], dK, f0[2], None)

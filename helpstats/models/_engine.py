@@ -21,7 +21,14 @@ import scipy.linalg
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-__all__ = ["Evaluation", "LmmProblem", "OptResult", "ReTerm", "Standardisation", "convergence",
+from ._sparse import SparseFactor, SparseSystem, sparse_system
+
+# Above this many random-effect columns in the later terms the dense Schur complement
+# (and with it the exact derivatives, which need it) is not formed: the sparse factor
+# alone gives the deviance and the estimates, finite differences of it the derivatives.
+DENSE_LIMIT = 3000
+
+__all__ = ["DENSE_LIMIT", "Evaluation", "LmmProblem", "OptResult", "ReTerm", "Standardisation", "convergence",
            "optimize"]
 
 
@@ -112,6 +119,7 @@ class Evaluation:
     L2: np.ndarray | None
     U2: np.ndarray | None
     W: sp.csr_matrix | None
+    sparse: SparseFactor | None = None  # the whole system's sparse factor (several terms)
 
 
 class _Core:
@@ -166,8 +174,20 @@ class _Core:
         # further terms: a dense Schur complement of size Q2 = sum nl_k q_k
         self.rest = terms[1:]
         self.rest_offsets: list[int] = []
+        self.sparse: SparseSystem | None = None
+        # blocked: the dense Schur complement of the later terms is formed (needed by the
+        # exact derivatives); above DENSE_LIMIT columns only the sparse factor is used
+        self.blocked = True
+        self.Q2 = 0
         if self.rest:
-            self._init_rest(XY, l1, q1)
+            self.sparse = sparse_system(terms, XY)
+            self.Q2 = sum(t.nl * t.q for t in self.rest)
+            self.blocked = self.sparse is None or self.Q2 <= DENSE_LIMIT
+            if self.blocked:
+                self._init_rest(XY, l1, q1)
+            else:
+                self.rest_offsets = [sum(t.nl * t.q for t in self.rest[:k])
+                                     for k in range(len(self.rest))]
 
     def _init_rest(self, XY: np.ndarray, l1: int, q1: int) -> None:
         """Cross-products with the first term as (level, group) blocks, in a fixed CSR layout."""
@@ -309,6 +329,8 @@ class _Core:
         ``blocks=False`` skips keeping the per-group factors when only the
         deviance is wanted (single grouping factor)."""
         theta = np.asarray(theta, dtype=float)
+        if self.sparse is not None and (not blocks or not self.blocked):
+            return self._evaluate_sparse(theta)
         lam1 = self.lam(theta, 0)
         logdet, S, L1, U1 = self._first_block(lam1, blocks or bool(self.rest))
         L2 = U2 = W = None
@@ -330,6 +352,19 @@ class _Core:
             U2 = scipy.linalg.solve_triangular(L2, rhs, lower=True)
             S = S - U2.T @ U2
             logdet += 2.0 * float(np.sum(np.log(np.diag(L2))))
+        return self._finish(theta, logdet, S, L1, U1, L2, U2, W)
+
+    def _evaluate_sparse(self, theta: np.ndarray) -> Evaluation:
+        """Deviance pieces from the sparse Cholesky factor of the whole system."""
+        if self.sparse is None:
+            raise RuntimeError("no sparse system")
+        fac = self.sparse.factor([self.lam(theta, k) for k in range(len(self.terms))])
+        S = self.xy_cross - fac.rhs.T @ fac.solved
+        return self._finish(theta, fac.logdet, S, None, None, None, None, None, fac)
+
+    def _finish(self, theta: np.ndarray, logdet: float, S: np.ndarray, L1: np.ndarray | None,
+                U1: np.ndarray | None, L2: np.ndarray | None, U2: np.ndarray | None,
+                W: sp.csr_matrix | None, fac: SparseFactor | None = None) -> Evaluation:
         p = self.p
         sxx = S[:p, :p]
         sxy = S[:p, p]
@@ -341,7 +376,7 @@ class _Core:
         else:
             pwrss = float(S[p, p])
             logdet_rx = 0.0
-        return Evaluation(theta, logdet, logdet_rx, pwrss, sxx, sxy, L1, U1, L2, U2, W)
+        return Evaluation(theta, logdet, logdet_rx, pwrss, sxx, sxy, L1, U1, L2, U2, W, fac)
 
     def deviance(self, ev: Evaluation, reml: bool | None = None) -> float:
         """Profiled deviance (-2 log-likelihood, REML criterion when ``reml``)."""
@@ -367,6 +402,8 @@ class _Core:
 
     def estimates(self, ev: Evaluation) -> tuple[np.ndarray, list[np.ndarray]]:
         """Fixed effects and conditional modes b (one (nl, q) array per term)."""
+        if ev.sparse is not None and not self.blocked:
+            return self._estimates_sparse(ev, ev.sparse)
         if ev.L1 is None or ev.U1 is None:
             ev = self.evaluate(ev.theta, blocks=True)
         L1, U1 = ev.L1, ev.U1
@@ -388,6 +425,19 @@ class _Core:
         u1 = _batched_backward(L1, r1[:, :, None])[:, :, 0]
         out.append(u1 @ self.lam(ev.theta, 0).T)
         out.extend(rest_b)
+        return beta, out
+
+
+    def _estimates_sparse(self, ev: Evaluation, fac: SparseFactor
+                          ) -> tuple[np.ndarray, list[np.ndarray]]:
+        beta = np.linalg.solve(ev.sxx, ev.sxy) if self.p else np.zeros(0)
+        u = fac.solved[:, self.p] - fac.solved[:, : self.p] @ beta
+        out = []
+        off = 0
+        for k, t in enumerate(self.terms):
+            uk = u[off : off + t.nl * t.q].reshape(t.nl, t.q)
+            out.append(uk @ self.lam(ev.theta, k).T)
+            off += t.nl * t.q
         return beta, out
 
 
@@ -815,13 +865,25 @@ def optimize(problem: LmmProblem, start: np.ndarray | None = None) -> OptResult:
         second = _bobyqa(core, first.theta, 0.02, counter)
         best = second if second.deviance < first.deviance else first
         for cand in _edge_starts(core, best.theta):
-            if core.objective(cand) > best.deviance + 10.0:
+            edge = core.objective(cand)
+            if edge > best.deviance + 10.0:
+                continue
+            # a boundary optimum needs the deviance to rise when moving inward from the
+            # edge; where it falls, the search from there returns to the interior optimum
+            i = int(np.flatnonzero(cand != best.theta)[0])
+            inward = cand.copy()
+            inward[i] = 0.05 * best.theta[i]
+            counter[0] += 2
+            if core.objective(inward) < edge:
                 continue
             alt = _bobyqa(core, cand, 0.02, counter)
             if alt.deviance < best.deviance - 1e-9:
                 best = alt
-        theta, value, _ = _newton_polish(core, best.theta, best.deviance, counter)
-        theta, value = _escape_saddle(core, theta, value, counter)
+        theta, value = best.theta, best.deviance
+        if core.blocked:  # exact derivatives (finite differences are not worth a Newton step)
+            theta, value, _ = _newton_polish(core, theta, value, counter)
+            if np.any(theta[core.lower == 0] <= 0):  # saddles lie where a relative factor is 0
+                theta, value = _escape_saddle(core, theta, value, counter)
     theta_o = problem.from_internal(theta)
     problem._last_optimum = (theta_o.tobytes(), theta)
     return OptResult(theta_o, value + problem.deviance_offset(), counter[0], best.status,
@@ -839,7 +901,8 @@ def convergence(problem: LmmProblem, theta: np.ndarray) -> dict[str, np.ndarray]
     theta_s = problem.to_internal(theta)
     nu = core.n - core.p if core.reml else core.n
     try:
-        grad, hess = theta_derivatives(core, theta_s, core.reml, jacobian=False).profiled(nu)
+        # with the Jacobian, so that the Satterthwaite df reuse these derivatives
+        grad, hess = theta_derivatives(core, theta_s, core.reml).profiled(nu)
     except (np.linalg.LinAlgError, RuntimeError):
         grad = np.full(len(theta_s), np.nan)
         return {"gradient": grad, "scaled_gradient": grad.copy()}
