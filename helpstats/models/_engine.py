@@ -26,7 +26,7 @@ from ._sparse import SparseFactor, SparseSystem, sparse_system
 # Above this many random-effect columns in the later terms the dense Schur complement
 # (and with it the exact derivatives, which need it) is not formed: the sparse factor
 # alone gives the deviance and the estimates, finite differences of it the derivatives.
-DENSE_LIMIT = 3000
+DENSE_LIMIT = 1000
 
 __all__ = ["DENSE_LIMIT", "Evaluation", "LmmProblem", "OptResult", "ReTerm", "Standardisation", "convergence",
            "optimize"]
@@ -134,6 +134,8 @@ class _Core:
         self.terms = terms
         self.reml = reml
         self._derivatives_cache: Any = None  # (key, derivatives) of the last exact derivatives
+        # (theta_s bytes, gradient, Hessian) predicted after a rounding-level Newton step
+        self._predicted: tuple[bytes, np.ndarray, np.ndarray] | None = None
         self.n, self.p = X.shape
         XY = np.column_stack([X, y])
         self.p1 = self.p + 1
@@ -255,7 +257,7 @@ class _Core:
             off = self.rest_offsets[k]
             blk = M[off : off + t.nl * t.q].reshape(t.nl, t.q, -1)
             lam = self.lam(theta, k + 1)
-            out[off : off + t.nl * t.q] = np.einsum("ab,lac->lbc", lam, blk).reshape(
+            out[off : off + t.nl * t.q] = (lam.T @ blk).reshape(
                 t.nl * t.q, -1
             )
         return out
@@ -341,7 +343,7 @@ class _Core:
             parts = []
             for k, (_lev, grp) in enumerate(self.pairs):
                 lam = self.lam(theta, k + 1)
-                parts.append(np.einsum("ab,pac,pcd->pbd", lam, self.pair_vals[k], D[grp]).ravel())
+                parts.append((lam.T @ self.pair_vals[k] @ D[grp]).ravel())
             data = np.concatenate(parts)[self.w_order]
             W = sp.csr_matrix((data, self.w_indices, self.w_indptr), shape=self.w_shape)
             C22 = self._rest_right(theta, self._rest_left(theta, self.A22))
@@ -712,7 +714,7 @@ def _newton_polish(core: _Core, theta: np.ndarray, value: float, counter: list[i
     steps = 0
     for _ in range(max_iter):
         try:
-            grad, hess = theta_derivatives(core, theta, core.reml, jacobian=False).profiled(nu)
+            grad, hess = theta_derivatives(core, theta, core.reml).profiled(nu)
         except (np.linalg.LinAlgError, RuntimeError, FloatingPointError):
             break
         on_bound = (theta <= core.lower) & (grad > 0)
@@ -742,10 +744,13 @@ def _newton_polish(core: _Core, theta: np.ndarray, value: float, counter: list[i
             fc = core.objective(cand)
             if not fc <= value + noise:
                 break
-            theta, value = cand, min(fc, value)
+            old, theta, value = theta, cand, min(fc, value)
             steps += 1
             if decrease < 1e-13 * max(1.0, abs(value)):
-                break  # the step was at rounding level: the gradient is now ~0
+                # the step was at rounding level: the gradient is now ~0, and the
+                # Taylor expansion gives it (and the Hessian) without a new derivative
+                core._predicted = (theta.tobytes(), grad + hess @ (theta - old), hess)
+                break
             continue
         t = 1.0
         accepted = False
@@ -799,7 +804,7 @@ def _negative_curvature(core: _Core, theta: np.ndarray) -> list[np.ndarray]:
 
     nu = core.n - core.p if core.reml else core.n
     try:
-        grad, hess = theta_derivatives(core, theta, core.reml, jacobian=False).profiled(nu)
+        grad, hess = theta_derivatives(core, theta, core.reml).profiled(nu)
     except (np.linalg.LinAlgError, RuntimeError, FloatingPointError):
         return []
     if not (np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))):
@@ -900,6 +905,15 @@ def convergence(problem: LmmProblem, theta: np.ndarray) -> dict[str, np.ndarray]
     core = problem.core
     theta_s = problem.to_internal(theta)
     nu = core.n - core.p if core.reml else core.n
+    predicted = core._predicted
+    if predicted is not None and predicted[0] == theta_s.tobytes():
+        # the optimiser's last Newton step was at rounding level (see _newton_polish)
+        grad, hess = predicted[1], predicted[2]
+        try:
+            scaled = scipy.linalg.solve_triangular(np.linalg.cholesky(hess), grad, lower=True)
+        except np.linalg.LinAlgError:
+            scaled = grad.copy()
+        return {"gradient": grad, "scaled_gradient": scaled}
     try:
         # with the Jacobian, so that the Satterthwaite df reuse these derivatives
         grad, hess = theta_derivatives(core, theta_s, core.reml).profiled(nu)

@@ -118,7 +118,8 @@ class SparseSystem:
         rows, cols = rows[self.order], cols[self.order]
         self.diag = np.flatnonzero(rows == cols)
         self.nnz = len(rows)
-        self.pattern = spmatrix(1.0, rows.tolist(), cols.tolist(), (self.Q, self.Q))
+        self.pattern = spmatrix(1.0, matrix(rows.astype(np.int64)), matrix(cols.astype(np.int64)),
+                                (self.Q, self.Q))
         # the triplets are unique and in column order, so the values keep that order
         if not np.array_equal(np.asarray(self.pattern.CCS[1]).ravel(), rows):
             raise RuntimeError("the sparse pattern of Z'Z has repeated entries")
