@@ -590,7 +590,7 @@ def group_codes(frame: pd.DataFrame, factors: Sequence[str]) -> tuple[np.ndarray
             # plain Python values in one conversion: iterating a pyarrow-backed string
             # array element by element costs seconds for 100,000 levels
             values = pd.Index(uniq).to_numpy(dtype=object)
-            if pd.api.types.infer_dtype(values, skipna=False) == "string":
+            if len(values) > 1000 and pd.api.types.infer_dtype(values, skipna=False) == "string":
                 # r_sort's order (case-insensitive, lower case first), vectorised
                 keys = pd.DataFrame({"a": pd.Series(values, dtype=object).str.casefold(),
                                      "b": pd.Series(values, dtype=object).str.swapcase()})

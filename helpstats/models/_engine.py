@@ -772,6 +772,24 @@ def _newton_polish(core: _Core, theta: np.ndarray, value: float, counter: list[i
     return theta, value, steps
 
 
+def _polish_converges(core: _Core, res: OptResult, counter: list[int]) -> bool:
+    """Whether Newton steps from BOBYQA's result reach a zero gradient (then a second
+    BOBYQA run from there, lme4-style, is not needed: the polish follows anyway)."""
+    theta, _, _ = _newton_polish(core, res.theta, res.deviance, counter)
+    key = theta.tobytes()
+    grad = None
+    if core._predicted is not None and core._predicted[0] == key:
+        grad = core._predicted[1]
+    cached = core._derivatives_cache
+    if grad is None and cached is not None and cached[0][0] == key:
+        nu = core.n - core.p if core.reml else core.n
+        grad = cached[1].profiled(nu)[0]
+    if grad is None:
+        return False
+    free = ~((theta <= core.lower) & (grad > 0))
+    return bool(np.all(np.abs(grad[free]) < 1e-8))
+
+
 def _edge_starts(core: _Core, theta: np.ndarray) -> list[np.ndarray]:
     """Starts on the boundary: each diagonal element of a multi-column relative
     factor set to zero in turn (the boundary optima lme4's default misses)."""
@@ -867,8 +885,10 @@ def optimize(problem: LmmProblem, start: np.ndarray | None = None) -> OptResult:
     x0 = core.theta_start() if start is None else problem.to_internal(start)
     with threadpool_limits(limits=blas_threads(problem), user_api="blas"):
         first = _bobyqa(core, x0, 0.2, counter)
-        second = _bobyqa(core, first.theta, 0.02, counter)
-        best = second if second.deviance < first.deviance else first
+        best = first
+        if not (core.blocked and _polish_converges(core, first, counter)):
+            second = _bobyqa(core, first.theta, 0.02, counter)
+            best = second if second.deviance < first.deviance else first
         for cand in _edge_starts(core, best.theta):
             edge = core.objective(cand)
             if edge > best.deviance + 10.0:

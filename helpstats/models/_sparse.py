@@ -134,7 +134,8 @@ class SparseSystem:
                 out = vals[:, 0] * (lk[0, 0] * lm[0, 0])
             else:
                 # (Lambda_k' B Lambda_m)[a, b] = sum B[a', b'] Lambda_k[a', a] Lambda_m[b', b]
-                kron = np.kron(lk, lm)
+                qk, qm = lk.shape[0], lm.shape[0]
+                kron = (lk[:, None, :, None] * lm[None, :, None, :]).reshape(qk * qm, qk * qm)
                 out = (vals @ (kron if keep is None else kron[:, keep])).ravel()
             parts.append(out)
         data = np.concatenate(parts)[self.order]

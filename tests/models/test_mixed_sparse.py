@@ -93,6 +93,7 @@ def test_large_model_path_matches_the_blocked_one(formula: str,
 def test_string_levels_sorted_as_r() -> None:
     """The vectorised order of text levels (pyarrow strings included) is r_sort's."""
     values = ["b", "B", "a", "10", "9", "A", "a b", "Zed", "z", "ä", "_x"] * 3
+    values += [f"p{i}" for i in range(1200)]  # many levels: the vectorised sort
     for dtype in (object, "string", "str"):
         frame = pd.DataFrame({"g": pd.Series(values, dtype=dtype)})
         codes, labels = group_codes(frame, ["g"])
