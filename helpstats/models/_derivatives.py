@@ -29,7 +29,7 @@ import scipy.linalg
 
 from ._engine import Evaluation, _batched_forward, _Core
 
-__all__ = ["MBlocks", "ZtMatrices", "theta_derivatives", "zt_matrices"]
+__all__ = ["MBlocks", "ZtMatrices", "fd_theta_derivatives", "theta_derivatives", "zt_matrices"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,18 @@ def _right(X: np.ndarray, nl: int, q: int, g: np.ndarray) -> np.ndarray:
     return (X.reshape(*shape[:-1], nl, q) @ g).reshape(shape)
 
 
+def _gmul(g: np.ndarray, blk: np.ndarray) -> np.ndarray:
+    """``g @ blk[l]`` for every l (g small, blk (l, q, m)), as q broadcast products:
+    faster than a batched matmul of tiny matrices."""
+    q = g.shape[1]
+    if q > 3:
+        return np.asarray(g @ blk)
+    out = g[None, :, 0, None] * blk[:, None, 0, :]
+    for b in range(1, q):
+        out += g[None, :, b, None] * blk[:, None, b, :]
+    return out
+
+
 class MBlocks:
     """``Z' W^-1 Z`` or ``Z' P Z``: blocks ``B - F F'`` (first factor), ``M1r``, ``Mrr``."""
 
@@ -56,8 +68,9 @@ class MBlocks:
                  Mrr: np.ndarray) -> None:
         self.lay = layout
         self.B, self.F, self.M1r, self.Mrr = B, F, M1r, Mrr
-        self.FFt = np.einsum("lar,lbr->lab", F, F) if F.shape[2] else np.zeros_like(B)
+        self.FFt = F @ np.swapaxes(F, 1, 2) if F.shape[2] else np.zeros_like(B)
         self.D1 = B - self.FFt  # diagonal blocks of the first factor
+        self.D1_sum = self.D1.sum(axis=0)
         self._GF: dict[int, np.ndarray] = {}
         # sums over the first factor's groups of products of its q x q blocks, so that
         # each trace below costs O(q^4), not O(groups q^3)
@@ -75,13 +88,13 @@ class MBlocks:
         n1 = lay.l1 * lay.q1
         if k == 0:
             blk = X[:n1].reshape(lay.l1, lay.q1, -1)
-            out[:n1] = np.einsum("ab,lbm->lam", g, blk).reshape(n1, -1)
+            out[:n1] = _gmul(g, blk).reshape(n1, -1)
         else:
             s = lay.rest_slice(k)
             _, nl, q = lay.rest[k - 1]
             rows = slice(n1 + s.start, n1 + s.stop)
             blk = X[rows].reshape(nl, q, -1)
-            out[rows] = np.einsum("ab,lbm->lam", g, blk).reshape(nl * q, -1)
+            out[rows] = _gmul(g, blk).reshape(nl * q, -1)
         return out
 
     def matmul(self, X: np.ndarray) -> np.ndarray:
@@ -92,7 +105,7 @@ class MBlocks:
         Xr = X[n1:]
         F = self.F
         r = F.shape[2]
-        top = np.einsum("lab,lbm->lam", self.B, X1)
+        top = self.B @ X1
         if r:
             Ff = F.reshape(n1, r)
             top = top - (Ff @ (Ff.T @ X[:n1])).reshape(top.shape)
@@ -108,7 +121,7 @@ class MBlocks:
     def trace1(self, k: int, g: np.ndarray) -> float:
         """``tr(M G)``."""
         if k == 0:
-            return float(np.einsum("lab,ba->", self.D1, g))
+            return float(np.sum(self.D1_sum * g.T))
         s = self.lay.rest_slice(k)
         _, nl, q = self.lay.rest[k - 1]
         blocks = self.Mrr[s, s].reshape(nl, q, nl, q)
@@ -120,7 +133,7 @@ class MBlocks:
         if hit is None:
             F = self.F
             n1 = self.lay.l1 * self.lay.q1
-            GF = np.einsum("ab,lbr->lar", g, F).reshape(n1, -1)
+            GF = (g @ F).reshape(n1, -1)
             hit = F.reshape(n1, -1).T @ GF
             self._GF[key] = hit
         return hit
@@ -141,8 +154,8 @@ class MBlocks:
                 if keys is None:
                     n1 = lay.l1 * lay.q1
                     Ff = self.F.reshape(n1, -1)
-                    S1 = Ff.T @ np.einsum("ab,lbr->lar", g1, self.F).reshape(n1, -1)
-                    S2 = Ff.T @ np.einsum("ab,lbr->lar", g2, self.F).reshape(n1, -1)
+                    S1 = Ff.T @ (g1 @ self.F).reshape(n1, -1)
+                    S2 = Ff.T @ (g2 @ self.F).reshape(n1, -1)
                 else:
                     S1, S2 = self._gf(keys[0], g1), self._gf(keys[1], g2)
                 t += np.sum(S1 * S2.T)
@@ -190,9 +203,9 @@ def zt_matrices(core: _Core, theta_s: np.ndarray, ev: Evaluation | None = None) 
     lay = _Layout(l1, q1, rest)
     Q2 = core.Q2 if core.rest else 0
     T = _batched_forward(L1, lam1.T @ core.A11)  # L1^-1 Lambda1' A11, per group
-    B = core.A11 - np.einsum("lab,lac->lbc", T, T)
+    B = core.A11 - np.swapaxes(T, 1, 2) @ T
     U1x = U1[:, :, :p]
-    H1 = core.B1[:, :, :p] - np.einsum("lab,lac->lbc", T, U1x)
+    H1 = core.B1[:, :, :p] - np.swapaxes(T, 1, 2) @ U1x
     if Q2:
         A1r = np.zeros((l1, q1, Q2))
         for k, (lev, grp) in enumerate(core.pairs):
@@ -200,7 +213,7 @@ def zt_matrices(core: _Core, theta_s: np.ndarray, ev: Evaluation | None = None) 
             vals = core.pair_vals[k]  # (pairs, q_k, q1) = Z_k' Z_1
             for a in range(q):
                 A1r[grp, :, off + lev * q + a] = vals[:, a, :]  # (level, group) pairs are unique
-        Y1r = _batched_forward(L1, np.einsum("ba,lbq->laq", lam1, A1r))
+        Y1r = _batched_forward(L1, lam1.T @ A1r)
         Wd = ev.W.toarray() if ev.W is not None else np.zeros((Q2, n1))
         L2 = ev.L2
         U2 = ev.U2
@@ -213,7 +226,7 @@ def zt_matrices(core: _Core, theta_s: np.ndarray, ev: Evaluation | None = None) 
         Y2_r = scipy.linalg.solve_triangular(
             L2, core._rest_left(theta_s, core.A22) - Wd @ Y1r_f, lower=True)
         Fr = Y2_1.T.reshape(l1, q1, Q2)
-        M1r = A1r - np.einsum("lab,lac->lbc", T, Y1r) - (Y2_1.T @ Y2_r).reshape(l1, q1, Q2)
+        M1r = A1r - (np.swapaxes(T, 1, 2) @ Y1r) - (Y2_1.T @ Y2_r).reshape(l1, q1, Q2)
         Mrr = core.A22 - Y1r_f.T @ Y1r_f - Y2_r.T @ Y2_r
         U2x = U2[:, :p]
         H1 = H1 - (Y2_1.T @ U2x).reshape(l1, q1, p)
@@ -235,7 +248,7 @@ def zt_matrices(core: _Core, theta_s: np.ndarray, ev: Evaluation | None = None) 
     Fx1 = Fx[:n1].reshape(l1, q1, p)
     Fxr = Fx[n1:]
     MP = MBlocks(lay, B, np.concatenate([Fr, Fx1], axis=2),
-                 M1r - np.einsum("lap,qp->laq", Fx1, Fxr), Mrr - Fxr @ Fxr.T)
+                 M1r - Fx1 @ Fxr.T, Mrr - Fxr @ Fxr.T)
     beta_s, b_s = core.estimates(ev)
     r = core.y - core.X @ beta_s
     for t, b in zip(core.terms, b_s, strict=True):
@@ -275,7 +288,7 @@ class ThetaDerivatives:
     hess_pwrss: np.ndarray
     dK: np.ndarray  # (k, p, p): d (X'W^-1X)^-1 / d theta_a
     K: np.ndarray
-    mats: ZtMatrices
+    mats: ZtMatrices | None  # None when taken by finite differences (large sparse models)
 
     def profiled(self, nu: int) -> tuple[np.ndarray, np.ndarray]:
         """Gradient and Hessian of ``logdet + nu log(pwrss)`` (sigma profiled out)."""
@@ -294,6 +307,11 @@ def theta_derivatives(core: _Core, theta_s: np.ndarray, reml: bool,
     cached = getattr(core, "_derivatives_cache", None)
     if cached is not None and cached[0] == key and (cached[1].dK.shape[0] or not jacobian):
         return cached[1]
+    core._derivatives_cache = None  # free the last ones before forming new (memory)
+    if not core.blocked:
+        out = fd_theta_derivatives(core, np.asarray(theta_s, dtype=float), reml)
+        core._derivatives_cache = (key, out)
+        return out
     if ev is None or ev.L1 is None:
         ev = core.evaluate(theta_s, blocks=True)
     mats = zt_matrices(core, theta_s, ev)
@@ -331,3 +349,53 @@ def theta_derivatives(core: _Core, theta_s: np.ndarray, reml: bool,
     out = ThetaDerivatives(logdet, gl, hl, mats.pwrss, gp, hp, dK, mats.K, mats)
     core._derivatives_cache = (key, out)  # the optimiser's last step, reused by the checks
     return out
+
+
+def fd_theta_derivatives(core: _Core, theta_s: np.ndarray, reml: bool) -> ThetaDerivatives:
+    """The same derivatives by central differences of the sparse factorisation.
+
+    For models whose later random terms have more than ``DENSE_LIMIT`` columns
+    (large crossed designs), where ``Z'W^-1Z`` is too large to hold densely.
+    The pieces (log-determinant, penalised RSS, ``(X'W^-1X)^-1``) are
+    differentiated in the standardised model's parameters, whose scale is one,
+    with steps ``2e-4 max(|theta|, 0.1)``: truncation and rounding errors are
+    then about 1e-7 relative (lmerTest differentiates the deviance numerically
+    too, in lme4's parameters). ``1 + k + k(k+1)/2 + k(k-1)/2`` factorisations
+    for ``k`` parameters. Kenward-Roger, which needs ``Z'PZ``, is not available
+    for these models.
+    """
+    k = len(theta_s)
+    h = 2e-4 * np.maximum(np.abs(theta_s), 0.1)
+    p = core.p
+
+    def pieces(t: np.ndarray) -> tuple[float, float, np.ndarray]:
+        ev = core.evaluate(t, blocks=False)
+        logdet = ev.logdet_l + (ev.logdet_rx if reml else 0.0)
+        K = np.linalg.inv(ev.sxx) if p else np.zeros((0, 0))
+        return logdet, ev.pwrss, K
+
+    eye = np.eye(k)
+    f0 = pieces(theta_s)
+    plus = [pieces(theta_s + h[a] * eye[a]) for a in range(k)]
+    minus = [pieces(theta_s - h[a] * eye[a]) for a in range(k)]
+    pairs: dict[tuple[int, int], tuple[tuple[float, float, np.ndarray], ...]] = {}
+    for a in range(k):
+        for b in range(a):
+            step = h[a] * eye[a] + h[b] * eye[b]
+            pairs[a, b] = (pieces(theta_s + step), pieces(theta_s - step))
+    grads, hessians = [], []
+    for j in (0, 1):
+        g = np.array([(plus[a][j] - minus[a][j]) / (2 * h[a]) for a in range(k)])
+        H = np.empty((k, k))
+        for a in range(k):
+            H[a, a] = (plus[a][j] - 2 * f0[j] + minus[a][j]) / h[a] ** 2
+            for b in range(a):
+                pp, mm = pairs[a, b]
+                num = (pp[j] - plus[a][j] - plus[b][j] + 2 * f0[j] - minus[a][j] - minus[b][j]
+                       + mm[j])
+                H[a, b] = H[b, a] = num / (2 * h[a] * h[b])
+        grads.append(g)
+        hessians.append(H)
+    dK = np.array([(plus[a][2] - minus[a][2]) / (2 * h[a]) for a in range(k)]).reshape(k, p, p)
+    return ThetaDerivatives(float(f0[0]), grads[0], hessians[0], float(f0[1]), grads[1],
+                            hessians[1], dK, f0[2], None)

@@ -587,9 +587,22 @@ def group_codes(frame: pd.DataFrame, factors: Sequence[str]) -> tuple[np.ndarray
             labels.append(_labels(uniq))
         else:
             codes, uniq = pd.factorize(col, sort=False)
-            ordered = r_sort(list(uniq))
+            # plain Python values in one conversion: iterating a pyarrow-backed string
+            # array element by element costs seconds for 100,000 levels
+            values = pd.Index(uniq).to_numpy(dtype=object)
+            if len(values) > 1000 and pd.api.types.infer_dtype(values, skipna=False) == "string":
+                # r_sort's order (case-insensitive, lower case first), vectorised
+                keys = pd.DataFrame({"a": pd.Series(values, dtype=object).str.casefold(),
+                                     "b": pd.Series(values, dtype=object).str.swapcase()})
+                order = keys.sort_values(["a", "b"], kind="stable").index.to_numpy()
+                remap = np.empty(len(values), dtype=np.int64)
+                remap[order] = np.arange(len(values))
+                per.append(remap[codes])
+                labels.append(values[order].tolist())
+                continue
+            ordered = r_sort(values.tolist())
             position = {v: i for i, v in enumerate(ordered)}
-            remap = np.array([position[v] for v in uniq], dtype=np.int64)
+            remap = np.array([position[v] for v in values.tolist()], dtype=np.int64)
             per.append(remap[codes])
             labels.append([level_label(v) for v in ordered])
     if len(per) == 1:

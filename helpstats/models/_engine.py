@@ -21,7 +21,14 @@ import scipy.linalg
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-__all__ = ["Evaluation", "LmmProblem", "OptResult", "ReTerm", "Standardisation", "convergence",
+from ._sparse import SparseFactor, SparseSystem, sparse_system
+
+# Above this many random-effect columns in the later terms the dense Schur complement
+# (and with it the exact derivatives, which need it) is not formed: the sparse factor
+# alone gives the deviance and the estimates, finite differences of it the derivatives.
+DENSE_LIMIT = 1000
+
+__all__ = ["DENSE_LIMIT", "Evaluation", "LmmProblem", "OptResult", "ReTerm", "Standardisation", "convergence",
            "optimize"]
 
 
@@ -112,6 +119,7 @@ class Evaluation:
     L2: np.ndarray | None
     U2: np.ndarray | None
     W: sp.csr_matrix | None
+    sparse: SparseFactor | None = None  # the whole system's sparse factor (several terms)
 
 
 class _Core:
@@ -126,6 +134,8 @@ class _Core:
         self.terms = terms
         self.reml = reml
         self._derivatives_cache: Any = None  # (key, derivatives) of the last exact derivatives
+        # (theta_s bytes, gradient, Hessian) predicted after a rounding-level Newton step
+        self._predicted: tuple[bytes, np.ndarray, np.ndarray] | None = None
         self.n, self.p = X.shape
         XY = np.column_stack([X, y])
         self.p1 = self.p + 1
@@ -166,8 +176,20 @@ class _Core:
         # further terms: a dense Schur complement of size Q2 = sum nl_k q_k
         self.rest = terms[1:]
         self.rest_offsets: list[int] = []
+        self.sparse: SparseSystem | None = None
+        # blocked: the dense Schur complement of the later terms is formed (needed by the
+        # exact derivatives); above DENSE_LIMIT columns only the sparse factor is used
+        self.blocked = True
+        self.Q2 = 0
         if self.rest:
-            self._init_rest(XY, l1, q1)
+            self.sparse = sparse_system(terms, XY)
+            self.Q2 = sum(t.nl * t.q for t in self.rest)
+            self.blocked = self.sparse is None or self.Q2 <= DENSE_LIMIT
+            if self.blocked:
+                self._init_rest(XY, l1, q1)
+            else:
+                self.rest_offsets = [sum(t.nl * t.q for t in self.rest[:k])
+                                     for k in range(len(self.rest))]
 
     def _init_rest(self, XY: np.ndarray, l1: int, q1: int) -> None:
         """Cross-products with the first term as (level, group) blocks, in a fixed CSR layout."""
@@ -235,7 +257,7 @@ class _Core:
             off = self.rest_offsets[k]
             blk = M[off : off + t.nl * t.q].reshape(t.nl, t.q, -1)
             lam = self.lam(theta, k + 1)
-            out[off : off + t.nl * t.q] = np.einsum("ab,lac->lbc", lam, blk).reshape(
+            out[off : off + t.nl * t.q] = (lam.T @ blk).reshape(
                 t.nl * t.q, -1
             )
         return out
@@ -309,6 +331,8 @@ class _Core:
         ``blocks=False`` skips keeping the per-group factors when only the
         deviance is wanted (single grouping factor)."""
         theta = np.asarray(theta, dtype=float)
+        if self.sparse is not None and (not blocks or not self.blocked):
+            return self._evaluate_sparse(theta)
         lam1 = self.lam(theta, 0)
         logdet, S, L1, U1 = self._first_block(lam1, blocks or bool(self.rest))
         L2 = U2 = W = None
@@ -319,7 +343,7 @@ class _Core:
             parts = []
             for k, (_lev, grp) in enumerate(self.pairs):
                 lam = self.lam(theta, k + 1)
-                parts.append(np.einsum("ab,pac,pcd->pbd", lam, self.pair_vals[k], D[grp]).ravel())
+                parts.append((lam.T @ self.pair_vals[k] @ D[grp]).ravel())
             data = np.concatenate(parts)[self.w_order]
             W = sp.csr_matrix((data, self.w_indices, self.w_indptr), shape=self.w_shape)
             C22 = self._rest_right(theta, self._rest_left(theta, self.A22))
@@ -330,6 +354,19 @@ class _Core:
             U2 = scipy.linalg.solve_triangular(L2, rhs, lower=True)
             S = S - U2.T @ U2
             logdet += 2.0 * float(np.sum(np.log(np.diag(L2))))
+        return self._finish(theta, logdet, S, L1, U1, L2, U2, W)
+
+    def _evaluate_sparse(self, theta: np.ndarray) -> Evaluation:
+        """Deviance pieces from the sparse Cholesky factor of the whole system."""
+        if self.sparse is None:
+            raise RuntimeError("no sparse system")
+        fac = self.sparse.factor([self.lam(theta, k) for k in range(len(self.terms))])
+        S = self.xy_cross - fac.rhs.T @ fac.solved
+        return self._finish(theta, fac.logdet, S, None, None, None, None, None, fac)
+
+    def _finish(self, theta: np.ndarray, logdet: float, S: np.ndarray, L1: np.ndarray | None,
+                U1: np.ndarray | None, L2: np.ndarray | None, U2: np.ndarray | None,
+                W: sp.csr_matrix | None, fac: SparseFactor | None = None) -> Evaluation:
         p = self.p
         sxx = S[:p, :p]
         sxy = S[:p, p]
@@ -341,7 +378,7 @@ class _Core:
         else:
             pwrss = float(S[p, p])
             logdet_rx = 0.0
-        return Evaluation(theta, logdet, logdet_rx, pwrss, sxx, sxy, L1, U1, L2, U2, W)
+        return Evaluation(theta, logdet, logdet_rx, pwrss, sxx, sxy, L1, U1, L2, U2, W, fac)
 
     def deviance(self, ev: Evaluation, reml: bool | None = None) -> float:
         """Profiled deviance (-2 log-likelihood, REML criterion when ``reml``)."""
@@ -367,6 +404,8 @@ class _Core:
 
     def estimates(self, ev: Evaluation) -> tuple[np.ndarray, list[np.ndarray]]:
         """Fixed effects and conditional modes b (one (nl, q) array per term)."""
+        if ev.sparse is not None and not self.blocked:
+            return self._estimates_sparse(ev, ev.sparse)
         if ev.L1 is None or ev.U1 is None:
             ev = self.evaluate(ev.theta, blocks=True)
         L1, U1 = ev.L1, ev.U1
@@ -388,6 +427,19 @@ class _Core:
         u1 = _batched_backward(L1, r1[:, :, None])[:, :, 0]
         out.append(u1 @ self.lam(ev.theta, 0).T)
         out.extend(rest_b)
+        return beta, out
+
+
+    def _estimates_sparse(self, ev: Evaluation, fac: SparseFactor
+                          ) -> tuple[np.ndarray, list[np.ndarray]]:
+        beta = np.linalg.solve(ev.sxx, ev.sxy) if self.p else np.zeros(0)
+        u = fac.solved[:, self.p] - fac.solved[:, : self.p] @ beta
+        out = []
+        off = 0
+        for k, t in enumerate(self.terms):
+            uk = u[off : off + t.nl * t.q].reshape(t.nl, t.q)
+            out.append(uk @ self.lam(ev.theta, k).T)
+            off += t.nl * t.q
         return beta, out
 
 
@@ -662,7 +714,7 @@ def _newton_polish(core: _Core, theta: np.ndarray, value: float, counter: list[i
     steps = 0
     for _ in range(max_iter):
         try:
-            grad, hess = theta_derivatives(core, theta, core.reml, jacobian=False).profiled(nu)
+            grad, hess = theta_derivatives(core, theta, core.reml).profiled(nu)
         except (np.linalg.LinAlgError, RuntimeError, FloatingPointError):
             break
         on_bound = (theta <= core.lower) & (grad > 0)
@@ -680,7 +732,8 @@ def _newton_polish(core: _Core, theta: np.ndarray, value: float, counter: list[i
         step = np.zeros_like(theta)
         step[free] = -scipy.linalg.cho_solve((chol, True), gf)
         decrease = -float(gf @ step[free])
-        if decrease <= 1e-15 * max(1.0, abs(value)):
+        if not decrease > 0 or float(np.max(np.abs(step))) <= 1e-13 * max(
+                1.0, float(np.max(np.abs(theta)))):
             break  # converged to rounding: a further step changes nothing measurable
         noise = 1e-10 * max(1.0, abs(value))
         if decrease < noise:
@@ -691,10 +744,13 @@ def _newton_polish(core: _Core, theta: np.ndarray, value: float, counter: list[i
             fc = core.objective(cand)
             if not fc <= value + noise:
                 break
-            theta, value = cand, min(fc, value)
+            old, theta, value = theta, cand, min(fc, value)
             steps += 1
             if decrease < 1e-13 * max(1.0, abs(value)):
-                break  # the step was at rounding level: the gradient is now ~0
+                # the step was at rounding level: the gradient is now ~0, and the
+                # Taylor expansion gives it (and the Hessian) without a new derivative
+                core._predicted = (theta.tobytes(), grad + hess @ (theta - old), hess)
+                break
             continue
         t = 1.0
         accepted = False
@@ -716,6 +772,24 @@ def _newton_polish(core: _Core, theta: np.ndarray, value: float, counter: list[i
     return theta, value, steps
 
 
+def _polish_converges(core: _Core, res: OptResult, counter: list[int]) -> bool:
+    """Whether Newton steps from BOBYQA's result reach a zero gradient (then a second
+    BOBYQA run from there, lme4-style, is not needed: the polish follows anyway)."""
+    theta, _, _ = _newton_polish(core, res.theta, res.deviance, counter)
+    key = theta.tobytes()
+    grad = None
+    if core._predicted is not None and core._predicted[0] == key:
+        grad = core._predicted[1]
+    cached = core._derivatives_cache
+    if grad is None and cached is not None and cached[0][0] == key:
+        nu = core.n - core.p if core.reml else core.n
+        grad = cached[1].profiled(nu)[0]
+    if grad is None:
+        return False
+    free = ~((theta <= core.lower) & (grad > 0))
+    return bool(np.all(np.abs(grad[free]) < 1e-8))
+
+
 def _edge_starts(core: _Core, theta: np.ndarray) -> list[np.ndarray]:
     """Starts on the boundary: each diagonal element of a multi-column relative
     factor set to zero in turn (the boundary optima lme4's default misses)."""
@@ -734,30 +808,107 @@ def _edge_starts(core: _Core, theta: np.ndarray) -> list[np.ndarray]:
     return out
 
 
+def _negative_curvature(core: _Core, theta: np.ndarray) -> list[np.ndarray]:
+    """Feasible unit directions of negative curvature of the profiled deviance at
+    ``theta``, for parameters not held on their bound by an outward gradient.
+
+    The deviance depends on ``theta`` through ``Lambda Lambda'`` only, so a term
+    whose relative factor is zero is a stationary point whatever the data: its
+    gradient vanishes and a derivative-free search can stop there although the
+    Hessian shows a descent direction (a saddle, not a minimum). Each direction
+    is returned with both signs, components pushing a bound parameter below its
+    bound removed."""
+    from ._derivatives import theta_derivatives
+
+    nu = core.n - core.p if core.reml else core.n
+    try:
+        grad, hess = theta_derivatives(core, theta, core.reml).profiled(nu)
+    except (np.linalg.LinAlgError, RuntimeError, FloatingPointError):
+        return []
+    if not (np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))):
+        return []
+    on_bound = theta <= core.lower
+    held = on_bound & (grad > 1e-6 * max(1.0, float(np.max(np.abs(hess)))))
+    free = np.flatnonzero(~held)
+    if not free.size:
+        return []
+    vals, vecs = np.linalg.eigh(hess[np.ix_(free, free)])
+    tol = 1e-6 * max(1.0, float(np.max(np.abs(vals))))
+    out = []
+    for j in np.flatnonzero(vals < -tol):
+        for sign in (1.0, -1.0):
+            v = np.zeros_like(theta)
+            v[free] = sign * vecs[:, j]
+            v[on_bound & (v < 0)] = 0.0
+            norm = float(np.linalg.norm(v))
+            if norm > 0.5:  # most of the direction survives the bounds
+                out.append(v / norm)
+    return out
+
+
+def _escape_saddle(core: _Core, theta: np.ndarray, value: float, counter: list[int],
+                   ) -> tuple[np.ndarray, float]:
+    """Restart from the interior along directions of negative curvature
+    (:func:`_negative_curvature`) until the optimum is a local minimum."""
+    for _ in range(3):
+        best: tuple[np.ndarray, float] | None = None
+        for v in _negative_curvature(core, theta):
+            for step in (0.5, 0.1, 0.02):
+                cand = np.maximum(theta + step * v, core.lower)
+                counter[0] += 1
+                if core.objective(cand) < value - 1e-10 * max(1.0, abs(value)):
+                    res = _bobyqa(core, cand, 0.1, counter)
+                    t, f, _ = _newton_polish(core, res.theta, res.deviance, counter)
+                    if f < value - 1e-10 * max(1.0, abs(value)) and (best is None or f < best[1]):
+                        best = (t, f)
+                    break
+        if best is None:
+            break
+        theta, value = best
+    return theta, value
+
+
 def optimize(problem: LmmProblem, start: np.ndarray | None = None) -> OptResult:
     """Minimise the profiled deviance of the standardised model.
 
     BOBYQA from lme4's start (identity relative factors, here of the
     standardised model) and again from its optimum; then restarts from the
     boundary (:func:`_edge_starts`, lme4's ``restart_edge`` / ``allFit``
-    idea), keeping the best; finally Newton steps on the exact gradient and
+    idea), keeping the best; then Newton steps on the exact gradient and
     Hessian (:func:`_newton_polish`) so that the optimum, and the inference
-    taken at it, do not depend on where the derivative-free search stopped.
+    taken at it, do not depend on where the derivative-free search stopped;
+    finally, where that Hessian has negative curvature (a saddle such as a
+    zero relative factor), restarts from the interior (:func:`_escape_saddle`).
     ``start`` is in lme4's units."""
     core = problem.core
     counter = [0]
     x0 = core.theta_start() if start is None else problem.to_internal(start)
     with threadpool_limits(limits=blas_threads(problem), user_api="blas"):
         first = _bobyqa(core, x0, 0.2, counter)
-        second = _bobyqa(core, first.theta, 0.02, counter)
-        best = second if second.deviance < first.deviance else first
+        best = first
+        if not (core.blocked and _polish_converges(core, first, counter)):
+            second = _bobyqa(core, first.theta, 0.02, counter)
+            best = second if second.deviance < first.deviance else first
         for cand in _edge_starts(core, best.theta):
-            if core.objective(cand) > best.deviance + 10.0:
+            edge = core.objective(cand)
+            if edge > best.deviance + 10.0:
+                continue
+            # a boundary optimum needs the deviance to rise when moving inward from the
+            # edge; where it falls, the search from there returns to the interior optimum
+            i = int(np.flatnonzero(cand != best.theta)[0])
+            inward = cand.copy()
+            inward[i] = 0.05 * best.theta[i]
+            counter[0] += 2
+            if core.objective(inward) < edge:
                 continue
             alt = _bobyqa(core, cand, 0.02, counter)
             if alt.deviance < best.deviance - 1e-9:
                 best = alt
-        theta, value, _ = _newton_polish(core, best.theta, best.deviance, counter)
+        theta, value = best.theta, best.deviance
+        if core.blocked:  # exact derivatives (finite differences are not worth a Newton step)
+            theta, value, _ = _newton_polish(core, theta, value, counter)
+            if np.any(theta[core.lower == 0] <= 0):  # saddles lie where a relative factor is 0
+                theta, value = _escape_saddle(core, theta, value, counter)
     theta_o = problem.from_internal(theta)
     problem._last_optimum = (theta_o.tobytes(), theta)
     return OptResult(theta_o, value + problem.deviance_offset(), counter[0], best.status,
@@ -774,8 +925,18 @@ def convergence(problem: LmmProblem, theta: np.ndarray) -> dict[str, np.ndarray]
     core = problem.core
     theta_s = problem.to_internal(theta)
     nu = core.n - core.p if core.reml else core.n
+    predicted = core._predicted
+    if predicted is not None and predicted[0] == theta_s.tobytes():
+        # the optimiser's last Newton step was at rounding level (see _newton_polish)
+        grad, hess = predicted[1], predicted[2]
+        try:
+            scaled = scipy.linalg.solve_triangular(np.linalg.cholesky(hess), grad, lower=True)
+        except np.linalg.LinAlgError:
+            scaled = grad.copy()
+        return {"gradient": grad, "scaled_gradient": scaled}
     try:
-        grad, hess = theta_derivatives(core, theta_s, core.reml, jacobian=False).profiled(nu)
+        # with the Jacobian, so that the Satterthwaite df reuse these derivatives
+        grad, hess = theta_derivatives(core, theta_s, core.reml).profiled(nu)
     except (np.linalg.LinAlgError, RuntimeError):
         grad = np.full(len(theta_s), np.nan)
         return {"gradient": grad, "scaled_gradient": grad.copy()}

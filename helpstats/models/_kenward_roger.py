@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ModelError
 from ._derivatives import ThetaDerivatives
 from ._engine import LmmProblem
 
@@ -40,6 +41,12 @@ class KenwardRoger:
 
     def __init__(self, problem: LmmProblem, derivs: ThetaDerivatives, sigma_s: float) -> None:
         mats = derivs.mats
+        if mats is None:
+            raise ModelError(
+                "Kenward-Roger df are not available for this model: its later random-effect "
+                "terms have too many levels to form Z'PZ (large crossed designs). Use "
+                "df='satterthwaite'."
+            )
         core = problem.core
         s2 = sigma_s * sigma_s
         H, K = mats.H, mats.K
