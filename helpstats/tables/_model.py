@@ -111,7 +111,10 @@ def model_table(fit: FitLike, *, level: float = 0.95) -> pd.DataFrame:
     5     fit  log-likelihood      None    -100.5       NaN    NaN
     """
     level = check_level(level)
-    fixed = _frame(getattr(fit, "fixed", None), "fit.fixed", ["term", "estimate", "se", "df", "t", "p"])
+    fixed = getattr(fit, "fixed", None)
+    if isinstance(fixed, pd.DataFrame) and "z" in fixed.columns and "t" not in fixed.columns:
+        fixed = fixed.assign(t=fixed["z"], df=np.inf)  # a GLMM's Wald z: normal limits
+    fixed = _frame(fixed, "fit.fixed", ["term", "estimate", "se", "df", "t", "p"])
     varcorr = _frame(getattr(fit, "varcorr", None), "fit.varcorr",
                      ["group", "var1", "var2", "vcov", "sdcor"])
     lower, upper = t_interval(fixed["estimate"], fixed["se"], fixed["df"], level)

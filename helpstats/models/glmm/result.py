@@ -13,6 +13,7 @@ from scipy import stats
 
 from ...errors import ModelError
 from ..families import Family
+from ..spec import ModelSpec
 from ._pirls import GlmmProblem, ModeResult
 from ._response import Response
 from ._wald import FixedDesign, contrasts, emmeans, type3_wald
@@ -114,6 +115,16 @@ class GlmmFit:
     def data(self) -> pd.DataFrame:
         """The model frame (rows and columns used), as a new DataFrame."""
         return self.design.frame.copy()
+
+    @property
+    def spec(self) -> ModelSpec:
+        """The model spec of the fixed part (response, variables, terms, factor levels)."""
+        return self.design.model
+
+    @property
+    def reml(self) -> bool:
+        """Always False: a GLMM is fitted by maximum likelihood (glmer has no REML)."""
+        return False
 
     # ------------------------------------------------------------ estimates
     @cached_property
