@@ -24,8 +24,10 @@ from ._protocol import linear_estimate
 
 if TYPE_CHECKING:
     from ._protocol import ModelResult
+    from .spec import ModelSpec
 
-__all__ = ["adjust_p", "contrast_label", "contrast_pairs", "contrasts", "emmeans", "parse_specs"]
+__all__ = ["adjust_p", "cell_functions", "contrast_label", "contrast_pairs", "contrasts", "emmeans",
+           "parse_specs", "reference_grid"]
 
 _METHODS = ("pairwise", "revpairwise", "trt.vs.ctrl")
 _ADJUST = ("none", "holm", "bonferroni", "sidak", "tukey")
@@ -62,17 +64,37 @@ def parse_specs(
     return _as_list(specs), _as_list(by)
 
 
-def _grid(fit: ModelResult, names: list[str], at: Mapping[str, Any] | None) -> pd.DataFrame:
+def reference_grid(spec: ModelSpec, frame: pd.DataFrame, names: Sequence[str],
+                   at: Mapping[str, Any] | None, *, cov_keep: int = 2,
+                   formula: str | None = None) -> pd.DataFrame:
+    """emmeans' reference grid of a model, shared by every family.
+
+    Every factor's levels are crossed (or those ``at`` names); a numeric
+    covariate sits at its mean over ``frame`` unless ``at`` fixes it, except
+    that one with at most ``cov_keep`` distinct values is kept at each of them
+    (emmeans' default ``cov.keep = "2"``: a 0/1 indicator is averaged over like
+    a two-level factor). ``cov_keep=0`` always uses the mean (SAS LSMEANS). The
+    first variable varies fastest, as emmeans.
+
+    Examples
+    --------
+    >>> import pandas as pd, helpstats as hs
+    >>> d = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3], "arm": list("aabbab"),
+    ...                   "x": [0, 1, 0, 0, 1, 0], "y": [1.0, 2, 3, 2, 5, 4]})
+    >>> fit = hs.fit_mixed(d, "y ~ arm + x + (1 | id)")
+    >>> reference_grid(fit.spec, d, ["arm"], None).values.tolist()
+    [['a', 0.0], ['b', 0.0], ['a', 1.0], ['b', 1.0]]
+    >>> reference_grid(fit.spec, d, ["arm"], None, cov_keep=0)["x"].tolist()
+    [0.3333333333333333, 0.3333333333333333]
+    """
     at = dict(at or {})
-    spec = fit.spec
     variables = list(spec.fixed_variables)
     unknown = [v for v in [*names, *at] if v not in variables]
     if unknown:
         raise ModelError(
-            f"{unknown} are not fixed-effect variables of {fit.formula!r}; "
+            f"{unknown} are not fixed-effect variables of {formula or spec.formula!r}; "
             f"expected some of {variables}."
         )
-    frame = fit.data
     values: dict[str, list[Hashable]] = {}
     for v in variables:
         levels = spec.factor_levels(v)
@@ -93,18 +115,34 @@ def _grid(fit: ModelResult, names: list[str], at: Mapping[str, Any] | None) -> p
         elif v in at:
             values[v] = [float(x) for x in np.atleast_1d(at[v])]
         else:
-            values[v] = [float(frame[v].astype(float).mean())]
-    # emmeans' grid: the first variable varies fastest
+            col = frame[v].astype(float)
+            distinct = np.unique(col.to_numpy())
+            values[v] = ([float(x) for x in distinct] if len(distinct) <= cov_keep
+                         else [float(col.mean())])
     combos = itertools.product(*(values[v] for v in reversed(variables)))
     rows = [tuple(reversed(c)) for c in combos]
     return pd.DataFrame(rows, columns=variables)
 
 
-def _cells(
-    fit: ModelResult, spec_vars: list[str], by_vars: list[str], at: Mapping[str, Any] | None
-) -> tuple[list[tuple[Hashable, ...]], list[tuple[Hashable, ...]],
-           dict[Any, tuple[np.ndarray, float]]]:
-    """Linear functions of beta (and the offset) for every (spec levels, by levels) cell."""
+Cells = tuple[list[tuple[Hashable, ...]], list[tuple[Hashable, ...]],
+              dict[tuple[tuple[Hashable, ...], tuple[Hashable, ...]], np.ndarray]]
+
+
+def cell_functions(spec: ModelSpec, frame: pd.DataFrame, spec_vars: list[str],
+                   by_vars: list[str], at: Mapping[str, Any] | None, *,
+                   weights: str = "equal", cov_keep: int = 2,
+                   formula: str | None = None) -> Cells:
+    """The linear function (over all ``spec.columns``) of every (spec levels, by levels)
+    cell: the grid rows of the cell averaged with equal weights, or with
+    ``weights="proportional"`` in proportion to the observed frequencies of the factors
+    not named (emmeans ``weights = "proportional"``, SAS ``LSMEANS / OM``). ``spec_vars
+    == ["1"]`` is emmeans' ``~ 1``: one cell, labelled ``"overall"``.
+
+    Returns ``(spec_levels, by_levels, funcs)``.
+    """
+    if weights not in ("equal", "proportional"):
+        raise ModelError(f"weights={weights!r} is not supported; use 'equal' or "
+                         "'proportional'.")
     overlap = set(spec_vars) & set(by_vars)
     if not spec_vars or overlap:
         raise ModelError(
@@ -112,10 +150,16 @@ def _cells(
         )
     overall = spec_vars == ["1"]  # emmeans' "~ 1": one grand mean, labelled "overall"
     real_spec = [] if overall else spec_vars
-    grid = _grid(fit, real_spec + by_vars, at)
-    X = fit.spec.fixed_matrix(grid)
-    # emmeans puts an offset at its mean over the model frame, whatever the grid
-    offset = float(np.mean(fit.spec.offset_values(fit.data))) if fit.spec.offset else 0.0
+    named = real_spec + by_vars
+    grid = reference_grid(spec, frame, named, at, cov_keep=cov_keep, formula=formula)
+    X = spec.fixed_matrix(grid)
+    others = [v for v in spec.fixed_variables
+              if v not in named and spec.factor_levels(v) is not None]
+    w = np.ones(len(grid))
+    if weights == "proportional" and others:
+        counts = frame.groupby(others, observed=True).size()
+        keys = [tuple(r) for r in grid[others].itertuples(index=False)]
+        w = np.array([float(counts.get(k if len(k) > 1 else k[0], 0)) for k in keys])
 
     def crossed(names: list[str]) -> list[tuple[Hashable, ...]]:
         levels = [list(dict.fromkeys(grid[v].tolist())) for v in reversed(names)]
@@ -123,7 +167,7 @@ def _cells(
 
     spec_levels: list[tuple[Hashable, ...]] = [("overall",)] if overall else crossed(spec_vars)
     by_levels = crossed(by_vars)
-    keys = list(zip(*(grid[v].tolist() for v in real_spec + by_vars), strict=True))
+    keys = list(zip(*(grid[v].tolist() for v in named), strict=True))
     if not keys:
         keys = [()] * len(grid)
     index: dict[tuple[Hashable, ...], list[int]] = {}
@@ -133,8 +177,23 @@ def _cells(
     for b in by_levels:
         for s in spec_levels:
             rows = index[(() if overall else s) + b]
-            funcs[(s, b)] = (X[rows].mean(axis=0), offset)
+            ww = w[rows]
+            if ww.sum() <= 0:
+                ww = np.ones(len(rows))
+            funcs[(s, b)] = (ww[:, None] * X[rows]).sum(axis=0) / ww.sum()
     return spec_levels, by_levels, funcs
+
+
+def _cells(
+    fit: ModelResult, spec_vars: list[str], by_vars: list[str], at: Mapping[str, Any] | None
+) -> tuple[list[tuple[Hashable, ...]], list[tuple[Hashable, ...]],
+           dict[Any, tuple[np.ndarray, float]]]:
+    """Linear functions of beta (and the offset) for every (spec levels, by levels) cell."""
+    spec_levels, by_levels, funcs = cell_functions(fit.spec, fit.data, spec_vars, by_vars, at,
+                                                   formula=fit.formula)
+    # emmeans puts an offset at its mean over the model frame, whatever the grid
+    offset = float(np.mean(fit.spec.offset_values(fit.data))) if fit.spec.offset else 0.0
+    return spec_levels, by_levels, {k: (c, offset) for k, c in funcs.items()}
 
 
 def emmeans(fit: ModelResult, specs: str | Sequence[str], *,

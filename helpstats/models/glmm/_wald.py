@@ -25,7 +25,6 @@ main effect at the reference level of the factors it interacts with.
 
 from __future__ import annotations
 
-import itertools
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,7 +36,14 @@ from scipy import stats
 
 from ...errors import ModelError
 from .._design import level_label
-from .._emmeans import adjust_p, contrast_label, contrast_pairs, parse_specs
+from .._emmeans import (
+    Cells,
+    adjust_p,
+    cell_functions,
+    contrast_label,
+    contrast_pairs,
+    parse_specs,
+)
 from .._formula import FixedSpec
 from ..families import Link
 from ..spec import ModelSpec
@@ -99,63 +105,10 @@ class FixedDesign:
         return np.linalg.qr(null)[0] if null.shape[1] else null
 
 
-def _grid(design: FixedDesign, names: list[str], at: Mapping[str, Any] | None) -> pd.DataFrame:
-    at = dict(at or {})
-    variables = list(design.spec.variables)
-    unknown = [v for v in [*names, *at] if v not in variables]
-    if unknown:
-        raise ModelError(
-            f"{unknown} are not fixed-effect variables of the model; expected some of "
-            f"{variables}."
-        )
-    values: dict[str, list[Hashable]] = {}
-    for v in variables:
-        if design.is_factor(v):
-            levels = design.levels(v)
-            if v in at:
-                lookup = {level_label(x): x for x in levels}
-                wanted = list(np.atleast_1d(at[v]))
-                bad = [w for w in wanted if level_label(w) not in lookup]
-                if bad:
-                    raise ModelError(f"at[{v!r}] has {bad}, which are not levels of {v!r} "
-                                     f"({[level_label(x) for x in levels]}).")
-                values[v] = [lookup[level_label(w)] for w in wanted]
-            else:
-                values[v] = list(levels)
-        elif v in at:
-            values[v] = [float(x) for x in np.atleast_1d(at[v])]
-        else:
-            col = design.frame[v].astype(float)
-            distinct = np.unique(col.to_numpy())
-            # emmeans' cov.keep = "2": a covariate with two values (a 0/1 indicator) is
-            # kept at both, weighted equally like a factor; others sit at their mean
-            values[v] = [float(x) for x in distinct] if len(distinct) <= 2 else [
-                float(col.mean())]
-    rows = [tuple(reversed(c)) for c in itertools.product(*(values[v] for v in reversed(variables)))]
-    return pd.DataFrame(rows, columns=variables)
-
-
 def _cells(design: FixedDesign, spec_vars: list[str], by_vars: list[str],
-           at: Mapping[str, Any] | None
-           ) -> tuple[list[tuple[Hashable, ...]], list[tuple[Hashable, ...]], dict[Any, np.ndarray]]:
-    if not spec_vars or set(spec_vars) & set(by_vars):
-        raise ModelError(
-            f"specs {spec_vars} and by {by_vars} must name distinct fixed-effect variables."
-        )
-    grid = _grid(design, spec_vars + by_vars, at)
-    X = design.matrix(grid)
-
-    def crossed(names: list[str]) -> list[tuple[Hashable, ...]]:
-        levels = [list(dict.fromkeys(grid[v].tolist())) for v in reversed(names)]
-        return [tuple(reversed(c)) for c in itertools.product(*levels)]
-
-    spec_levels, by_levels = crossed(spec_vars), crossed(by_vars)
-    keys = list(zip(*(grid[v].tolist() for v in spec_vars + by_vars), strict=True))
-    index: dict[tuple[Hashable, ...], list[int]] = {}
-    for i, key in enumerate(keys):
-        index.setdefault(key, []).append(i)
-    funcs = {(s, b): X[index[s + b]].mean(axis=0) for b in by_levels for s in spec_levels}
-    return spec_levels, by_levels, funcs
+           at: Mapping[str, Any] | None) -> Cells:
+    """The shared reference grid (:func:`..._emmeans.cell_functions`, emmeans' rules)."""
+    return cell_functions(design.model, design.frame, spec_vars, by_vars, at, cov_keep=2)
 
 
 class _Lin:

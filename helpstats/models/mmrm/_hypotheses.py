@@ -12,7 +12,6 @@ nuisance factors).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -24,7 +23,14 @@ from scipy import stats
 from ...errors import ModelError
 from .._anova import zapsmall
 from .._design import level_label
-from .._emmeans import adjust_p, contrast_label, contrast_pairs, parse_specs
+from .._emmeans import (
+    Cells,
+    adjust_p,
+    cell_functions,
+    contrast_label,
+    contrast_pairs,
+    parse_specs,
+)
 from .._formula import FixedSpec
 from ..spec import ModelSpec
 
@@ -71,77 +77,12 @@ class ModelTerms:
                 return list(f.levels)
         raise ModelError(f"{atom!r} is not a factor of {self.formula!r}.")
 
-    def grid(self, names: Sequence[str], at: Mapping[str, Any] | None) -> pd.DataFrame:
-        """The reference grid (the first variable varies fastest, as emmeans)."""
-        at = dict(at or {})
-        variables = list(self.spec.variables)
-        unknown = [v for v in [*names, *at] if v not in variables]
-        if unknown:
-            raise ModelError(f"{unknown} are not fixed-effect variables of {self.formula!r}; "
-                             f"expected some of {variables}.")
-        values: dict[str, list[Hashable]] = {}
-        for v in variables:
-            if self.is_factor(v):
-                levels = self.levels(v)
-                if v in at:
-                    lookup = {level_label(x): x for x in levels}
-                    wanted = [level_label(w) for w in np.atleast_1d(at[v])]
-                    bad = [w for w in wanted if w not in lookup]
-                    if bad:
-                        raise ModelError(f"at[{v!r}] has {bad}, which are not levels of {v!r} "
-                                         f"({list(lookup)}).")
-                    values[v] = [lookup[w] for w in wanted]
-                else:
-                    values[v] = list(levels)
-            elif v in at:
-                values[v] = [float(x) for x in np.atleast_1d(at[v])]
-            else:
-                values[v] = [float(self.frame[v].astype(float).mean())]
-        rows = [tuple(reversed(c)) for c in
-                itertools.product(*(values[v] for v in reversed(variables)))]
-        return pd.DataFrame(rows, columns=variables)
-
     def cell_functions(self, spec_vars: list[str], by_vars: list[str],
-                       at: Mapping[str, Any] | None, weights: str
-                       ) -> tuple[list[tuple[Hashable, ...]], list[tuple[Hashable, ...]],
-                                  dict[Any, np.ndarray]]:
-        """Linear functions (over all model-matrix columns) of each (spec, by) cell."""
-        if weights not in ("equal", "proportional"):
-            raise ModelError(f"weights={weights!r} is not supported; use 'equal' or "
-                             "'proportional'.")
-        if not spec_vars or set(spec_vars) & set(by_vars):
-            raise ModelError(f"specs {spec_vars} and by {by_vars} must name distinct "
-                             "fixed-effect variables.")
-        named = spec_vars + by_vars
-        grid = self.grid(named, at)
-        X = self.model.fixed_matrix(grid)
-        others = [v for v in self.spec.variables if v not in named and self.is_factor(v)]
-        if weights == "proportional" and others:
-            counts = self.frame.groupby(others, observed=True).size()
-            keys = [tuple(r) for r in grid[others].itertuples(index=False)]
-            w = np.array([float(counts.get(k if len(k) > 1 else k[0], 0)) for k in keys])
-        else:
-            w = np.ones(len(grid))
-
-        def crossed(names: list[str]) -> list[tuple[Hashable, ...]]:
-            levels = [list(dict.fromkeys(grid[v].tolist())) for v in reversed(names)]
-            return [tuple(reversed(c)) for c in itertools.product(*levels)]
-
-        spec_levels = crossed(spec_vars)
-        by_levels = crossed(by_vars)
-        keys = list(zip(*(grid[v].tolist() for v in named), strict=True))
-        index: dict[tuple[Hashable, ...], list[int]] = {}
-        for i, key in enumerate(keys):
-            index.setdefault(key, []).append(i)
-        funcs = {}
-        for b in by_levels:
-            for s in spec_levels:
-                rows = index[s + b]
-                ww = w[rows]
-                if ww.sum() <= 0:
-                    ww = np.ones(len(rows))
-                funcs[(s, b)] = (ww[:, None] * X[rows]).sum(axis=0) / ww.sum()
-        return spec_levels, by_levels, funcs
+                       at: Mapping[str, Any] | None, weights: str) -> Cells:
+        """Linear functions (over all model-matrix columns) of each (spec, by) cell, on
+        the shared reference grid with covariates at their means (SAS LSMEANS)."""
+        return cell_functions(self.model, self.frame, spec_vars, by_vars, at,
+                              weights=weights, cov_keep=0, formula=self.formula)
 
     def estimable(self, c_full: np.ndarray) -> bool:
         """Whether ``c'beta`` is estimable (orthogonal to the design's null space)."""
