@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from ...errors import ModelError
+from .._anova import term_hypotheses, wald_table
 from .._design import level_label
 from .._emmeans import (
     Cells,
@@ -242,61 +243,21 @@ def contrasts(coef: np.ndarray, vcov: np.ndarray, design: FixedDesign, link: Lin
                                       "lower", "upper"])
 
 
-def _zapsmall(x: np.ndarray, digits: int = 7) -> np.ndarray:
-    mx = float(np.max(np.abs(x), initial=0.0))
-    if mx <= 0 or not np.isfinite(mx):
-        return x
-    return np.round(x, max(0, digits - int(np.ceil(np.log10(mx)))))
+def type3_hypotheses(design: FixedDesign) -> dict[str, np.ndarray]:
+    """Contrast-independent Type III hypothesis matrix of every fixed term (lmerTest's,
+    shared with the Gaussian and MMRM ``anova()``)."""
+    return term_hypotheses(design.model, design.frame, list(design.keep), single="identity")
 
 
-def type3_hypotheses(design: FixedDesign, X: np.ndarray, names: list[str]
-                     ) -> dict[str, np.ndarray]:
-    """Contrast-independent Type III hypothesis matrix of every fixed term (lmerTest's)."""
-    spec, model, frame = design.spec, design.model, design.frame
-    labels_all = [":".join(t) for t in spec.terms]
-    assign_all = [-1 if t == "(Intercept)" else labels_all.index(t) for t in model.column_terms]
-    assign = np.array([assign_all[i] for i in design.keep])
-    labels = [":".join(t) for t in spec.terms]
-    if X.shape[1] <= 1 or len(spec.terms) <= 1:
-        eye = np.eye(X.shape[1])
-        return {lab: eye[assign == k] for k, lab in enumerate(labels) if np.any(assign == k)}
-    blocks = [np.ones((len(frame), 1))] if spec.intercept else []
-    rd_names = ["(Intercept)"] if spec.intercept else []
-    for term in spec.terms:
-        Xt, nt = model.term_matrix(frame, ":".join(term))
-        blocks.append(Xt)
-        rd_names.extend(nt)
-    L = _zapsmall((np.linalg.pinv(X) @ np.column_stack(blocks)).T)
-    cols = {k: np.flatnonzero(assign == k) for k in range(len(spec.terms))}
-    numeric = {v for v in spec.variables if model.variable_is_numeric(v)}
-    for k in sorted(range(len(spec.terms)), key=lambda k: -len(spec.terms[k])):
-        t1 = spec.terms[k]
-        rel = [j for j, t2 in enumerate(spec.terms) if j != k and set(t1) <= set(t2)
-               and {v for v in t1 if v in numeric} == {v for v in t2 if v in numeric}]
-        if rel and len(cols[k]):
-            other = np.concatenate([cols[j] for j in rel])
-            A, B = L[:, other], L[:, cols[k]]
-            L[:, cols[k]] = _zapsmall(B - A @ np.linalg.lstsq(A, B, rcond=None)[0])
-    L = L[[rd_names.index(nm) for nm in names]]
-    out = {}
-    for k, lab in enumerate(labels):
-        if len(cols[k]):
-            Lk = L[:, cols[k]].T
-            out[lab] = Lk[np.sum(np.abs(Lk), axis=1) > 1e-8]
-    return out
-
-
-def type3_wald(coef: np.ndarray, vcov: np.ndarray, design: FixedDesign, X: np.ndarray,
-               names: list[str]) -> pd.DataFrame:
+def type3_wald(coef: np.ndarray, vcov: np.ndarray, design: FixedDesign) -> pd.DataFrame:
     """Type III Wald chi-square tests: ``term, df, chisq, p``."""
-    rows = []
-    for term, L in type3_hypotheses(design, X, names).items():
-        # drop linearly dependent rows
-        q, r = np.linalg.qr(L.T)
+
+    def test(L: np.ndarray) -> tuple[int, float, float]:
+        _, r = np.linalg.qr(L.T)  # drop linearly dependent rows
         keep = np.abs(np.diag(r)) > 1e-8 * max(1.0, float(np.max(np.abs(r), initial=0.0)))
         Lr = L[keep] if keep.sum() < L.shape[0] else L
         est = Lr @ coef
-        chisq = float(est @ np.linalg.solve(Lr @ vcov @ Lr.T, est))
-        df = Lr.shape[0]
-        rows.append({"term": term, "df": df, "chisq": chisq, "p": float(stats.chi2.sf(chisq, df))})
-    return pd.DataFrame(rows, columns=["term", "df", "chisq", "p"])
+        q = Lr.shape[0]
+        return q, np.inf, float(est @ np.linalg.solve(Lr @ vcov @ Lr.T, est)) / q
+
+    return wald_table(type3_hypotheses(design), test, chisq=True)

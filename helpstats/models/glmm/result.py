@@ -242,8 +242,7 @@ class GlmmFit:
 
     def anova(self) -> pd.DataFrame:
         """Type III Wald chi-square tests: ``term, df, chisq, p`` (see :mod:`._wald`)."""
-        return type3_wald(self.coef.to_numpy(), self._vcov, self.design, self._problem.X,
-                          list(self.coef.index))
+        return type3_wald(self.coef.to_numpy(), self._vcov, self.design)
 
     def summary(self) -> str:
         """A text summary in the layout of glmer's ``summary()``."""

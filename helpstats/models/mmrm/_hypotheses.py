@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from ...errors import ModelError
-from .._anova import zapsmall
+from .._anova import term_hypotheses, wald_table
 from .._design import level_label
 from .._emmeans import (
     Cells,
@@ -174,60 +174,14 @@ def contrast_table(terms: ModelTerms, inf: Inference, specs: str | Sequence[str]
                                       "lower", "upper"])
 
 
-def _contained_in(terms: tuple[tuple[str, ...], ...], numeric: set[str]) -> list[list[int]]:
-    out = []
-    for i, t1 in enumerate(terms):
-        out.append([j for j, t2 in enumerate(terms) if i != j and set(t1) <= set(t2)
-                    and {v for v in t1 if v in numeric} == {v for v in t2 if v in numeric}])
-    return out
-
-
-def type3_hypotheses(terms: ModelTerms, X: np.ndarray) -> dict[str, np.ndarray]:
+def type3_hypotheses(terms: ModelTerms) -> dict[str, np.ndarray]:
     """Type III hypothesis matrices (rows x kept coefficients) of every fixed term
-    (SAS's Type III for treatment coding, built as lmerTest does: the full indicator
-    design projected on the model's columns, each term orthogonalised against the
-    terms containing it)."""
-    spec, model, frame = terms.spec, terms.model, terms.frame
-    names_all = list(model.columns)
-    term_labels = [":".join(t) for t in spec.terms]
-    assign_all = [-1 if t == "(Intercept)" else term_labels.index(t) for t in model.column_terms]
-    keep = list(terms.keep)
-    assign = np.array([assign_all[i] for i in keep])
-    labels = [":".join(t) for t in spec.terms]
-    if X.shape[1] <= 1 or len(spec.terms) <= 1:
-        eye = np.eye(X.shape[1])
-        return {lab: eye[assign == k] for k, lab in enumerate(labels) if np.any(assign == k)}
-    blocks = [np.ones((len(frame), 1))] if spec.intercept else []
-    rd_names = ["(Intercept)"] if spec.intercept else []
-    for term in spec.terms:
-        Xt, nt = model.term_matrix(frame, ":".join(term))
-        blocks.append(Xt)
-        rd_names.extend(nt)
-    rdX = np.column_stack(blocks)
-    L = zapsmall((np.linalg.pinv(X) @ rdX).T)
-    cols = {k: np.flatnonzero(assign == k) for k in range(len(spec.terms))}
-    contained = _contained_in(spec.terms, {v for v in spec.variables if model.variable_is_numeric(v)})
-    for k in sorted(range(len(spec.terms)), key=lambda k: -len(spec.terms[k])):
-        if contained[k] and len(cols[k]):
-            other = np.concatenate([cols[j] for j in contained[k]])
-            A, B = L[:, other], L[:, cols[k]]
-            coef, *_ = np.linalg.lstsq(A, B, rcond=None)
-            L[:, cols[k]] = zapsmall(B - A @ coef)
-    kept_names = [names_all[i] for i in keep]
-    L = L[[rd_names.index(nm) for nm in kept_names]]
-    out = {}
-    for k, lab in enumerate(labels):
-        if len(cols[k]):
-            Lk = L[:, cols[k]].T
-            out[lab] = Lk[np.sum(np.abs(Lk), axis=1) > 1e-8]
-    return out
+    (SAS's Type III for treatment coding, built as lmerTest does and shared with the
+    Gaussian and GLMM ``anova()``: the full indicator design projected on the model's
+    columns, each term orthogonalised against the terms containing it)."""
+    return term_hypotheses(terms.model, terms.frame, list(terms.keep), single="identity")
 
 
-def type3_table(terms: ModelTerms, inf: Inference, X: np.ndarray) -> pd.DataFrame:
+def type3_table(terms: ModelTerms, inf: Inference) -> pd.DataFrame:
     """``term, num_df, den_df, F, p``."""
-    rows = []
-    for term, L in type3_hypotheses(terms, X).items():
-        q, ddf, F = inf.contest(L)
-        rows.append({"term": term, "num_df": q, "den_df": ddf, "F": F,
-                     "p": float(stats.f.sf(F, q, ddf))})
-    return pd.DataFrame(rows, columns=["term", "num_df", "den_df", "F", "p"])
+    return wald_table(type3_hypotheses(terms), inf.contest)

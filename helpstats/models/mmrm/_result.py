@@ -211,7 +211,7 @@ class MmrmFit:
     def anova(self) -> pd.DataFrame:
         """Type III F tests ``term, num_df, den_df, F, p`` with the fit's df method
         (Kenward–Roger: ``F`` scaled by ``lambda``, as SAS)."""
-        return type3_table(self._terms, self._inference, self._X)
+        return type3_table(self._terms, self._inference)
 
     def summary(self) -> str:
         """A text summary like R mmrm's."""
