@@ -141,14 +141,27 @@ class GlmmFit:
         names = list(self.coef.index)
         return pd.DataFrame(self._vcov, index=names, columns=names)
 
-    def confint(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
-        """Wald confidence intervals of the fixed effects: ``term, estimate, lower, upper``."""
-        if method != "wald":
-            raise ModelError(
-                f"method={method!r} is not supported yet for GLMMs; use method='wald'."
-            )
+    def confint(self, level: float = 0.95, method: str = "wald", which: str = "all"
+                ) -> pd.DataFrame:
+        """Confidence intervals.
+
+        ``method="wald"``: the fixed effects, ``term, estimate, lower, upper``
+        (``estimate -/+ z * se``). ``method="profile"``: likelihood-profile intervals
+        as lme4's ``confint(fit, method = "profile")``, ``parm, estimate, lower,
+        upper`` for the random-effect SDs and correlations (``.sig01`` ...) and the
+        fixed effects (``which="theta_"`` or ``"beta_"`` for one group); see
+        :mod:`helpstats.models.glmm._profile`.
+        """
         if not 0 < level < 1:
             raise ModelError(f"level={level!r} must be between 0 and 1 (e.g. 0.95).")
+        if method == "profile":
+            from ._profile import profile_confint
+
+            return profile_confint(self._problem, self.nagq, self.theta, self.coef.to_numpy(),
+                                   np.sqrt(np.diag(self._vcov)), level=level,
+                                   fixed_names=list(self.coef.index), which=which)
+        if method != "wald":
+            raise ModelError(f"method={method!r} is not known; use 'wald' or 'profile'.")
         q = stats.norm.ppf(0.5 + level / 2)
         fx = self.fixed
         return pd.DataFrame({"term": fx["term"], "estimate": fx["estimate"],
