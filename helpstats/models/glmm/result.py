@@ -122,6 +122,11 @@ class GlmmFit:
         return self.design.model
 
     @property
+    def coef_columns(self) -> tuple[int, ...]:
+        """Positions of :attr:`coef` in ``spec.columns`` (collinear columns are absent)."""
+        return tuple(self.design.keep)
+
+    @property
     def reml(self) -> bool:
         """Always False: a GLMM is fitted by maximum likelihood (glmer has no REML)."""
         return False

@@ -105,6 +105,11 @@ class MmrmFit:
         return self._terms.model
 
     @property
+    def coef_columns(self) -> tuple[int, ...]:
+        """Positions of :attr:`coef` in ``spec.columns`` (collinear columns are absent)."""
+        return tuple(self._terms.keep)
+
+    @property
     def data(self) -> pd.DataFrame:
         """The model frame used (observed rows; a new copy on each access)."""
         return self._terms.frame.copy()
