@@ -326,8 +326,18 @@ def _mmrm_notes(fit: Any, level: float) -> str:
             f"over the visits. {level_text(level)} CI: estimate -/+ t(df) x SE with "
             f"{_df_text(fit)} df; covariance of the estimates: {fit.vcov_method}. Random: "
             "the visit variances and covariances (estimate) with SDs and correlations (sdcor)."
+            + _fallback_text(fit)
             + (" The optimiser did not converge: interpret with caution."
                if not fit.converged else ""))
+
+
+def _fallback_text(fit: Any) -> str:
+    """The structures an MMRM tried before the one used (its explicit fallback chain)."""
+    tried = fit.fallback
+    failed = [f"{r.structure} ({r.status})" for r in tried.itertuples()
+              if r.structure != fit.covariance_structure]
+    return (f" Structures tried before {fit.covariance_structure}: {', '.join(failed)}."
+            if failed else "")
 
 
 def _ratio_name(fit: Any) -> str | None:
@@ -510,11 +520,13 @@ def model_paragraph(study: Study, waves: list[Any], default: str, wave_order: st
                 f"REPEATED. Tests and intervals use {_DF_TEXT.get(df, df)} degrees of freedom"
                 + (" (Kenward & Roger 1997, with the observed information, as SAS)"
                    if df.startswith("kenward") else "")
-                + f" and the {'model-based' if spec.vcov == 'model' else spec.vcov + ' (sandwich)'}"
+                + " and the " + ("model-based" if spec.vcov == "model" else
+                                 f"{spec.vcov} (sandwich; Liang & Zeger 1986)")
                 " covariance of the estimates; marginal means and contrasts follow SAS LSMEANS "
                 "(equal weights over factors, covariates at their means). Participants missing "
                 "visits contribute the visits they attended: the likelihood-based analysis is "
-                "valid if the data are missing at random. " + wave_order + derived_text)
+                "valid if the data are missing at random (Mallinckrodt et al. 2008). "
+                + wave_order + derived_text)
     glmm = {o: spec.family_of(o) for o in spec.outcomes if spec.family_of(o).lower() != "gaussian"}
     if not glmm:
         return default + derived_text
