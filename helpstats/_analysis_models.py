@@ -522,7 +522,7 @@ def model_paragraph(study: Study, waves: list[Any], default: str, wave_order: st
                    if df.startswith("kenward") else "")
                 + " and the " + ("model-based" if spec.vcov == "model" else
                                  f"{spec.vcov} (sandwich; Liang & Zeger 1986)")
-                " covariance of the estimates; marginal means and contrasts follow SAS LSMEANS "
+                + " covariance of the estimates; marginal means and contrasts follow SAS LSMEANS "
                 "(equal weights over factors, covariates at their means). Participants missing "
                 "visits contribute the visits they attended: the likelihood-based analysis is "
                 "valid if the data are missing at random (Mallinckrodt et al. 2008). "
