@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ModelError, StudyError
+from .tables._glmm_outcome import approximation_text, is_glmm, ratio_name
 
 if TYPE_CHECKING:
     from .study import Study
@@ -274,10 +275,6 @@ def fit_outcome(study: Study, frame: pd.DataFrame, outcome: str) -> Any:
         raise study.error(key, f"the model of {outcome} ({formula}): {exc}") from None
 
 
-def _is_glmm(fit: Any) -> bool:
-    return hasattr(fit, "family") and hasattr(fit, "nagq")
-
-
 # ----------------------------------------------------------------- tables
 def outcome_tables(study: Study, fit: Any, frame: pd.DataFrame, outcome: str
                    ) -> dict[str, pd.DataFrame]:
@@ -287,9 +284,9 @@ def outcome_tables(study: Study, fit: Any, frame: pd.DataFrame, outcome: str
 
     by, wave = study.model.by, study.wave
     tables: dict[str, pd.DataFrame] = {}
-    if _is_glmm(fit):
+    if is_glmm(fit):
         if by is not None:
-            tables[f"Outcome {outcome}"[:31]] = glmm_outcome_table(
+            tables[f"Outcome {outcome}"[:31]] = outcome_table(
                 fit, group=by, time=wave, data=frame, outcome=outcome)
         tables[f"Model {outcome}"[:31]] = _glmm_model_table(fit, model_table(fit))
         return tables
@@ -340,27 +337,13 @@ def _fallback_text(fit: Any) -> str:
             if failed else "")
 
 
-def _ratio_name(fit: Any) -> str | None:
-    link = fit.family.link.name
-    if link == "logit":
-        return "odds_ratio"
-    if link == "log":
-        return "rate_ratio"
-    return None
-
-
-def _approximation(fit: Any) -> str:
-    return ("the Laplace approximation" if fit.nagq == 1 else
-            f"adaptive Gauss-Hermite quadrature with {fit.nagq} points")
-
-
 def _glmm_model_table(fit: Any, table: pd.DataFrame) -> pd.DataFrame:
     """The model table of a GLMM with the exponentiated estimates of a logit or log link
     (odds or rate ratios) beside the link-scale estimates."""
     from ._level import level_text
 
     level = float(table.attrs.get("level", 0.95))
-    ratio = _ratio_name(fit)
+    ratio = ratio_name(fit)
     out = table.copy()
     out.attrs = dict(table.attrs)
     if ratio is not None:
@@ -377,7 +360,7 @@ def _glmm_model_table(fit: Any, table: pd.DataFrame) -> pd.DataFrame:
     out.attrs["notes"] = (
         f"Generalized linear mixed model {fit.formula} ({family} family, "
         f"{fit.family.link.name} link), fitted by maximum likelihood with "
-        f"{_approximation(fit)}; n = {fit.nobs} observations. Estimates on the "
+        f"{approximation_text(fit)}; n = {fit.nobs} observations. Estimates on the "
         f"{fit.family.link.name} scale; the t column holds Wald z (df infinite); SEs from "
         f"the Hessian over all parameters, as glmer. {level_text(level)} CI: estimate -/+ "
         f"z x SE.{extra}{dispersion} Random: variances (estimate) and SDs or correlations "
@@ -386,84 +369,6 @@ def _glmm_model_table(fit: Any, table: pd.DataFrame) -> pd.DataFrame:
         + (" Singular fit: a variance component is estimated at its boundary."
            if fit.singular else ""))
     return out
-
-
-def glmm_outcome_table(fit: Any, *, group: str, time: str, data: pd.DataFrame,
-                       outcome: str, level: float = 0.95) -> pd.DataFrame:
-    """Observed and model-based proportions (or rates) by group and time, with odds
-    (rate) ratios against the first group at each time and against the first time
-    within each group.
-
-    Returns a table with ``<group>, <time>, n``, the observed ``proportion`` (binomial) or
-    ``mean`` (counts), the model's marginal mean on the response scale ``emmean, se,
-    lower, upper`` (emmeans ``type = "response"``: delta-method SE, limits
-    back-transformed), ``change_<ratio>`` (+ ``_lower, _upper, _p``) against the first
-    time and ``comparison``, ``<ratio>`` (+ ``_lower, _upper, _p``) against the first
-    group; ``<ratio>`` is ``odds_ratio`` (logit), ``rate_ratio`` (log) or, for other
-    links, ``link_difference`` (a difference on the link scale, as emmeans reports it).
-    """
-    from ._level import level_text
-    from .tables._common import finish, key
-
-    ratio = _ratio_name(fit) or "link_difference"
-    kind = "response" if ratio != "link_difference" else "link"
-    em = fit.emmeans(group, by=time, type="response", level=level)
-    groups = list(dict.fromkeys(em[group].tolist()))
-    times = list(dict.fromkeys(em[time].tolist()))
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # link-scale contrasts are intended
-        between = fit.contrasts(group, by=time, method="trt.vs.ctrl", type=kind, level=level)
-        within = fit.contrasts(time, by=group, method="trt.vs.ctrl", type=kind, level=level)
-    counts = fit.family.name in ("poisson", "negative_binomial")
-    observed = "mean" if counts else "proportion"
-    y = pd.to_numeric(data[outcome], errors="coerce")
-    cells = pd.DataFrame({"g": data[group].map(key), "t": data[time].map(key), "y": y}
-                         ).dropna(subset=["y"]).groupby(["g", "t"], sort=False)["y"]
-    n, mean = cells.count(), cells.mean()
-    rows = []
-    for g_index, g in enumerate(groups):
-        for t_index, t in enumerate(times):
-            hit = em[(em[group].map(key) == key(g)) & (em[time].map(key) == key(t))].iloc[0]
-            cell = (key(g), key(t))
-            row: dict[str, Any] = {group: g, time: t, "n": float(n.get(cell, 0)),
-                                   observed: float(mean.get(cell, np.nan)),
-                                   "emmean": hit["emmean"], "se": hit["se"],
-                                   "lower": hit["lower"], "upper": hit["upper"]}
-            for prefix, table, by_col, by_value, pos in (
-                    (f"change_{ratio}", within, group, g, t_index),
-                    (ratio, between, time, t, g_index)):
-                values = [np.nan] * 4
-                if pos > 0:
-                    sub = table[table[by_col].map(key) == key(by_value)]
-                    r = sub.iloc[pos - 1]  # trt.vs.ctrl: level pos against the first
-                    values = [r["estimate"], r["lower"], r["upper"], r["p"]]
-                row.update(dict(zip([prefix, f"{prefix}_lower", f"{prefix}_upper",
-                                     f"{prefix}_p"], values, strict=True)))
-            row["comparison"] = f"{key(g)} / {key(groups[0])}" if g_index else None
-            rows.append(row)
-    columns = [group, time, "n", observed, "emmean", "se", "lower", "upper",
-               f"change_{ratio}", f"change_{ratio}_lower", f"change_{ratio}_upper",
-               f"change_{ratio}_p", "comparison", ratio, f"{ratio}_lower", f"{ratio}_upper",
-               f"{ratio}_p"]
-    table = pd.DataFrame(rows, columns=columns)
-    what = "rates" if counts else "probabilities"
-    scale = ratio.replace("_", " ") + "s" if kind == "response" else (
-        f"differences on the {fit.family.link.name} scale")
-    notes = (f"Observed n and {observed} of {outcome}; model-based {what} from {fit.formula} "
-             f"({type(fit.family).__name__}, {fit.family.link.name} link, "
-             f"{_approximation(fit)}; n = {fit.nobs}) with {level_text(level)} CIs "
-             f"back-transformed from the link scale (emmeans type = 'response'); they are "
-             "conditional on random effects of zero (a typical participant), so they are "
-             "nearer 0 or 1 than observed proportions when the random-effect variance is "
-             "large. "
-             f"Change: {scale} of each {time} against {time} {key(times[0])} within "
-             f"{group}; comparison: {scale} of each {group} against {key(groups[0])} at "
-             "each time; Wald z tests, unadjusted.")
-    return finish(table, "glmm_outcome", label_columns=[group, time], group=group, time=time,
-                  outcome=outcome, reference=groups[0], baseline=times[0], effect=ratio,
-                  formula=fit.formula, nobs=int(fit.nobs), level=level, notes=notes)
 
 
 # ----------------------------------------------------------------- plots and methods
@@ -493,7 +398,7 @@ class _ResponseScale:
 def plot_source(fit: Any) -> Any:
     """What :func:`helpstats.plot_trajectories` draws for a fit (a GLMM on the response
     scale; other fits as they are)."""
-    return _ResponseScale(fit) if _is_glmm(fit) else fit
+    return _ResponseScale(fit) if is_glmm(fit) else fit
 
 
 def model_paragraph(study: Study, waves: list[Any], default: str, wave_order: str) -> str:

@@ -163,3 +163,20 @@ def test_a_derived_outcome_reading_an_unknown_column_names_the_key(tmp_path: Pat
                   '[model.derived]\nremission = "phq8_total < 5"')
     with pytest.raises(StudyError, match="model.derived.remission.*phq8_total"):
         hs.analyze(path, tmp_path / "out", progress=False)
+
+
+def test_outcome_table_of_a_glmm_fit_is_on_the_response_scale(binomial_run) -> None:
+    fit = binomial_run.fits["remission"]
+    table = hs.outcome_table(fit, group="role", time="wave", adjust="holm")
+    assert table.attrs["kind"] == "glmm_outcome" and table.attrs["effect"] == "odds_ratio"
+    em = fit.emmeans("role", by="wave", type="response")
+    np.testing.assert_allclose(np.sort(table["emmean"]), np.sort(em["emmean"]), rtol=1e-12)
+    con = fit.contrasts("role", by="wave", method="trt.vs.ctrl", type="response",
+                        adjust="holm")
+    got = table.dropna(subset=["odds_ratio"]).sort_values(["wave", "role"])
+    want = con.assign(role=con["contrast"].str.split(" / ").str[0]).sort_values(
+        ["wave", "role"])
+    np.testing.assert_allclose(got["odds_ratio_p"], want["p"], rtol=1e-12)
+    np.testing.assert_allclose(got["odds_ratio_upper"], want["upper"], rtol=1e-12)
+    with pytest.raises(hs.errors.TableError, match="standardised"):
+        hs.outcome_table(fit, group="role", time="wave", standardiser="sigma")

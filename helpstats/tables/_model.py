@@ -12,6 +12,7 @@ import pandas as pd
 from .._level import check_level, level_text
 from ..errors import TableError
 from ._common import finish, key, order_rows, require_columns, t_interval
+from ._glmm_outcome import glmm_outcome_table, is_glmm
 
 __all__ = ["model_table", "outcome_table"]
 
@@ -182,7 +183,9 @@ def outcome_table(
     fit : mixed-model result
         From ``hs.fit_mixed``, with ``group`` and ``time`` as factors in the model.
         Its ``emmeans(group, by=time)``, ``contrasts(time, by=group)`` and
-        ``contrasts(group, by=time, adjust=adjust)`` are used.
+        ``contrasts(group, by=time, adjust=adjust)`` are used. A GLMM
+        (``family=...``) gets proportions or rates and odds or rate ratios instead
+        (columns in :func:`helpstats.tables._glmm_outcome.glmm_outcome_table`).
     group, time : str
         Group (arm, role) and time (wave) factors.
     data : pandas.DataFrame, optional
@@ -254,6 +257,13 @@ def outcome_table(
     3   t     1     7.0    -3.2      t - c  -2.0   0.007 -1.0
     """
     level = check_level(level)
+    if is_glmm(fit):  # proportions or rates and odds or rate ratios (._glmm_outcome)
+        if baseline is not None or standardiser != "baseline_sd":
+            raise TableError("outcome_table: a GLMM's table compares with the first level of "
+                             f"{time!r} and reports ratios, not standardised differences; "
+                             "leave baseline and standardiser at their defaults.")
+        return glmm_outcome_table(fit, group=group, time=time, data=data, outcome=outcome,
+                                  adjust=adjust, level=level)
     em = _frame(fit.emmeans(group, by=time), "fit.emmeans(group, by=time)",
                 [group, time, "emmean", "se", "df"])
     # the limits at this table's level, by the one rule (whatever level the fit used)
