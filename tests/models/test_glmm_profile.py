@@ -1,5 +1,5 @@
 """GLMM profile-likelihood intervals against lme4's ``confint(fit, method = "profile")``
-(tests/models/glmm_data/profile: make.R, lme4::cbpp). lme4 interpolates its profile
+(tests/models/glmm_profile_data: make.R, lme4::cbpp). lme4 interpolates its profile
 with splines; helpstats finds the crossings on the exact profile, so the limits agree
 to lme4's interpolation error (measured: <= 7e-5 relative for Laplace, 1e-6 for AGQ)."""
 
@@ -14,7 +14,7 @@ import pytest
 
 import helpstats as hs
 
-HERE = Path(__file__).parent / "glmm_data" / "profile"
+HERE = Path(__file__).parent / "glmm_profile_data"
 
 
 @pytest.fixture(scope="module")
