@@ -436,7 +436,8 @@ def model_paragraph(study: Study, waves: list[Any], default: str, wave_order: st
     if not glmm:
         return default + derived_text
     approx = ("the Laplace approximation" if spec.nagq == 1 else
-              f"adaptive Gauss-Hermite quadrature with {spec.nagq} points")
+              f"adaptive Gauss-Hermite quadrature with {spec.nagq} points (Pinheiro & "
+              "Bates 1995)")
     named = "; ".join(f"{o}: {f}" + (f" ({spec.link} link)" if spec.link else "")
                       for o, f in glmm.items())
     gaussian = [o for o in spec.outcomes if o not in glmm]
