@@ -95,7 +95,7 @@ def trajectory_figure(fit: Any, frame: pd.DataFrame, folder: Path, *, number: in
     n_people = frame[id].nunique() if id in frame.columns else None
     caption = (f"{what}{group} at each wave ({label_of(labels, wave)}): model-based marginal "
                f"means (filled markers joined by lines) with {level_text(level)} confidence "
-               f"intervals (bars) from the linear mixed model {fit.formula} "
+               f"intervals (bars) from the model {fit.formula} "
                f"({int(fit.nobs)} observations"
                + (f" of {n_people} members" if n_people is not None else "")
                + "); open markers are the observed means. "

@@ -61,6 +61,14 @@ from typing import Any
 
 import pandas as pd
 
+from ._analysis_models import (
+    derive_outcomes,
+    fit_outcome,
+    model_columns,
+    model_paragraph,
+    outcome_tables,
+    plot_source,
+)
 from ._ids import id_text
 from ._output import (
     check_output,
@@ -69,7 +77,7 @@ from ._output import (
     write_csv,
     write_text,
 )
-from .errors import HelpstatsError, InvalidCellsWarning, ModelError, OutputError
+from .errors import HelpstatsError, InvalidCellsWarning, OutputError
 from .io import read_export
 from .missing._analysis import MissingSpec
 from .roles import ROLE_DTYPE, classify_roles, describe_role_rule, role_cutoffs
@@ -335,6 +343,7 @@ def methods_text(study: Study, data: pd.DataFrame) -> list[str]:
           "later waves contribute the waves they attended (missing at random). "
         + _wave_order(study, categories)
     )
+    paragraphs[-1] = model_paragraph(study, categories, paragraphs[-1], _wave_order(study, categories))
     if study.model.by is not None:
         paragraphs.append(
             "Key findings: for each group, the difference in change from the first to the last "
@@ -396,7 +405,8 @@ def _model_frame(study: Study, frame: pd.DataFrame, outcome: str) -> tuple[pd.Da
     """Rows with every model variable present; unordered factors (treatment contrasts)."""
     from .models import formula_columns
 
-    names = [n for n in formula_columns(study.formula_for(outcome)) if n in frame.columns]
+    names = [n for n in dict.fromkeys([*formula_columns(study.formula_for(outcome)),
+                                       *model_columns(study)]) if n in frame.columns]
     used = frame[names].copy()
     for name in names:
         if isinstance(used[name].dtype, pd.CategoricalDtype):
@@ -700,8 +710,6 @@ def analyze(
     from .tables import (
         Labels,
         attrition_table,
-        model_table,
-        outcome_table,
         reliability_table,
         table_one,
         write_tables,
@@ -720,6 +728,7 @@ def analyze(
 
     def step_frame() -> None:
         state["data"], state["validation"] = build_frame(study)
+        state["data"], state["derived"] = derive_outcomes(study, state["data"])
         _check_columns(study, state["data"])
 
     def step_descriptives() -> None:
@@ -749,20 +758,11 @@ def analyze(
                 dropped.append(f"{outcome}: {n_dropped} observation(s) with a missing outcome, "
                                "role or covariate left out of the model.")
             _check_levels(study, frame, outcome)
-            try:
-                fit = fit_mixed(frame, study.formula_for(outcome))
-            except ModelError as exc:
-                raise study.error("model.formula",
-                                  f"the model of {outcome} ({study.formula_for(outcome)}): "
-                                  f"{exc}") from None
-            fits[outcome] = fit
-            if by is not None:
-                tables[f"Outcome {outcome}"[:31]] = outcome_table(
-                    fit, by=by, wave=wave, data=frame, outcome=outcome, labels=study)
-            tables[f"Model {outcome}"[:31]] = model_table(fit, labels=study)
+            fits[outcome] = fit = fit_outcome(study, frame, outcome)
+            tables.update(outcome_tables(study, fit, frame, outcome))
             figures[outcome] = figs.trajectory_figure(
-                fit, frame, out, number=numbers[outcome], outcome=outcome, by=by, wave=wave,
-                id=study.id, labels=labels)
+                plot_source(fit), frame, out, number=numbers[outcome], outcome=outcome, by=by,
+                wave=wave, id=study.id, labels=labels)
         return run
 
     def step_figures() -> None:
@@ -809,7 +809,7 @@ def analyze(
                 bar.set_postfix_str(name)
                 run()
     data: pd.DataFrame = state["data"]
-    notes = [f"warning: {w.message}" for w in caught] + dropped
+    notes = [f"warning: {w.message}" for w in caught] + state["derived"] + dropped
     validation = pd.concat(
         [state["validation"],
          pd.DataFrame([{"source": "", "row": "", "column": "", "item": "", "value": "",

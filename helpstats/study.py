@@ -41,6 +41,17 @@ A complete file (``[roles]``, ``[table_one]`` and most keys are optional)::
     by = "role"                             # the comparison: "role" or a column (arm)
     covariates = ["age"]                    # optional: added to the fixed part
     formula = "{outcome} ~ role * wave + (1 | participant) + (1 | group)"  # optional
+    family = "gaussian"                     # optional: or "binomial", "poisson",
+    #   "negative_binomial" (a GLMM), for all outcomes or per outcome:
+    #   family = { remission = "binomial" }; link = "probit"; nagq = 1
+    # kind = "mmrm"                         # instead: a mixed model for repeated measures
+    # covariance = "us"                     # (mmrm) or a fallback list ["us", "toeph", "cs"]
+    # df = "kenward-roger"                  # (mmrm) or "satterthwaite", "between-within", ...
+    # vcov = "model"                        # (mmrm) or "empirical" (sandwich)
+    [model.derived]                         # optional: binary outcomes from scores
+    remission = "phq9_total < 5"            # comparisons: < <= > >= == != in, not in; and/or
+    caseness = "phq9_total >= 10 or gad7_total >= 8"
+    severe = "phq9_total_band in ['moderately severe', 'severe']"
 
     [table_one]                             # optional
     variables = ["age", "gender", "phq9_total"]
@@ -77,7 +88,16 @@ it.
 
 The default formula is ``{outcome} ~ <by> * <wave> + (1 | <id>)``, plus
 ``(1 | <group>)`` when a group column is given; the wave enters the model as
-a factor (one mean per wave).
+a factor (one mean per wave). With ``kind = "mmrm"`` it has no random part
+(``{outcome} ~ <by> * <wave>``): the visits of a member share one residual
+covariance matrix (``covariance``), the subject is ``data.id`` and the visit
+``data.wave`` (see :func:`helpstats.fit_mmrm`).
+
+A derived outcome (``[model.derived]``) is 1 where its condition holds, 0
+where it does not and missing where a column it reads is missing (``or``
+and ``and`` follow three-valued logic: ``missing or True`` is 1). The
+condition is parsed, never run as code. Derived outcomes are fitted with
+``family = "binomial"`` unless ``family`` names another for them.
 
 Examples
 --------
@@ -201,12 +221,27 @@ class HelpingSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Outcomes, comparison, covariates and formula template (``{outcome}``)."""
+    """Outcomes, comparison, covariates and formula template (``{outcome}``); the model
+    kind (``"mixed"`` or ``"mmrm"``), the family of each outcome (``"gaussian"`` or a
+    GLMM family), the GLMM's ``link``/``nagq``, the MMRM's ``covariance``, ``df`` and
+    ``vcov``, and the derived binary outcomes (name -> condition)."""
 
     outcomes: tuple[str, ...]
     by: str | None
     covariates: tuple[str, ...] = ()
     formula: str = ""
+    kind: str = "mixed"
+    families: Mapping[str, str] = field(default_factory=dict)
+    link: str | None = None
+    nagq: int = 1
+    covariance: tuple[str, ...] = ("us",)
+    df: str | None = None
+    vcov: str = "model"
+    derived: Mapping[str, str] = field(default_factory=dict)
+
+    def family_of(self, outcome: str) -> str:
+        """The family an outcome is fitted with (``"gaussian"`` for a linear model)."""
+        return self.families.get(outcome, "binomial" if outcome in self.derived else "gaussian")
 
 
 @dataclass(frozen=True)
@@ -379,7 +414,7 @@ def load_study(path: str | Path) -> Study:
     instruments = _instruments(read, file.parent, raw.get("instruments"))
     roles = _roles(read, raw) if "roles" in raw else None
 
-    model = read.table(raw, "model", {"outcomes", "by", "covariates", "formula"},
+    model = read.table(raw, "model", {"outcomes", "by", "covariates", "formula", *_MODEL_KEYS},
                        required={"outcomes"})
     outcomes = read.texts(model, "outcomes", "model", required=True)
     by: str | None = None
@@ -404,8 +439,10 @@ def load_study(path: str | Path) -> Study:
                             "a covariate is another measured variable, such as age.")
     if len(set(covariates)) != len(covariates):
         raise read.fail("model.covariates", f"a covariate is listed twice: {list(covariates)}.")
+    options = _model_options(read, model, outcomes, multiple_imputation="missing" in raw)
     default = f"{{outcome}} ~ {by} * {wave_col}" if by else f"{{outcome}} ~ {wave_col}"
-    default += f" + (1 | {id_col})" + (f" + (1 | {group_col})" if group_col else "")
+    if options.get("kind") != "mmrm":
+        default += f" + (1 | {id_col})" + (f" + (1 | {group_col})" if group_col else "")
     formula = read.text(model, "formula", "model", default=default)
     if "{outcome}" not in formula or "~" not in formula:
         raise read.fail("model.formula", f"expected a formula such as '{default}' with the "
@@ -418,7 +455,8 @@ def load_study(path: str | Path) -> Study:
         path=file, source=source, title=title, files=files, id=id_col, wave=wave_col,
         group=group_col, baseline=baseline, waves=tuple(waves) if waves else None,
         instruments=instruments, roles=roles,
-        model=ModelSpec(outcomes=outcomes, by=by, covariates=covariates, formula=formula),
+        model=ModelSpec(outcomes=outcomes, by=by, covariates=covariates, formula=formula,
+                        **options),
         table_one=variables,
         helping=_helping(read, raw) if "helping" in raw else None,
         missing=_missing(read, raw, group_col) if "missing" in raw else None,
@@ -613,3 +651,79 @@ def _roles(read: _Reader, raw: Mapping[str, Any]) -> RoleSpec:
         thresholds=thresholds,
         at=read.text(table, "at", "roles", default="baseline", choices=("baseline", "each_wave")),
     )
+
+
+_MODEL_KEYS = {"kind", "family", "link", "nagq", "covariance", "df", "vcov", "derived"}
+
+
+def _model_options(read: _Reader, model: Mapping[str, Any], outcomes: tuple[str, ...],
+                   multiple_imputation: bool = False) -> dict[str, Any]:
+    """The [model] keys that choose the model family: kind, family (one for all outcomes
+    or a table by outcome), link, nagq; covariance, df, vcov (MMRM); derived outcomes."""
+    from ._analysis_models import parse_condition
+    from .models.families import get_family
+    from .models.mmrm import MMRM_DF_METHODS, STRUCTURES, VCOV_TYPES
+
+    out: dict[str, Any] = {}
+    kind = read.text(model, "kind", "model", default="mixed", choices=("mixed", "mmrm"))
+    out["kind"] = kind
+    derived = model.get("derived", {})
+    if not isinstance(derived, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in derived.items()):
+        raise read.fail("model.derived", "expected [model.derived] lines such as "
+                        f"remission = \"phq9_total < 5\"; found {derived!r}.")
+    for name, condition in derived.items():
+        try:
+            parse_condition(condition)
+        except StudyError as exc:
+            raise read.fail(f"model.derived.{name}", str(exc)) from None
+    out["derived"] = dict(derived)
+    family = model.get("family", {})  # absent: Gaussian, derived outcomes binomial
+    by_outcome = family if isinstance(family, dict) else dict.fromkeys(outcomes, family)
+    unknown = [k for k in by_outcome if k not in outcomes]
+    if unknown:
+        raise read.fail("model.family", f"{unknown} are not outcomes; model.outcomes has "
+                        f"{list(outcomes)}.")
+    for outcome, name in by_outcome.items():
+        if not isinstance(name, str) or not name.strip():
+            raise read.fail("model.family", f"expected a family name such as \"binomial\", "
+                            f"found {name!r} (for {outcome}).")
+        if name.strip().lower() != "gaussian":
+            try:
+                get_family(name)
+            except ValueError as exc:
+                raise read.fail("model.family", str(exc)) from None
+    out["families"] = {k: v.strip() for k, v in by_outcome.items()}
+    if "link" in model:
+        out["link"] = read.text(model, "link", "model")
+    nagq = model.get("nagq", 1)
+    if isinstance(nagq, bool) or not isinstance(nagq, int) or not 1 <= nagq <= 25:
+        raise read.fail("model.nagq", f"expected a whole number from 1 (Laplace) to 25, "
+                        f"found {nagq!r}.")
+    out["nagq"] = nagq
+    covariance = model.get("covariance", "us")
+    structures = [covariance] if isinstance(covariance, str) else covariance
+    if not isinstance(structures, list) or not structures or not all(
+            isinstance(c, str) and c in STRUCTURES for c in structures):
+        raise read.fail("model.covariance", f"expected one of {', '.join(STRUCTURES)} or a "
+                        f"fallback list of them; found {covariance!r}.")
+    out["covariance"] = tuple(structures)
+    if "df" in model:
+        out["df"] = read.text(model, "df", "model", choices=MMRM_DF_METHODS)
+    out["vcov"] = read.text(model, "vcov", "model", default="model", choices=tuple(VCOV_TYPES))
+    mmrm_keys = [k for k in ("covariance", "df", "vcov") if k in model]
+    if kind != "mmrm" and mmrm_keys:
+        raise read.fail(f"model.{mmrm_keys[0]}", "covariance, df and vcov choose the "
+                        "residual covariance of an MMRM; add kind = \"mmrm\" or leave them out.")
+    families = {k for k, v in out["families"].items() if v.lower() != "gaussian"}
+    glmm = families | {d for d in derived if d in outcomes and d not in out["families"]}
+    if kind == "mmrm" and glmm:
+        raise read.fail("model.kind", f"an MMRM models a continuous outcome; {sorted(glmm)} "
+                        "would be fitted with a non-Gaussian family. Fit those with "
+                        "kind = \"mixed\" (a GLMM) in a second study file.")
+    if multiple_imputation and (kind == "mmrm" or glmm):
+        raise read.fail("missing", "the [missing] section's imputation models refit linear "
+                        "mixed models only; with kind = \"mmrm\" or a GLMM family leave "
+                        "[missing] out (an MMRM already uses every observed visit under "
+                        "missing at random).")
+    return out

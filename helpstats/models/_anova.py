@@ -9,6 +9,7 @@ non-zero rows jointly with Satterthwaite's approximation (contestMD).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from ._protocol import ModelResult
     from .spec import ModelSpec
 
-__all__ = ["anova_type3", "type3_hypotheses"]
+__all__ = ["anova_type3", "term_hypotheses", "type3_hypotheses", "wald_table"]
 
 
 def zapsmall(x: np.ndarray, digits: int = 7) -> np.ndarray:
@@ -99,19 +100,33 @@ def type3_hypotheses(fit: ModelResult) -> dict[str, np.ndarray]:
     """Type III hypothesis matrix (rows x coefficients) of every fixed term (lmerTest's
     ``get_contrasts_type3``): factors in other contrasts than treatment are recoded to
     treatment contrasts, the hypotheses built there and mapped back."""
-    spec = fit.spec
-    frame = fit.data
-    keep = list(fit.coef_columns)
+    return term_hypotheses(fit.spec, fit.data, list(fit.coef_columns))
+
+
+def term_hypotheses(spec: ModelSpec, frame: pd.DataFrame, keep: list[int], *,
+                    single: str = "doolittle") -> dict[str, np.ndarray]:
+    """The Type III hypotheses of every family (see :func:`type3_hypotheses`), from the
+    model spec, the model frame and the kept model-matrix columns ``keep``.
+
+    With one term (or one column) the hypothesis of each term is its coefficients:
+    ``single="doolittle"`` gives lmerTest's rows (type I = type III), ``"identity"``
+    unit rows; the two span the same space, so Wald and Kenward-Roger tests agree and
+    only a multi-df Satterthwaite df can differ.
+    """
     labels = list(spec.terms)
     term_index = {lab: k for k, lab in enumerate(labels)}
     X = spec.fixed_matrix(frame)[:, keep]
+    names = [spec.columns[i] for i in keep]
     if X.shape[1] <= 1 or len(labels) <= 1:
         assign = np.array([term_index.get(spec.column_terms[i], -1) for i in keep])
-        rows = _doolittle_rows(X) if X.shape[1] else np.zeros((0, 0))
+        if single == "identity":
+            rows = np.eye(X.shape[1])
+        else:
+            rows = _doolittle_rows(X) if X.shape[1] else np.zeros((0, 0))
         return {lab: rows[assign == k] for k, lab in enumerate(labels) if np.any(assign == k)}
     if spec.has_only_treatment_contrasts:
         assign = np.array([term_index.get(spec.column_terms[i], -1) for i in keep])
-        return _type3_treatment(spec, frame, X, list(fit.coef.index), assign)
+        return _type3_treatment(spec, frame, X, names, assign)
     XT, names_t, assign_t = spec.treatment_matrix(frame)
     keep_t = drop_collinear(XT)
     XT = XT[:, keep_t]
@@ -123,9 +138,26 @@ def type3_hypotheses(fit: ModelResult) -> dict[str, np.ndarray]:
 
 def anova_type3(fit: ModelResult, *, df: str | None = None) -> pd.DataFrame:
     """Type III table ``term, num_df, den_df, F, p``; see :meth:`MixedFit.anova`."""
+    return wald_table(type3_hypotheses(fit), lambda L: fit.contrast_test(L, df=df))
+
+
+def wald_table(hypotheses: Mapping[str, np.ndarray],
+               test: Callable[[np.ndarray], tuple[int, float, float]], *,
+               chisq: bool = False) -> pd.DataFrame:
+    """The Type III table of every family: ``test(L)`` gives ``(num_df, den_df, F)`` of
+    ``L beta = 0`` with the family's covariance and df method.
+
+    Returns ``term, num_df, den_df, F, p`` (F distribution), or with ``chisq=True``
+    (a GLMM's asymptotic test, ``den_df`` infinite) ``term, df, chisq, p`` where
+    ``chisq = num_df * F``.
+    """
     rows = []
-    for term, L in type3_hypotheses(fit).items():
-        q, ddf, F = fit.contrast_test(L, df=df)
-        rows.append({"term": term, "num_df": q, "den_df": ddf, "F": F,
-                     "p": float(stats.f.sf(F, q, ddf))})
-    return pd.DataFrame(rows, columns=["term", "num_df", "den_df", "F", "p"])
+    for term, L in hypotheses.items():
+        q, ddf, F = test(L)
+        if chisq:
+            rows.append({"term": term, "df": q, "chisq": q * F, "p": float(stats.chi2.sf(q * F, q))})
+        else:
+            rows.append({"term": term, "num_df": q, "den_df": ddf, "F": F,
+                         "p": float(stats.f.sf(F, q, ddf))})
+    columns = ["term", "df", "chisq", "p"] if chisq else ["term", "num_df", "den_df", "F", "p"]
+    return pd.DataFrame(rows, columns=columns)

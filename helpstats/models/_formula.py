@@ -741,7 +741,7 @@ def formula_columns(formula: str) -> tuple[str, ...]:
     >>> formula_columns("log(y) ~ poly(t, 2) * arm + (1 + t | id)")
     ('y', 't', 'arm', 'id')
     """
-    return parse_formula(formula).columns
+    return parse_formula(formula, require_random=False).columns
 
 
 def add_terms(formula: str, terms: list[str] | tuple[str, ...]) -> str:
@@ -752,7 +752,7 @@ def add_terms(formula: str, terms: list[str] | tuple[str, ...]) -> str:
     >>> add_terms("y ~ arm * wave + (1 | id)", ["age", "baseline score"])
     'y ~ age + `baseline score` + arm * wave + (1 | id)'
     """
-    parse_formula(formula)  # reject a malformed formula before editing it
+    parse_formula(formula, require_random=False)  # reject a malformed formula before editing
     tilde = next(t for t in _tokenize(formula) if t.text == "~")
     if not terms:
         return formula

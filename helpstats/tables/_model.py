@@ -13,6 +13,7 @@ from .._keywords import renamed_keywords
 from .._level import check_level, level_text
 from ..errors import HelpstatsError, TableError
 from ._common import finish, key, levels, order_rows, require_columns, t_interval
+from ._glmm_outcome import glmm_outcome_table, is_glmm
 from ._labels import Labels, as_labels
 from ._layout import Cell, Options, Panel, py, register_layout
 
@@ -295,6 +296,8 @@ def outcome_table(
     by, wave : str
         Group (arm, role) and wave factors (``group=`` and ``time=`` are the
         old names: they work for one release, with a ``FutureWarning``).
+        A GLMM (``family=...``) gets proportions or rates and odds or rate ratios
+        instead (columns in :func:`helpstats.tables._glmm_outcome.glmm_outcome_table`).
     data : pandas.DataFrame, optional
         The long analysis frame, for the observed n, mean and SD. Default: the
         fit's ``data`` attribute when it has one.
@@ -378,6 +381,13 @@ def outcome_table(
     if adjust not in _ADJUST:
         raise TableError(f"outcome_table: adjust={adjust!r} is not known; use one of {_ADJUST}.")
     group, time = by, wave
+    if is_glmm(fit):  # proportions or rates and odds or rate ratios (._glmm_outcome)
+        if baseline is not None or standardiser != "baseline_sd":
+            raise TableError("outcome_table: a GLMM's table compares with the first level of "
+                             f"{time!r} and reports ratios, not standardised differences; "
+                             "leave baseline and standardiser at their defaults.")
+        return glmm_outcome_table(fit, group=group, time=time, data=data, outcome=outcome,
+                                  adjust=adjust, level=level)
     raw_em = fit.emmeans(group, by=time)
     em = _frame(raw_em, "fit.emmeans(by, by=wave)", [group, time, "emmean", "se", "df"])
     # the limits at this table's level, by the one rule (whatever level the fit used)

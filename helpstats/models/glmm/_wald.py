@@ -25,27 +25,22 @@ main effect at the reference level of the factors it interacts with.
 
 from __future__ import annotations
 
-import itertools
 import warnings
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ...errors import ModelError
-from .._design import level_label
-from .._emmeans import adjust_p, contrast_label, contrast_pairs, parse_specs
+from .._anova import term_hypotheses, wald_table
+from .._emmeans import Cells, Scale, cell_functions, contrast_table, emmeans_table, parse_specs
 from .._formula import FixedSpec
 from ..families import Link
 from ..spec import ModelSpec
 
 __all__ = ["FixedDesign", "contrasts", "emmeans", "type3_wald"]
-
-_METHODS = ("pairwise", "revpairwise", "trt.vs.ctrl")
-_ADJUST = ("none", "holm", "bonferroni", "sidak", "tukey")
 
 
 @dataclass(frozen=True)
@@ -76,17 +71,6 @@ class FixedDesign:
         """Full design matrix (all columns, before dropping) of ``rows``."""
         return self.model.fixed_matrix(rows)
 
-    def is_factor(self, atom: str) -> bool:
-        """Whether a fixed-part variable (atom) is a factor."""
-        return not self.model.variable_is_numeric(atom)
-
-    def levels(self, atom: str) -> list[Hashable]:
-        """The levels of a factor atom, in the model's order."""
-        for f in self.model.factors:
-            if f.name == atom:
-                return list(f.levels)
-        raise ModelError(f"{atom!r} is not a factor of the model.")
-
     def nullspace(self) -> np.ndarray:
         """Basis of the null space of the full design (for estimability)."""
         X = self.matrix(self.frame)
@@ -99,89 +83,31 @@ class FixedDesign:
         return np.linalg.qr(null)[0] if null.shape[1] else null
 
 
-def _grid(design: FixedDesign, names: list[str], at: Mapping[str, Any] | None) -> pd.DataFrame:
-    at = dict(at or {})
-    variables = list(design.spec.variables)
-    unknown = [v for v in [*names, *at] if v not in variables]
-    if unknown:
-        raise ModelError(
-            f"{unknown} are not fixed-effect variables of the model; expected some of "
-            f"{variables}."
-        )
-    values: dict[str, list[Hashable]] = {}
-    for v in variables:
-        if design.is_factor(v):
-            levels = design.levels(v)
-            if v in at:
-                lookup = {level_label(x): x for x in levels}
-                wanted = list(np.atleast_1d(at[v]))
-                bad = [w for w in wanted if level_label(w) not in lookup]
-                if bad:
-                    raise ModelError(f"at[{v!r}] has {bad}, which are not levels of {v!r} "
-                                     f"({[level_label(x) for x in levels]}).")
-                values[v] = [lookup[level_label(w)] for w in wanted]
-            else:
-                values[v] = list(levels)
-        elif v in at:
-            values[v] = [float(x) for x in np.atleast_1d(at[v])]
-        else:
-            col = design.frame[v].astype(float)
-            distinct = np.unique(col.to_numpy())
-            # emmeans' cov.keep = "2": a covariate with two values (a 0/1 indicator) is
-            # kept at both, weighted equally like a factor; others sit at their mean
-            values[v] = [float(x) for x in distinct] if len(distinct) <= 2 else [
-                float(col.mean())]
-    rows = [tuple(reversed(c)) for c in itertools.product(*(values[v] for v in reversed(variables)))]
-    return pd.DataFrame(rows, columns=variables)
-
-
 def _cells(design: FixedDesign, spec_vars: list[str], by_vars: list[str],
-           at: Mapping[str, Any] | None
-           ) -> tuple[list[tuple[Hashable, ...]], list[tuple[Hashable, ...]], dict[Any, np.ndarray]]:
-    if not spec_vars or set(spec_vars) & set(by_vars):
-        raise ModelError(
-            f"specs {spec_vars} and by {by_vars} must name distinct fixed-effect variables."
-        )
-    grid = _grid(design, spec_vars + by_vars, at)
-    X = design.matrix(grid)
-
-    def crossed(names: list[str]) -> list[tuple[Hashable, ...]]:
-        levels = [list(dict.fromkeys(grid[v].tolist())) for v in reversed(names)]
-        return [tuple(reversed(c)) for c in itertools.product(*levels)]
-
-    spec_levels, by_levels = crossed(spec_vars), crossed(by_vars)
-    keys = list(zip(*(grid[v].tolist() for v in spec_vars + by_vars), strict=True))
-    index: dict[tuple[Hashable, ...], list[int]] = {}
-    for i, key in enumerate(keys):
-        index.setdefault(key, []).append(i)
-    funcs = {(s, b): X[index[s + b]].mean(axis=0) for b in by_levels for s in spec_levels}
-    return spec_levels, by_levels, funcs
+           at: Mapping[str, Any] | None) -> Cells:
+    """The shared reference grid (:func:`..._emmeans.cell_functions`, emmeans' rules)."""
+    return cell_functions(design.model, design.frame, spec_vars, by_vars, at, cov_keep=2)
 
 
 class _Lin:
-    """Estimate and SE of linear functions of the coefficients (NaN if not estimable)."""
+    """Estimate, SE and (infinite) df of linear functions of the coefficients (NaN if not
+    estimable)."""
 
     def __init__(self, coef: np.ndarray, vcov: np.ndarray, design: FixedDesign) -> None:
         self.coef, self.vcov, self.design = coef, vcov, design
         self.null = design.nullspace()
 
-    def __call__(self, c_full: np.ndarray) -> tuple[float, float]:
+    def __call__(self, c_full: np.ndarray) -> tuple[float, float, float]:
         if self.null.shape[1] and float(np.sum((c_full @ self.null) ** 2)) > 1e-8 * float(
                 c_full @ c_full):
-            return np.nan, np.nan
+            return np.nan, np.nan, np.nan
         c = c_full[self.design.keep]
-        return float(c @ self.coef), float(np.sqrt(max(c @ self.vcov @ c, 0.0)))
+        return float(c @ self.coef), float(np.sqrt(max(c @ self.vcov @ c, 0.0))), np.inf
 
 
 def _check_type(type: str) -> None:
     if type not in ("link", "response"):
         raise ModelError(f"type={type!r} is not supported; use 'link' or 'response'.")
-
-
-def _check_level(level: float) -> float:
-    if not 0 < level < 1:
-        raise ModelError(f"level={level!r} must be between 0 and 1 (e.g. 0.95).")
-    return float(stats.norm.ppf(0.5 + level / 2))
 
 
 def emmeans(coef: np.ndarray, vcov: np.ndarray, design: FixedDesign, link: Link,
@@ -190,47 +116,12 @@ def emmeans(coef: np.ndarray, vcov: np.ndarray, design: FixedDesign, link: Link,
             level: float = 0.95) -> pd.DataFrame:
     """Marginal means table: spec and by columns, ``emmean, se, df, lower, upper``."""
     _check_type(type)
-    zq = _check_level(level)
     spec_vars, by_vars = parse_specs(specs, by)
-    spec_levels, by_levels, funcs = _cells(design, spec_vars, by_vars, at)
-    lin = _Lin(coef, vcov, design)
-    rows = []
-    for b in by_levels:
-        for s in spec_levels:
-            est, se = lin(funcs[(s, b)])
-            est += design.offset_mean
-            lo, hi = est - zq * se, est + zq * se
-            if type == "response":
-                mu = float(link.inverse(np.array([est]))[0])
-                se = float(link.mu_eta(np.array([est]))[0]) * se
-                lo, hi = (float(v) for v in link.inverse(np.array([lo, hi])))
-                est = mu
-            row: dict[str, Any] = dict(zip(spec_vars + by_vars, s + b, strict=True))
-            row.update(emmean=est, se=se, df=np.inf, lower=lo, upper=hi)
-            rows.append(row)
-    return pd.DataFrame(rows, columns=[*spec_vars, *by_vars, "emmean", "se", "df", "lower",
-                                       "upper"])
-
-
-
-
-def _labels(spec_vars: list[str], levels: list[tuple[Hashable, ...]]) -> list[str]:
-    if len(spec_vars) == 1:
-        lv = [s[0] for s in levels]
-        return [contrast_label(spec_vars[0], lv, x, x).split(" - ")[0] for x in lv]
-    return [" ".join(level_label(x) for x in s) for s in levels]
-
-
-def _crit(how: str, level: float, m: int, k: int) -> float:
-    """Critical value of the (simultaneous) interval, as emmeans adjusts confint."""
-    alpha = 1 - level
-    if how == "none" or m <= 1 and how != "tukey":
-        return float(stats.norm.ppf(1 - alpha / 2))
-    if how in ("bonferroni", "holm"):
-        return float(stats.norm.ppf(1 - alpha / (2 * m)))
-    if how == "sidak":
-        return float(stats.norm.ppf(1 - (1 - (1 - alpha) ** (1 / m)) / 2))
-    return float(stats.studentized_range.ppf(level, k, np.inf) / np.sqrt(2))
+    scale = Scale(link.inverse, link.mu_eta, stat="z") if type == "response" else Scale(
+        stat="z")
+    return emmeans_table(_cells(design, spec_vars, by_vars, at), _Lin(coef, vcov, design),
+                         spec_vars, by_vars, level=level, offset=design.offset_mean,
+                         scale=scale)
 
 
 def contrasts(coef: np.ndarray, vcov: np.ndarray, design: FixedDesign, link: Link,
@@ -238,112 +129,33 @@ def contrasts(coef: np.ndarray, vcov: np.ndarray, design: FixedDesign, link: Lin
               at: Mapping[str, Any] | None = None, method: str = "pairwise",
               adjust: str = "none", type: str = "link", level: float = 0.95) -> pd.DataFrame:
     """Contrasts table: ``contrast`` (+ by), ``estimate, se, df, z, p, lower, upper``."""
-    if method not in _METHODS:
-        raise ModelError(f"method={method!r} is not supported; use one of {list(_METHODS)}.")
-    if adjust not in _ADJUST:
-        raise ModelError(f"adjust={adjust!r} is not supported; use one of {list(_ADJUST)}.")
     _check_type(type)
-    _check_level(level)
     ratio = type == "response" and link.name in ("log", "logit")
     if type == "response" and not ratio:
         warnings.warn(f"contrasts on the {link.name} scale cannot be back-transformed to "
                       "ratios; they are reported on the link scale (as emmeans does)",
                       UserWarning, stacklevel=3)
-    if adjust == "tukey" and method == "trt.vs.ctrl":
-        warnings.warn("adjust='tukey' applies to pairwise comparisons only; using 'sidak' "
-                      "(as emmeans does).", UserWarning, stacklevel=3)
-        adjust = "sidak"
     spec_vars, by_vars = parse_specs(specs, by)
-    spec_levels, by_levels, funcs = _cells(design, spec_vars, by_vars, at)
-    labels = _labels(spec_vars, spec_levels)
-    lin = _Lin(coef, vcov, design)
-    sep = " / " if ratio else " - "
-    out = []
-    for b in by_levels:
-        rows = []
-        for i, j in contrast_pairs(len(spec_levels), method):
-            est, se = lin(funcs[(spec_levels[i], b)] - funcs[(spec_levels[j], b)])
-            z = est / se if se > 0 else np.nan
-            row: dict[str, Any] = {"contrast": f"{labels[i]}{sep}{labels[j]}"}
-            row.update(dict(zip(by_vars, b, strict=True)))
-            row.update(estimate=est, se=se, df=np.inf, z=z, p=2 * stats.norm.sf(abs(z)))
-            rows.append(row)
-        ok = np.array([not np.isnan(r["p"]) for r in rows], dtype=bool)
-        if rows:
-            p = np.array([r["p"] for r in rows])
-            zz = np.array([r["z"] for r in rows])
-            adj = np.full(len(p), np.nan)
-            adj[ok] = adjust_p(p[ok], zz[ok], np.full(int(ok.sum()), np.inf), adjust,
-                               len(spec_levels))
-            crit = _crit(adjust, level, int(ok.sum()), len(spec_levels))
-            for r, pa in zip(rows, adj, strict=True):
-                r["p"] = float(pa)
-                lo, hi = r["estimate"] - crit * r["se"], r["estimate"] + crit * r["se"]
-                if ratio:
-                    r["estimate"] = float(np.exp(r["estimate"]))
-                    r["se"] = r["estimate"] * r["se"]
-                    lo, hi = float(np.exp(lo)), float(np.exp(hi))
-                r["lower"], r["upper"] = lo, hi
-        out.extend(rows)
-    return pd.DataFrame(out, columns=["contrast", *by_vars, "estimate", "se", "df", "z", "p",
-                                      "lower", "upper"])
+    return contrast_table(_cells(design, spec_vars, by_vars, at), _Lin(coef, vcov, design),
+                          spec_vars, by_vars, method=method, adjust=adjust, level=level,
+                          scale=Scale(ratio=ratio, stat="z"))
 
 
-def _zapsmall(x: np.ndarray, digits: int = 7) -> np.ndarray:
-    mx = float(np.max(np.abs(x), initial=0.0))
-    if mx <= 0 or not np.isfinite(mx):
-        return x
-    return np.round(x, max(0, digits - int(np.ceil(np.log10(mx)))))
+def type3_hypotheses(design: FixedDesign) -> dict[str, np.ndarray]:
+    """Contrast-independent Type III hypothesis matrix of every fixed term (lmerTest's,
+    shared with the Gaussian and MMRM ``anova()``)."""
+    return term_hypotheses(design.model, design.frame, list(design.keep), single="identity")
 
 
-def type3_hypotheses(design: FixedDesign, X: np.ndarray, names: list[str]
-                     ) -> dict[str, np.ndarray]:
-    """Contrast-independent Type III hypothesis matrix of every fixed term (lmerTest's)."""
-    spec, model, frame = design.spec, design.model, design.frame
-    labels_all = [":".join(t) for t in spec.terms]
-    assign_all = [-1 if t == "(Intercept)" else labels_all.index(t) for t in model.column_terms]
-    assign = np.array([assign_all[i] for i in design.keep])
-    labels = [":".join(t) for t in spec.terms]
-    if X.shape[1] <= 1 or len(spec.terms) <= 1:
-        eye = np.eye(X.shape[1])
-        return {lab: eye[assign == k] for k, lab in enumerate(labels) if np.any(assign == k)}
-    blocks = [np.ones((len(frame), 1))] if spec.intercept else []
-    rd_names = ["(Intercept)"] if spec.intercept else []
-    for term in spec.terms:
-        Xt, nt = model.term_matrix(frame, ":".join(term))
-        blocks.append(Xt)
-        rd_names.extend(nt)
-    L = _zapsmall((np.linalg.pinv(X) @ np.column_stack(blocks)).T)
-    cols = {k: np.flatnonzero(assign == k) for k in range(len(spec.terms))}
-    numeric = {v for v in spec.variables if model.variable_is_numeric(v)}
-    for k in sorted(range(len(spec.terms)), key=lambda k: -len(spec.terms[k])):
-        t1 = spec.terms[k]
-        rel = [j for j, t2 in enumerate(spec.terms) if j != k and set(t1) <= set(t2)
-               and {v for v in t1 if v in numeric} == {v for v in t2 if v in numeric}]
-        if rel and len(cols[k]):
-            other = np.concatenate([cols[j] for j in rel])
-            A, B = L[:, other], L[:, cols[k]]
-            L[:, cols[k]] = _zapsmall(B - A @ np.linalg.lstsq(A, B, rcond=None)[0])
-    L = L[[rd_names.index(nm) for nm in names]]
-    out = {}
-    for k, lab in enumerate(labels):
-        if len(cols[k]):
-            Lk = L[:, cols[k]].T
-            out[lab] = Lk[np.sum(np.abs(Lk), axis=1) > 1e-8]
-    return out
-
-
-def type3_wald(coef: np.ndarray, vcov: np.ndarray, design: FixedDesign, X: np.ndarray,
-               names: list[str]) -> pd.DataFrame:
+def type3_wald(coef: np.ndarray, vcov: np.ndarray, design: FixedDesign) -> pd.DataFrame:
     """Type III Wald chi-square tests: ``term, df, chisq, p``."""
-    rows = []
-    for term, L in type3_hypotheses(design, X, names).items():
-        # drop linearly dependent rows
-        q, r = np.linalg.qr(L.T)
+
+    def test(L: np.ndarray) -> tuple[int, float, float]:
+        _, r = np.linalg.qr(L.T)  # drop linearly dependent rows
         keep = np.abs(np.diag(r)) > 1e-8 * max(1.0, float(np.max(np.abs(r), initial=0.0)))
         Lr = L[keep] if keep.sum() < L.shape[0] else L
         est = Lr @ coef
-        chisq = float(est @ np.linalg.solve(Lr @ vcov @ Lr.T, est))
-        df = Lr.shape[0]
-        rows.append({"term": term, "df": df, "chisq": chisq, "p": float(stats.chi2.sf(chisq, df))})
-    return pd.DataFrame(rows, columns=["term", "df", "chisq", "p"])
+        q = Lr.shape[0]
+        return q, np.inf, float(est @ np.linalg.solve(Lr @ vcov @ Lr.T, est)) / q
+
+    return wald_table(type3_hypotheses(design), test, chisq=True)

@@ -16,6 +16,7 @@ from ..._keywords import keyword_only
 from ..._level import check_level, interval
 from ...errors import ModelError
 from ..families import Family
+from ..spec import ModelSpec
 from ._pirls import GlmmProblem, ModeResult
 from ._response import Response
 from ._wald import FixedDesign, contrasts, emmeans, type3_wald
@@ -118,6 +119,21 @@ class GlmmFit:
         """The model frame (rows and columns used), as a new DataFrame."""
         return self.design.frame.copy()
 
+    @property
+    def spec(self) -> ModelSpec:
+        """The model spec of the fixed part (response, variables, terms, factor levels)."""
+        return self.design.model
+
+    @property
+    def coef_columns(self) -> tuple[int, ...]:
+        """Positions of :attr:`coef` in ``spec.columns`` (collinear columns are absent)."""
+        return tuple(self.design.keep)
+
+    @property
+    def reml(self) -> bool:
+        """Always False: a GLMM is fitted by maximum likelihood (glmer has no REML)."""
+        return False
+
     # ------------------------------------------------------------ estimates
     @cached_property
     def fixed(self) -> pd.DataFrame:
@@ -139,14 +155,28 @@ class GlmmFit:
         return pd.DataFrame(self._vcov, index=names, columns=names)
 
     @keyword_only("level", "method")
-    def confint(self, *, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
-        """Wald confidence intervals of the fixed effects: ``term, estimate, lower, upper``
-        (z limits on the link scale; ``attrs["level"]``)."""
-        if method != "wald":
-            raise ModelError(
-                f"method={method!r} is not supported yet for GLMMs; use method='wald'."
-            )
+    def confint(self, *, level: float = 0.95, method: str = "wald", which: str = "all"
+                ) -> pd.DataFrame:
+        """Confidence intervals (``attrs["level"]``).
+
+        ``method="wald"``: the fixed effects, ``term, estimate, lower, upper``
+        (z limits on the link scale). ``method="profile"``: likelihood-profile intervals
+        as lme4's ``confint(fit, method = "profile")``, ``parm, estimate, lower,
+        upper`` for the random-effect SDs and correlations (``.sig01`` ...) and the
+        fixed effects (``which="theta_"`` or ``"beta_"`` for one group); see
+        :mod:`helpstats.models.glmm._profile`.
+        """
         level = check_level(level)
+        if method == "profile":
+            from ._profile import profile_confint
+
+            table = profile_confint(self._problem, self.nagq, self.theta, self.coef.to_numpy(),
+                                    np.sqrt(np.diag(self._vcov)), level=level,
+                                    fixed_names=list(self.coef.index), which=which)
+            table.attrs["level"] = level
+            return table
+        if method != "wald":
+            raise ModelError(f"method={method!r} is not known; use 'wald' or 'profile'.")
         fx = self.fixed
         lower, upper = interval(fx["estimate"], fx["se"], np.inf, level)
         out = pd.DataFrame({"term": fx["term"], "estimate": fx["estimate"],
@@ -241,8 +271,7 @@ class GlmmFit:
 
     def anova(self) -> pd.DataFrame:
         """Type III Wald chi-square tests: ``term, df, chisq, p`` (see :mod:`._wald`)."""
-        return type3_wald(self.coef.to_numpy(), self._vcov, self.design, self._problem.X,
-                          list(self.coef.index))
+        return type3_wald(self.coef.to_numpy(), self._vcov, self.design)
 
     def summary(self) -> Summary:
         """A text summary in the layout of glmer's ``summary()``: a ``str`` with the

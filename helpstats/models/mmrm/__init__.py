@@ -9,7 +9,9 @@ contrasts, Type III), ``_result`` and ``_fit``.
 """
 
 from ._fit import fit_mmrm
+from ._inference import DF_METHODS as MMRM_DF_METHODS
 from ._result import MmrmFit
+from ._sandwich import VCOV_TYPES
 from ._structures import STRUCTURES
 
-__all__ = ["STRUCTURES", "MmrmFit", "fit_mmrm"]
+__all__ = ["MMRM_DF_METHODS", "STRUCTURES", "VCOV_TYPES", "MmrmFit", "fit_mmrm"]

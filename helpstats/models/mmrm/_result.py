@@ -108,6 +108,11 @@ class MmrmFit:
         return self._terms.model
 
     @property
+    def coef_columns(self) -> tuple[int, ...]:
+        """Positions of :attr:`coef` in ``spec.columns`` (collinear columns are absent)."""
+        return tuple(self._terms.keep)
+
+    @property
     def data(self) -> pd.DataFrame:
         """The model frame used (observed rows; a new copy on each access)."""
         return self._terms.frame.copy()
@@ -156,6 +161,34 @@ class MmrmFit:
         return {k: v.copy() for k, v in self._covariances.items()}
 
     @property
+    def ngroups(self) -> dict[str, int]:
+        """``{subject: number of subjects}`` (the grouping of the repeated measures)."""
+        return {self.subject: self.n_subjects}
+
+    @cached_property
+    def varcorr(self) -> pd.DataFrame:
+        """The residual covariance in lme4's ``as.data.frame(VarCorr())`` layout:
+        ``group`` (``"Residual"``, or ``"Residual: <group level>"`` with ``group=``),
+        ``var1``/``var2`` (visits named as R names columns, ``"visit1"``; ``var2`` None
+        for a variance), ``vcov`` (variance or
+        covariance), ``sdcor`` (SD or correlation)."""
+        rows: list[dict[str, Any]] = []
+        for name, S in self._covariances.items():
+            label = "Residual" if self.group is None else f"Residual: {name}"
+            values = S.to_numpy()
+            sd = np.sqrt(np.diag(values))
+            prefix = self.visit if isinstance(self.visit, str) else ""
+            visits = [f"{prefix}{v}" for v in S.index]  # R's column names: "wave1"
+            for i, v in enumerate(visits):
+                rows.append({"group": label, "var1": v, "var2": None, "vcov": values[i, i],
+                             "sdcor": sd[i]})
+            for i in range(len(visits)):
+                for j in range(i + 1, len(visits)):
+                    rows.append({"group": label, "var1": visits[i], "var2": visits[j],
+                                 "vcov": values[i, j], "sdcor": values[i, j] / (sd[i] * sd[j])})
+        return pd.DataFrame(rows, columns=["group", "var1", "var2", "vcov", "sdcor"])
+
+    @property
     def correlation(self) -> pd.DataFrame | dict[str, pd.DataFrame]:
         """The correlation matrix (or matrices) of :attr:`covariance`."""
         def corr(S: pd.DataFrame) -> pd.DataFrame:
@@ -192,7 +225,7 @@ class MmrmFit:
     def anova(self) -> pd.DataFrame:
         """Type III F tests ``term, num_df, den_df, F, p`` with the fit's df method
         (Kenward–Roger: ``F`` scaled by ``lambda``, as SAS)."""
-        return type3_table(self._terms, self._inference, self._X)
+        return type3_table(self._terms, self._inference)
 
     def summary(self) -> Summary:
         """A text summary like R mmrm's: a ``str`` with the tables ``fixed`` and
