@@ -333,13 +333,13 @@ def sheet_cells(path: str | Path, sheet: str, nrows: int | None = None) -> pd.Da
     """
     cells = _sheet_values(path, sheet, nrows=nrows)
     calamine = _reads_with_calamine(path)
+    exact = np.empty(cells.shape, dtype=object)
     try:
-        exact = np.array([[_exact(v, calamine) for v in row] for row in cells]
-                         + [[None] * cells.shape[1]], dtype=object)[:-1]
+        for i, row in enumerate(cells):
+            exact[i, :] = [_exact(v, calamine) for v in row]
     except _InexactNumber:
         exact = _trimmed(_rows(path, sheet, data_only=True, nrows=nrows))
-    return pd.DataFrame(exact.reshape(len(exact), -1), dtype=object,
-                        columns=range(exact.shape[1] if exact.ndim == 2 else 0))
+    return pd.DataFrame(exact, dtype=object, columns=range(exact.shape[1]))
 
 
 def _sheet_values(path: str | Path, sheet: str, nrows: int | None = None) -> np.ndarray:
