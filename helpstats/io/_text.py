@@ -24,6 +24,7 @@ import csv
 import io
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,7 +142,8 @@ def decode_with_notes(path: str | Path, data: bytes,
                       encoding: str | None = None) -> tuple[str, str, list[str]]:
     """:func:`decode`, plus notes on what was done (the lines decoded as Windows-1252)."""
     text, used, notes = _decode(path, data, encoding)
-    if not text.strip("\ufeff \t\r\n"):
+    blank = "\ufeff \t\r\n"
+    if not text[:65536].strip(blank) and not text.strip(blank):  # no copy of a long text
         raise ExportError(f"{path}: the file is empty; expected a survey export with a header row.")
     return text, used, notes
 
@@ -306,12 +308,32 @@ def _risky_numbers(raw: bytes, delimiter: str) -> bool:
     Looks for a field (after a delimiter, line break, quote or space) starting
     with ``0`` and another digit (``00123``), ``-0`` (``-05``) or ``+``. The bytes
     are first mapped to character classes, so each test is one search of the
-    file for a short class sequence. False alarms only cost speed: the numeric
+    file for a short class sequence (piece by piece, each piece preceded by a field
+    edge as it follows a line break). False alarms only cost speed: the numeric
     columns are then read again as text and checked value by value.
     """
     if len(raw) < 4:
         return True
-    return _risky_classes(raw.translate(_classes(delimiter)))
+    table = _classes(delimiter)
+    for piece in _pieces(raw):
+        c = piece.translate(table)
+        if _risky_classes(c) or _risky_classes(b"S" + c[:4]):  # a piece follows a line break
+            return True
+    return False
+
+
+_PIECE = 1 << 23
+
+
+def _pieces(data: bytes) -> Iterator[bytes]:
+    """``data`` in pieces of about 8 MiB, each cut after a line break (a number never
+    spans lines), so a scan holds one piece, not a copy of the file."""
+    pos, n = 0, len(data)
+    while pos < n:
+        cut = data.find(b"\n", pos + _PIECE)
+        stop = n if cut == -1 else cut + 1
+        yield data[pos:stop]
+        pos = stop
 
 
 def _risky_classes(c: bytes) -> bool:
