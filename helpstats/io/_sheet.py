@@ -333,7 +333,7 @@ def sheet_cells(path: str | Path, sheet: str, nrows: int | None = None) -> pd.Da
     """
     cells = _sheet_values(path, sheet, nrows=nrows)
     calamine = _reads_with_calamine(path)
-    exact = np.empty(cells.shape, dtype=object)
+    exact: np.ndarray = np.empty(cells.shape, dtype=object)
     try:
         for i, row in enumerate(cells):
             exact[i, :] = [_exact(v, calamine) for v in row]

@@ -357,11 +357,13 @@ def _needs_exact_reading(column: pd.Series) -> bool:
     if kind in "bu":
         return True
     if kind == "i":
-        return bool(column.abs().max() >= 10**MAX_INT_DIGITS) if len(column) else False
-    if kind == "f":
         values = column.to_numpy()
-        present = values[~np.isnan(values)]
-        return bool((~np.isfinite(present)).any() or (np.abs(present) >= 10**MAX_INT_DIGITS).any())
+        limit = 10**MAX_INT_DIGITS
+        return bool(values.max() >= limit or values.min() <= -limit) if len(values) else False
+    if kind == "f":  # an infinity, or a number of more digits than an integer keeps
+        values = column.to_numpy()
+        largest = np.fmax.reduce(np.abs(values)) if len(values) else np.nan  # NaN: none present
+        return bool(largest >= 10**MAX_INT_DIGITS)
     if kind == "O" and not isinstance(column.dtype, pd.StringDtype):
         return pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty")
     return False
@@ -424,7 +426,8 @@ def read_delimited(
         )
     width = header_width = max((len(r) for r in header), default=0)
     source: str | bytes = raw if ascii_compatible else text
-    lines = _Lines.of(text, raw if ascii_compatible else None, used_encoding)
+    lines = _Lines.of(text, raw if ascii_compatible else None, used_encoding,
+                      n_breaks=per_line[0].size - 1)
     del text  # the parser reads the bytes: the text is not kept beside the frame
     names_arg: dict[str, object] = {}
     try:
@@ -500,9 +503,10 @@ class _Lines:
     _text: str | None  # the text when it is kept (the parser reads it)
 
     @classmethod
-    def of(cls, text: str, raw: bytes | None, encoding: str) -> _Lines:
+    def of(cls, text: str, raw: bytes | None, encoding: str, n_breaks: int) -> _Lines:
+        """``n_breaks``: the line breaks in ``text`` (from :func:`line_counts`)."""
         brk = line_breaks(text)
-        n_lines = text.count(brk) + (0 if text.endswith((brk, brk + "\r")) else 1)
+        n_lines = n_breaks + (0 if text.endswith((brk, brk + "\r")) else 1)
         last_blank = text[text.rfind(brk) + 1:].strip("\r") == ""
         return cls(brk, n_lines, last_blank, raw or b"", encoding, None if raw is not None else text)
 
