@@ -369,6 +369,21 @@ def _item_score_matrix(parsed: _ParsedItems, numbers: Sequence[int]) -> np.ndarr
     return matrix
 
 
+def _scale_tables(inst: Instrument, scale: Scale) -> list[np.ndarray]:
+    """Per item of ``scale``: its score by response position, NaN at positions -2 and -1
+    (invalid, missing), reversed (``lowest + highest - s``) for the scale's reverse items,
+    as :func:`_reverse_within_scale` reverses the item scores."""
+    tables = []
+    for number in scale.items:
+        item = inst.item(number)
+        table = np.append(_score_table(item), [np.nan, np.nan])
+        if number in scale.reverse_items:
+            possible = item.score_map().values()
+            table = min(possible) + max(possible) - table
+        tables.append(table)
+    return tables
+
+
 def _reverse_within_scale(matrix: np.ndarray, inst: Instrument, scale: Scale) -> np.ndarray:
     """Reverse the rows of a scale's ``reverse_items``: score ``s`` -> lowest + highest - ``s``."""
     out = matrix.copy()
@@ -400,14 +415,19 @@ def _scale_scores(parsed: _ParsedItems, scale: Scale) -> tuple[np.ndarray, np.nd
         with np.errstate(invalid="ignore", divide="ignore"):
             prorated = raw / answered * k
     else:
-        matrix = _item_score_matrix(parsed, scale.items)
-        if scale.reverse_items:
-            matrix = _reverse_within_scale(matrix, inst, scale)
-        raw = matrix.sum(axis=0)  # NaN exactly where some item is missing
+        # item by item, as numpy sums the rows of the (items x rows) matrix, without
+        # holding that matrix: NaN exactly where some item is missing
+        tables = _scale_tables(inst, scale)
+        positions = [parsed.positions[inst.item(number).id] for number in scale.items]
+        raw = np.take(tables[0], positions[0], mode="wrap")
+        cell = np.empty_like(raw)
+        for table, position in zip(tables[1:], positions[1:], strict=True):
+            raw += np.take(table, position, out=cell, mode="wrap")
         answered = np.full(raw.shape, k, dtype=np.int64)
         incomplete = np.flatnonzero(np.isnan(raw))
         if incomplete.size:
-            partial = matrix[:, incomplete]
+            partial = np.stack([table[position[incomplete]]
+                                for table, position in zip(tables, positions, strict=True)])
             present = ~np.isnan(partial)
             answered[incomplete] = present.sum(axis=0)
             raw[incomplete] = np.where(present, partial, 0.0).sum(axis=0)
@@ -759,7 +779,7 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
             output[name] = value
             if scale.bands:
                 output[f"{name}_band"] = _band(value, scale)
-            output[f"{name}_n_answered"] = answered.astype(np.int64)
+            output[f"{name}_n_answered"] = answered.astype(np.int64, copy=False)
         for flag in inst.flags:
             item = inst.item(flag.item)
             pos = parsed.positions[item.id]
