@@ -8,12 +8,23 @@ The same steps run with pandas on the largest size that fits in memory (--pandas
 Prints rows/s for both and the workers' peak memory.
 
     python benchmarks/bench_registry.py --rows 50000000 --pandas-rows 5000000
+
+``--cli-rows N`` (default 1,000,000) also times the command line on an N-row CSV export
+(referral, service, 16 items): ``helpstats score BIG.csv -i phq9 -i gad7 -o scored.parquet
+--engine dask --workers 2 --memory-limit 2GB`` (a local cluster, as a user runs it) and, for
+reference, the pandas path ``-o scored.csv``; each with the peak resident memory of its
+largest process (the command or one of its workers). ``--cli-rows 0`` skips it;
+``--only-cli`` runs only it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -84,14 +95,56 @@ def run_pandas(rows: int) -> float:
     return time.perf_counter() - started
 
 
+def run_cli(folder: Path, rows: int, memory: str) -> pd.DataFrame:
+    """Time ``helpstats score`` on a ``rows``-row CSV export, Dask and pandas engines."""
+    export = folder / "sessions.csv"
+    done, k = 0, 0
+    while done < rows:  # written in chunks, as a registry export would be
+        n = min(1_000_000, rows - done)
+        chunk(n, 100 + k).to_csv(export, mode="a", header=k == 0, index=False)
+        done, k = done + n, k + 1
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": "1"}
+    base = [sys.executable, "-m", "helpstats", "score", str(export), "-i", "phq9", "-i", "gad7"]
+    runs = [("dask, 2 workers x " + memory,
+             [*base, "-o", str(folder / "scored.parquet"), "--engine", "dask", "--workers", "2",
+              "--memory-limit", memory, "--no-progress"]),
+            ("pandas", [*base, "-o", str(folder / "scored.csv")])]
+    table = []
+    for engine, command in runs:
+        peak_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.perf_counter()
+        done_run = subprocess.run(command, env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        if done_run.returncode != 0:
+            raise SystemExit(f"{engine}: {done_run.stderr[-2000:]}")
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        table.append({"command": f"helpstats score ({engine})", "rows": rows,
+                      "seconds": seconds, "rows/s": rows / seconds,
+                      # the largest process so far; a later, smaller run cannot lower it
+                      "peak process memory GiB": (peak / 2**20 if peak > peak_before
+                                                  else float("nan"))})
+    size = export.stat().st_size / 2**20
+    print(f"CLI on a {rows:,}-row CSV export ({size:.0f} MiB), load average "
+          "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    return pd.DataFrame(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000_000)
     parser.add_argument("--pandas-rows", type=int, default=5_000_000)
     parser.add_argument("--memory", default="2GB", help="memory limit per worker")
+    parser.add_argument("--cli-rows", type=int, default=1_000_000)
+    parser.add_argument("--only-cli", action="store_true")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
     try:
+        if args.cli_rows:
+            cli = run_cli(tmp, args.cli_rows, args.memory)
+            print(cli.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
+            if args.only_cli:
+                return
         started = time.perf_counter()
         write_parquet(tmp / "sessions", args.rows)
         print(f"wrote {args.rows:,} rows of Parquet in {time.perf_counter() - started:.0f} s")

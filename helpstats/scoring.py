@@ -155,11 +155,12 @@ class _Options:
         codes = self.numeric_codes
         if codes.size and np.array_equal(codes, np.arange(codes[0], codes[-1] + 1)):
             # consecutive integer codes: the offset from the lowest code indexes the options
-            offset = values - codes[0]
-            valid = (offset >= 0) & (offset <= codes.size - 1)
+            offset = values - codes[0] if codes[0] != 0 else values
             with np.errstate(invalid="ignore"):
                 whole = offset.astype(np.int16)  # garbage where not valid; masked below
-            valid &= whole == offset
+            # a float equal to its int16 cast is a whole number in int16's range, so the
+            # range test can compare the (4x smaller) int16 array
+            valid = (whole == offset) & (whole >= 0) & (whole <= codes.size - 1)
             if not np.array_equal(self.numeric_positions, np.arange(codes.size)):
                 whole = self.numeric_positions[np.where(valid, whole, 0)]
         elif codes.size:
@@ -169,9 +170,10 @@ class _Options:
         else:
             valid = np.zeros(values.shape, dtype=bool)
             whole = np.zeros(values.shape, dtype=np.int16)
-        if valid.all():
-            return whole
-        return np.where(valid, whole, np.where(np.isnan(values), np.int16(MISSING), np.int16(INVALID)))
+        bad = np.flatnonzero(~valid)  # usually few: only they are told missing or invalid
+        if bad.size:  # ``whole`` is a new array in every branch above
+            whole[bad] = np.where(np.isnan(values[bad]), np.int16(MISSING), np.int16(INVALID))
+        return whole
 
     def token(self, value: Any) -> int:
         """Position of one cell value of any type."""
@@ -361,8 +363,25 @@ def _item_score_matrix(parsed: _ParsedItems, numbers: Sequence[int]) -> np.ndarr
     for j, number in enumerate(numbers):
         item = inst.item(number)
         table = np.append(_score_table(item), [np.nan, np.nan])  # positions -2, -1 → NaN
-        np.take(table, parsed.positions[item.id], out=matrix[j])
+        # "wrap" reads -2 and -1 from the end like Python; positions are never beyond the
+        # table, and wrap skips the bounds check (about twice as fast as "raise")
+        np.take(table, parsed.positions[item.id], out=matrix[j], mode="wrap")
     return matrix
+
+
+def _scale_tables(inst: Instrument, scale: Scale) -> list[np.ndarray]:
+    """Per item of ``scale``: its score by response position, NaN at positions -2 and -1
+    (invalid, missing), reversed (``lowest + highest - s``) for the scale's reverse items,
+    as :func:`_reverse_within_scale` reverses the item scores."""
+    tables = []
+    for number in scale.items:
+        item = inst.item(number)
+        table = np.append(_score_table(item), [np.nan, np.nan])
+        if number in scale.reverse_items:
+            possible = item.score_map().values()
+            table = min(possible) + max(possible) - table
+        tables.append(table)
+    return tables
 
 
 def _reverse_within_scale(matrix: np.ndarray, inst: Instrument, scale: Scale) -> np.ndarray:
@@ -396,17 +415,24 @@ def _scale_scores(parsed: _ParsedItems, scale: Scale) -> tuple[np.ndarray, np.nd
         with np.errstate(invalid="ignore", divide="ignore"):
             prorated = raw / answered * k
     else:
-        matrix = _item_score_matrix(parsed, scale.items)
-        if scale.reverse_items:
-            matrix = _reverse_within_scale(matrix, inst, scale)
-        raw = matrix.sum(axis=0)  # NaN exactly where some item is missing
+        # item by item, as numpy sums the rows of the (items x rows) matrix, without
+        # holding that matrix: NaN exactly where some item is missing
+        tables = _scale_tables(inst, scale)
+        positions = [parsed.positions[inst.item(number).id] for number in scale.items]
+        raw = np.take(tables[0], positions[0], mode="wrap")
+        cell = np.empty_like(raw)
+        for table, position in zip(tables[1:], positions[1:], strict=True):
+            raw += np.take(table, position, out=cell, mode="wrap")
         answered = np.full(raw.shape, k, dtype=np.int64)
         incomplete = np.flatnonzero(np.isnan(raw))
         if incomplete.size:
-            partial = matrix[:, incomplete]
+            partial = np.stack([table[position[incomplete]]
+                                for table, position in zip(tables, positions, strict=True)])
             present = ~np.isnan(partial)
             answered[incomplete] = present.sum(axis=0)
             raw[incomplete] = np.where(present, partial, 0.0).sum(axis=0)
+        if scale.method != "lookup":
+            return _summed_scale(scale, raw, answered, incomplete), answered
         with np.errstate(invalid="ignore", divide="ignore"):
             prorated = raw / answered * k
     n_missing = k - answered
@@ -431,6 +457,42 @@ def _scale_scores(parsed: _ParsedItems, scale: Scale) -> tuple[np.ndarray, np.nd
     if scale.method != "lookup":
         score = score * scale.multiplier + scale.offset
     return score, answered
+
+
+def _summed_scale(scale: Scale, raw: np.ndarray, answered: np.ndarray,
+                  incomplete: np.ndarray) -> np.ndarray:
+    """The score of a sum or mean scale from its raw sums (modified in place).
+
+    The same arithmetic as the general rule in :func:`_scale_scores`, with the
+    missing-item rules (prorating, rounding, the most items missing) applied only to
+    the ``incomplete`` rows: a complete row's score is its sum (its mean for
+    ``mean``), since it has no item missing and ``k > 0`` items answered.
+    """
+    k = len(scale.items)
+    score = raw
+    if incomplete.size:
+        part, got = raw[incomplete], answered[incomplete]
+        n_missing = k - got
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if scale.method == "mean":
+                value = part / got
+            elif scale.prorate:
+                value = part / got * k  # every incomplete row misses an item
+                if scale.prorate_rounding == "nearest":
+                    value = _round_half_up(value)
+            else:
+                value = part
+        value = np.where((n_missing <= scale.max_missing) & (got > 0), value, np.nan)
+    if scale.method == "mean":
+        score = np.divide(raw, k, out=raw)  # raw / answered, answered being k
+    if incomplete.size:
+        score[incomplete] = value
+    # x * 1 + 0 is x for every sum of item scores (an exact -0.0 cannot arise from them)
+    if scale.multiplier != 1:
+        score = score * scale.multiplier
+    if scale.offset != 0:
+        score = score + scale.offset
+    return score
 
 
 def _band(score: np.ndarray, scale: Scale) -> pd.Categorical:
@@ -723,7 +785,7 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
             output[name] = value
             if scale.bands:
                 output[f"{name}_band"] = _band(value, scale)
-            output[f"{name}_n_answered"] = answered.astype(np.int64)
+            output[f"{name}_n_answered"] = answered.astype(np.int64, copy=False)
             if on_invalid == "missing":
                 output[f"{name}_n_invalid"] = _n_invalid(parsed, scale)
         for flag in inst.flags:

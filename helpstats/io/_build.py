@@ -72,8 +72,7 @@ def build_export(
         warnings.warn(f"{path}: {message}.", ExportWarning, stacklevel=_caller_level())
     if questions is not None and not isinstance(questions, Mapping):
         questions = {c: str(t) for c, t in zip(unique, questions, strict=False) if str(t).strip()}
-    data = grid.data.copy()
-    data.columns = pd.Index(unique)
+    data = grid.data.set_axis(pd.Index(unique), axis=1)  # copy-on-write: no copy made
     source = Source(
         path=str(path),
         sheet=grid.sheet,

@@ -24,6 +24,7 @@ import csv
 import io
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,7 +142,8 @@ def decode_with_notes(path: str | Path, data: bytes,
                       encoding: str | None = None) -> tuple[str, str, list[str]]:
     """:func:`decode`, plus notes on what was done (the lines decoded as Windows-1252)."""
     text, used, notes = _decode(path, data, encoding)
-    if not text.strip("\ufeff \t\r\n"):
+    blank = "\ufeff \t\r\n"
+    if not text[:65536].strip(blank) and not text.strip(blank):  # no copy of a long text
         raise ExportError(f"{path}: the file is empty; expected a survey export with a header row.")
     return text, used, notes
 
@@ -306,12 +308,32 @@ def _risky_numbers(raw: bytes, delimiter: str) -> bool:
     Looks for a field (after a delimiter, line break, quote or space) starting
     with ``0`` and another digit (``00123``), ``-0`` (``-05``) or ``+``. The bytes
     are first mapped to character classes, so each test is one search of the
-    file for a short class sequence. False alarms only cost speed: the numeric
+    file for a short class sequence (piece by piece, each piece preceded by a field
+    edge as it follows a line break). False alarms only cost speed: the numeric
     columns are then read again as text and checked value by value.
     """
     if len(raw) < 4:
         return True
-    return _risky_classes(raw.translate(_classes(delimiter)))
+    table = _classes(delimiter)
+    for piece in _pieces(raw):
+        c = piece.translate(table)
+        if _risky_classes(c) or _risky_classes(b"S" + c[:4]):  # a piece follows a line break
+            return True
+    return False
+
+
+_PIECE = 1 << 23
+
+
+def _pieces(data: bytes) -> Iterator[bytes]:
+    """``data`` in pieces of about 8 MiB, each cut after a line break (a number never
+    spans lines), so a scan holds one piece, not a copy of the file."""
+    pos, n = 0, len(data)
+    while pos < n:
+        cut = data.find(b"\n", pos + _PIECE)
+        stop = n if cut == -1 else cut + 1
+        yield data[pos:stop]
+        pos = stop
 
 
 def _risky_classes(c: bytes) -> bool:
@@ -335,11 +357,13 @@ def _needs_exact_reading(column: pd.Series) -> bool:
     if kind in "bu":
         return True
     if kind == "i":
-        return bool(column.abs().max() >= 10**MAX_INT_DIGITS) if len(column) else False
-    if kind == "f":
         values = column.to_numpy()
-        present = values[~np.isnan(values)]
-        return bool((~np.isfinite(present)).any() or (np.abs(present) >= 10**MAX_INT_DIGITS).any())
+        limit = 10**MAX_INT_DIGITS
+        return bool(values.max() >= limit or values.min() <= -limit) if len(values) else False
+    if kind == "f":  # an infinity, or a number of more digits than an integer keeps
+        values = column.to_numpy()
+        largest = np.fmax.reduce(np.abs(values)) if len(values) else np.nan  # NaN: none present
+        return bool(largest >= 10**MAX_INT_DIGITS)
     if kind == "O" and not isinstance(column.dtype, pd.StringDtype):
         return pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty")
     return False
@@ -387,7 +411,8 @@ def read_delimited(
     if text.startswith("\ufeff"):
         text = text[1:]
     delim = delimiter or sniff_delimiter(text)
-    per_line = line_counts(text, delim)
+    ascii_compatible = used_encoding in ("utf-8", "utf-8-sig", "cp1252")  # not mixed
+    per_line = line_counts(raw if ascii_compatible else text, delim)
     spans = check_quoted_cells(path, text, delim, quotes=per_line[1])
     try:
         header = head_records(text, delim, header_rows)
@@ -400,8 +425,10 @@ def read_delimited(
             "Check format= (or the file is truncated)."
         )
     width = header_width = max((len(r) for r in header), default=0)
-    ascii_compatible = used_encoding in ("utf-8", "utf-8-sig", "cp1252")  # not mixed
     source: str | bytes = raw if ascii_compatible else text
+    lines = _Lines.of(text, raw if ascii_compatible else None, used_encoding,
+                      n_breaks=per_line[0].size - 1)
+    del text  # the parser reads the bytes: the text is not kept beside the frame
     names_arg: dict[str, object] = {}
     try:
         frame = _parse(source, used_encoding, skiprows=header_rows, sep=delim)
@@ -409,7 +436,7 @@ def read_delimited(
         frame = pd.DataFrame(index=pd.RangeIndex(0), columns=range(width), dtype="str")
     except pd.errors.ParserError as first_error:
         try:
-            width = max(width, _max_fields(text, delim))
+            width = max(width, _max_fields(lines.text(), delim))
             names_arg = {"names": list(range(width))}
             frame = _parse(source, used_encoding, skiprows=header_rows, sep=delim, **names_arg)
         except (pd.errors.ParserError, csv.Error, ValueError) as exc:
@@ -424,10 +451,10 @@ def read_delimited(
             frame[extra] = pd.Series(np.nan, index=frame.index, dtype="str")
 
     notes: list[str] = []
-    warn, row_notes = _check_rows(path, text, delim, frame, header_rows, header_width, spans,
+    warn, row_notes = _check_rows(path, lines, delim, frame, header_rows, header_width, spans,
                                   per_line)
     warn = decode_notes + warn
-    blank_tail = _trailing_blank_lines(raw if ascii_compatible else text.encode("utf-8"))
+    blank_tail = _trailing_blank_lines(raw if ascii_compatible else lines.text().encode("utf-8"))
     if blank_tail and frame.shape[1] > 1 and len(frame) >= blank_tail:
         tail = frame.iloc[len(frame) - blank_tail:]
         if bool(tail.isna().all(axis=None)):
@@ -459,12 +486,44 @@ def read_delimited(
                 warnings=warn)
 
 
+@dataclass(frozen=True)
+class _Lines:
+    """What the row checks need of the decoded text, without keeping the text.
+
+    The text of a file in an ASCII-compatible encoding is dropped before parsing
+    (the parser reads the bytes) and decoded again only for the rare checks that
+    read lines one by one (:meth:`text`).
+    """
+
+    brk: str
+    n_lines: int
+    last_line_blank: bool
+    _raw: bytes  # the file's bytes when the text is dropped
+    _encoding: str
+    _text: str | None  # the text when it is kept (the parser reads it)
+
+    @classmethod
+    def of(cls, text: str, raw: bytes | None, encoding: str, n_breaks: int) -> _Lines:
+        """``n_breaks``: the line breaks in ``text`` (from :func:`line_counts`)."""
+        brk = line_breaks(text)
+        n_lines = n_breaks + (0 if text.endswith((brk, brk + "\r")) else 1)
+        last_blank = text[text.rfind(brk) + 1:].strip("\r") == ""
+        return cls(brk, n_lines, last_blank, raw or b"", encoding, None if raw is not None else text)
+
+    def text(self) -> str:
+        """The decoded text (as :func:`read_delimited` read it, without a byte-order mark)."""
+        if self._text is not None:
+            return self._text
+        text = self._raw.decode(self._encoding)
+        return text[1:] if text.startswith("\ufeff") else text
+
+
 def _rows_listing(rows: list[int]) -> str:
     shown = ", ".join(str(r) for r in rows[:10])
     return shown + (f", ... ({len(rows) - 10} more)" if len(rows) > 10 else "")
 
 
-def _line_widths(text: str, delimiter: str, brk: str, frame: pd.DataFrame, width: int,
+def _line_widths(lines: _Lines, delimiter: str, frame: pd.DataFrame, width: int,
                  header_end: int, last: pd.Series | None,
                  per_line: tuple[np.ndarray, np.ndarray]) -> list[int]:
     """Fields of each data line when every record is one line: 0 for a blank line,
@@ -474,7 +533,7 @@ def _line_widths(text: str, delimiter: str, brk: str, frame: pd.DataFrame, width
     """
     delimiters, quotes = per_line
     counts, quoted = delimiters[header_end:] + 1, quotes[header_end:] > 0
-    if counts.size and text[text.rfind(brk) + 1:].strip("\r") == "":
+    if counts.size and lines.last_line_blank:
         counts, quoted = counts[:-1], quoted[:-1]  # the break that ends the last line
     if counts.size != len(frame):
         return [width] * int(counts.size)  # the caller reports the difference
@@ -489,13 +548,13 @@ def _line_widths(text: str, delimiter: str, brk: str, frame: pd.DataFrame, width
         fields[plain] = counts[plain]
         exact = np.flatnonzero(candidates & quoted)
         if exact.size:
-            lines = text.split(brk)[header_end:]
+            texts = lines.text().split(lines.brk)[header_end:]
             for i in exact:
-                fields[i] = record_width(lines[i], delimiter)
+                fields[i] = record_width(texts[i], delimiter)
     return fields.tolist()
 
 
-def _check_rows(path: str | Path, text: str, delimiter: str, frame: pd.DataFrame,
+def _check_rows(path: str | Path, lines: _Lines, delimiter: str, frame: pd.DataFrame,
                 header_rows: int, width: int, spans: list[tuple[int, int]],
                 per_line: tuple[np.ndarray, np.ndarray]) -> tuple[list[str], list[str]]:
     """Check the rows read against the file's records; describe short rows (a warning)
@@ -504,7 +563,6 @@ def _check_rows(path: str | Path, text: str, delimiter: str, frame: pd.DataFrame
     ``spans`` are the (first, last) lines of quoted cells that span lines. Rows are
     numbered as the file shows them (the first data row is ``header_rows + 1``).
     """
-    brk = line_breaks(text)
     header_end = header_rows  # the header's last line: its cells may span lines
     for first_line, last_line in spans:
         if first_line <= header_end:
@@ -512,16 +570,15 @@ def _check_rows(path: str | Path, text: str, delimiter: str, frame: pd.DataFrame
     data_multiline = any(first_line > header_end for first_line, _ in spans)
     last = frame.iloc[:, width - 1] if 0 < width <= frame.shape[1] else None
     maybe_short = last is not None and bool(last.isna().any())
-    n_lines = text.count(brk) + (0 if text.endswith((brk, brk + "\r")) else 1)
+    n_lines = lines.n_lines
     in_cells = sum(last_line - first_line for first_line, last_line in spans)
     if n_lines - in_cells - header_rows == len(frame) and not maybe_short:
         return [], []  # as many rows as records, and every row has its last field
     if not data_multiline:
-        fields = _line_widths(text, delimiter, brk, frame, width, header_end, per_line=per_line,
-                              last=
-                              last if maybe_short else None)
+        fields = _line_widths(lines, delimiter, frame, width, header_end, per_line=per_line,
+                              last=last if maybe_short else None)
     else:
-        fields = record_widths(text, delimiter, True)[header_rows:]
+        fields = record_widths(lines.text(), delimiter, True)[header_rows:]
     while len(fields) > len(frame) and fields and fields[-1] == 0:
         fields.pop()  # blank lines after the last record, as the parser leaves them
     if len(fields) != len(frame):

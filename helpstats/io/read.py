@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import ExportError
 from ._export import FORMATS, Export
 from ._missing import MissingCodes, apply_missing_codes
-from ._sheet import is_zip_file
+from ._sheet import is_zip_file, sheet_cache
 from ._text import load_bytes
 from .delimited import read_csv_export
 from .detect import guess_format
@@ -39,6 +39,7 @@ __all__ = ["read_export"]
 _EXCEL_OK = ("excel", "qualtrics", "surveymonkey")
 
 
+@sheet_cache()  # an .xlsx sheet is parsed once for detection, header rows and data
 def read_export(
     path: str | Path,
     format: str = "auto",

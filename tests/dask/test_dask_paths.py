@@ -143,6 +143,38 @@ def test_reliable_change_per_partition() -> None:
     pd.testing.assert_frame_equal(lazy.compute(), expected)
 
 
+def test_reliable_change_pairs_separate_projections_of_a_parquet_frame(tmp_path: Path) -> None:
+    # Dask fuses the files of a projection that reads few columns into fewer partitions, so
+    # scores computed from all items and one item column read alone reach the graph with
+    # different partitions ("missing dependency" / "mismatched divisions" before the fix)
+    data = _answers(1200, seed=5)[[f"phq9_{k}" for k in range(1, 10)]]
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    for k in range(6):
+        data.iloc[200 * k: 200 * (k + 1)].to_parquet(folder / f"part-{k}.parquet", index=False)
+    frame = dd.read_parquet(str(folder))
+    before = hs.score(frame, "phq9")["phq9_total"]
+    after = frame["phq9_1"].astype("float64") * 3
+    assert before.optimize().npartitions != after.optimize().npartitions  # the case fixed
+    lazy = hs.reliable_change(before, after, sd=5.0, reliability=0.84, higher_is="worse")
+    expected = hs.reliable_change(hs.score(data, "phq9")["phq9_total"],
+                                  data["phq9_1"].astype("float64") * 3,
+                                  sd=5.0, reliability=0.84, higher_is="worse")
+    expected.attrs.clear()
+    got = lazy.compute()
+    assert len(got) == 1200
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected)
+
+
+def test_reliable_change_refuses_inputs_of_different_lengths() -> None:
+    from helpstats.errors import HelpstatsError
+
+    before = dd.from_pandas(pd.Series(np.arange(10.0)), npartitions=2)
+    after = dd.from_pandas(pd.Series(np.arange(12.0)), npartitions=2)
+    with pytest.raises(HelpstatsError, match="do not hold the same rows"):
+        hs.reliable_change(before, after, sd=5.0, reliability=0.8, higher_is="worse").compute()
+
+
 def _text_fixtures() -> list[Path]:
     if not FIXTURES.is_dir():
         return []

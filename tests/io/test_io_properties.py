@@ -326,3 +326,21 @@ def test_qualtrics_and_surveymonkey_xlsx_round_trip(tmp_path_factory: pytest.Tem
         exp = read(path)
         assert exp.format == fmt
         assert_accounted(exp, expected, body)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(lines=st.lists(st.text(alphabet=',;\n "0123-+eEax.', max_size=12), min_size=1, max_size=40),
+       piece=st.integers(1, 40))
+def test_number_scan_in_pieces_finds_what_a_whole_scan_finds(lines: list[str], piece: int) -> None:
+    from helpstats.io import _text
+
+    raw = ("h\n" + "\n".join(lines)).encode()
+    table = _text._classes(",")
+    whole = len(raw) < 4 or _text._risky_classes(raw.translate(table))
+    old_piece = _text._PIECE
+    try:
+        _text._PIECE = piece  # pieces of a few bytes: every boundary case
+        assert b"".join(_text._pieces(raw)) == raw
+        assert _text._risky_numbers(raw, ",") == whole
+    finally:
+        _text._PIECE = old_piece
