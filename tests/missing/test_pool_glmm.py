@@ -79,3 +79,12 @@ def test_response_type_needs_a_glmm() -> None:
         hs.pool(fits).emmeans("period", type="response")
     with pytest.raises(ModelError, match="expected 'link'"):
         hs.pool(fits).emmeans("period", type="probability")
+
+
+def test_pooled_type3_of_a_glmm(pooled: hs.PooledFit) -> None:
+    table = pooled.anova().set_index("term")
+    assert list(table.index) == ["period"] and table.loc["period", "num_df"] == 2
+    # the period term's hypothesis is its two coefficients: D1 of the pooled pair
+    full = pooled.test(np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
+    assert table.loc["period", "F"] == pytest.approx(full["F"], rel=1e-8)
+    assert table.loc["period", "p"] < 0.001

@@ -71,3 +71,20 @@ def test_pooled_contrast_at_last_visit(pooled: hs.PooledFit) -> None:
     assert last["estimate"] == pytest.approx(np.mean(estimates), rel=1e-12)
     assert last["lower"] < -1.8 < last["upper"] < 0  # true difference -1.8; peer lower
     assert 0 < last["fmi"] < 1
+
+
+def test_pooled_type3_of_the_interaction_is_d1_of_its_coefficients(pooled: hs.PooledFit) -> None:
+    from helpstats.missing._rubin import pool_wald
+
+    table = pooled.anova().set_index("term")
+    names = list(pooled.terms)
+    cols = [names.index(n) for n in names if n.startswith("armpeer:visit")]
+    est = pooled.estimates[:, cols]
+    cov = pooled.covariances[:, cols][:, :, cols]
+    dfcom = float(np.mean(pooled.dfcom[cols]))
+    expected = pool_wald(est, cov, dfcom)
+    row = table.loc["arm:visit"]
+    assert row["num_df"] == 3
+    assert row["F"] == pytest.approx(expected.f, rel=1e-10)
+    assert row["den_df"] == pytest.approx(expected.den_df, rel=1e-10)
+    assert set(table.index) == {"arm", "visit", "arm:visit"}
