@@ -30,3 +30,4 @@ def test_proportion_bootstrap_intervals_within_monte_carlo_error() -> None:
                          ("bca_lower", "bca_lower"), ("bca_upper", "bca_upper")):
         assert row[ours] == pytest.approx(EXPECTED[theirs], abs=0.25 * sd), ours
     assert row["perc_lower"] < row["estimate"] < row["perc_upper"]
+    assert sd == pytest.approx(EXPECTED["boot_sd"], rel=0.1)
