@@ -507,7 +507,9 @@ def _names(value: str | Sequence[str] | None) -> list[str]:
 
 def _covariate_means(fits: Sequence[Any], exclude: list[str]) -> dict[str, float]:
     """Numeric fixed-effect covariates whose mean differs between imputations: their mean
-    averaged over the imputations (emmeans' rule for pooled mice results)."""
+    averaged over the imputations (emmeans' rule for pooled mice results). A covariate
+    with two values in every imputation is left to the fits' grid, which keeps both
+    values (emmeans' ``cov.keep = "2"``), the same in every imputation."""
     spec = getattr(fits[0], "spec", None) if fits else None
     if spec is None or not hasattr(spec, "variable_is_numeric"):
         return {}
@@ -517,6 +519,8 @@ def _covariate_means(fits: Sequence[Any], exclude: list[str]) -> dict[str, float
         return {}
     means = {}
     for v in covariates:
+        if all(f.data[v].nunique(dropna=True) <= 2 for f in fits):
+            continue
         values = [float(f.data[v].astype(float).mean()) for f in fits]
         if max(values) - min(values) > 0:
             means[v] = float(np.mean(values))

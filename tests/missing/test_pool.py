@@ -181,3 +181,20 @@ def test_imputed_covariate_held_at_its_mean_over_imputations() -> None:
     by_hand = [f.emmeans("arm", at={"x": mean_x}) for f in fits]
     q = np.vstack([t["emmean"].to_numpy() for t in by_hand])
     np.testing.assert_allclose(pooled.emmeans("arm")["emmean"], q.mean(axis=0), rtol=1e-12)
+
+
+def test_imputed_two_valued_covariate_keeps_both_values_as_the_fits_do() -> None:
+    rng = np.random.default_rng(9)
+    n = 120
+    d = pd.DataFrame({"g": np.repeat(np.arange(40), 3), "wave": np.tile([0, 1, 2], 40),
+                      "arm": np.repeat(rng.choice(["a", "b"], 40), 3)})
+    d["smoker"] = rng.integers(0, 2, n).astype(float)
+    d["y"] = d["smoker"] + (d["arm"] == "b") + rng.normal(size=40)[d["g"]] + rng.normal(size=n)
+    d.loc[d.sample(frac=0.3, random_state=2).index, "smoker"] = np.nan
+    imp = hs.impute(d, m=3, id="g", wave="wave", columns=["smoker"], auxiliary=["arm"], seed=3,
+                    iterations=3)
+    assert all(set(c["smoker"].unique()) == {0.0, 1.0} for c in imp.completed)  # pmm: 0/1
+    fits = [hs.fit_mixed(c, "y ~ arm + smoker + (1 | g)") for c in imp.completed]
+    per_fit = np.vstack([f.emmeans("arm")["emmean"].to_numpy() for f in fits])
+    np.testing.assert_allclose(hs.pool(fits).emmeans("arm")["emmean"], per_fit.mean(axis=0),
+                               rtol=1e-12)
