@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from .study import Study
 
 __all__ = ["Condition", "derive_outcomes", "fit_outcome", "model_columns", "model_paragraph",
-           "outcome_tables", "parse_condition", "plot_source"]
+           "outcome_tables", "parse_condition"]
 
 _COMPARE: dict[type, tuple[str, Callable[[Any, Any], Any]]] = {
     ast.Lt: ("<", operator.lt), ast.LtE: ("<=", operator.le), ast.Gt: (">", operator.gt),
@@ -372,39 +372,6 @@ def _glmm_model_table(fit: Any, table: pd.DataFrame) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------- plots and methods
-@dataclass(frozen=True)
-class _ResponseScale:
-    """A GLMM seen on its response scale by :func:`helpstats.plot_trajectories`
-    (probabilities or rates; the plot's interval is the delta-method one)."""
-
-    fit: Any
-
-    @property
-    def formula(self) -> str:
-        return str(self.fit.formula)
-
-    @property
-    def spec(self) -> Any:
-        return self.fit.spec
-
-    @property
-    def data(self) -> pd.DataFrame:
-        return self.fit.data
-
-    @property
-    def nobs(self) -> int:
-        return int(self.fit.nobs)
-
-    def emmeans(self, specs: Any, *, by: Any = None, at: Any = None) -> pd.DataFrame:
-        return self.fit.emmeans(specs, by=by, at=at, type="response")
-
-
-def plot_source(fit: Any) -> Any:
-    """What :func:`helpstats.plot_trajectories` draws for a fit (a GLMM on the response
-    scale; other fits as they are)."""
-    return _ResponseScale(fit) if is_glmm(fit) else fit
-
-
 def model_paragraph(study: Study, waves: list[Any], default: str, wave_order: str) -> str:
     """The methods paragraph of the models; ``default`` (the linear mixed model's) when
     every outcome is Gaussian and ``kind`` is ``"mixed"``."""

@@ -149,7 +149,12 @@ def plot_trajectories(
         groups = levels(data[gcol])
         times = levels(data[time])
     else:
-        em = fit_or_data.emmeans(time) if single else fit_or_data.emmeans(gcol, by=time)
+        # a GLMM is drawn on the response scale (probabilities, rates) with the limits
+        # back-transformed from the link scale, as emmeans' type = "response"
+        response = getattr(getattr(fit_or_data, "family", None), "link", None) is not None
+        extra: dict[str, Any] = {"type": "response", "level": level} if response else {}
+        em = fit_or_data.emmeans(time, **extra) if single else \
+            fit_or_data.emmeans(gcol, by=time, **extra)
         if not isinstance(em, pd.DataFrame):
             raise TableError("plot_trajectories: fit.emmeans did not return a DataFrame; "
                              "pass the result of hs.fit_mixed.")
@@ -157,7 +162,8 @@ def plot_trajectories(
         if single:
             em = em.assign(**{_ONE: str(outcome)})
         require_columns(em, [gcol, time, "emmean", "se", "df"], "fit.emmeans")
-        em["lower"], em["upper"] = interval(em["emmean"], em["se"], em["df"], level)
+        if not response:
+            em["lower"], em["upper"] = interval(em["emmean"], em["se"], em["df"], level)
         means = em.rename(columns={"emmean": "estimate"})
         groups = list(pd.unique(em[gcol]))
         times = list(pd.unique(em[time]))

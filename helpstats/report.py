@@ -67,7 +67,6 @@ from ._analysis_models import (
     model_columns,
     model_paragraph,
     outcome_tables,
-    plot_source,
 )
 from ._ids import id_text
 from ._output import (
@@ -761,7 +760,7 @@ def analyze(
             fits[outcome] = fit = fit_outcome(study, frame, outcome)
             tables.update(outcome_tables(study, fit, frame, outcome))
             figures[outcome] = figs.trajectory_figure(
-                plot_source(fit), frame, out, number=numbers[outcome], outcome=outcome, by=by,
+                fit, frame, out, number=numbers[outcome], outcome=outcome, by=by,
                 wave=wave, id=study.id, labels=labels)
         return run
 

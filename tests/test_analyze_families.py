@@ -184,3 +184,27 @@ def test_outcome_table_of_a_glmm_fit_is_on_the_response_scale(binomial_run) -> N
     np.testing.assert_allclose(got["odds_ratio_upper"], want["upper"], rtol=1e-12)
     with pytest.raises(hs.errors.TableError, match="standardised"):
         hs.outcome_table(fit, by="role", wave="wave", standardiser="sigma")
+
+
+def test_plot_trajectories_draws_a_glmm_on_the_response_scale() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(3)
+    n = 150
+    d = pd.DataFrame({"id": np.repeat(np.arange(n), 3), "wave": np.tile([0, 1, 2], n),
+                      "arm": np.repeat(rng.choice(["usual", "peer"], n), 3)})
+    eta = -0.5 + 0.6 * d["wave"] * (d["arm"] == "peer") + rng.normal(size=n)[d["id"]]
+    d["case"] = (rng.random(len(d)) < 1 / (1 + np.exp(-eta))).astype(int)
+    d["wave"] = pd.Categorical(d["wave"])
+    fit = hs.fit_mixed(d, "case ~ arm * wave + (1 | id)", family="binomial")
+    ax = hs.plot_trajectories(fit, by="arm", wave="wave", data=d, level=0.9)
+    em = fit.emmeans("arm", by="wave", type="response", level=0.9)
+    drawn = np.concatenate([np.asarray(line.get_ydata(), dtype=float)
+                            for line in ax.get_lines()])
+    for p in em["emmean"]:  # every model mean is drawn, as a probability (not log odds)
+        assert np.min(np.abs(drawn - p)) < 1e-12
+    assert 0 < em["emmean"].min() and em["emmean"].max() < 1
+    plt.close(ax.get_figure(root=True))
