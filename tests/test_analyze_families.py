@@ -208,3 +208,20 @@ def test_plot_trajectories_draws_a_glmm_on_the_response_scale() -> None:
         assert np.min(np.abs(drawn - p)) < 1e-12
     assert 0 < em["emmean"].min() and em["emmean"].max() < 1
     plt.close(ax.get_figure(root=True))
+
+
+def test_every_family_notes_averaging_over_an_interacting_factor() -> None:
+    rng = np.random.default_rng(8)
+    n = 120
+    d = pd.DataFrame({"id": np.repeat(np.arange(n), 3), "wave": np.tile(["0", "1", "2"], n),
+                      "arm": np.repeat(rng.choice(["usual", "peer"], n), 3)})
+    d["y"] = rng.normal(size=len(d)) + (d["arm"] == "peer") * (d["wave"] == "2")
+    d["case"] = (d["y"] > 0.3).astype(int)
+    fits = [hs.fit_mixed(d, "y ~ arm * wave + (1 | id)"),
+            hs.fit_mixed(d, "case ~ arm * wave + (1 | id)", family="binomial"),
+            hs.fit_mmrm(d, "y ~ arm * wave", subject="id", visit="wave")]
+    for fit in fits:
+        for table in (fit.emmeans("arm"), fit.contrasts("arm")):
+            assert table.attrs["note"] == ("Results may be misleading due to involvement in "
+                                           "interactions (averaged over wave).")
+        assert "note" not in fit.emmeans("arm", by="wave").attrs

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Scale", "adjust_p", "adjusted_quantile", "cell_functions", "contrast_label",
            "contrast_pairs", "contrast_table", "contrasts", "emmeans", "emmeans_table",
-           "interaction_note", "parse_specs", "reference_grid"]
+           "interaction_note", "parse_specs", "reference_grid", "with_interaction_note"]
 
 _METHODS = ("pairwise", "revpairwise", "trt.vs.ctrl")
 _ADJUST = ("none", "holm", "bonferroni", "sidak", "tukey")
@@ -246,10 +246,7 @@ def emmeans(fit: ModelResult, specs: str | Sequence[str], *,
     offset = float(np.mean(fit.spec.offset_values(fit.data))) if fit.spec.offset else 0.0
     out = emmeans_table(cells, lambda c: linear_estimate(fit, c, df=df), spec_vars, by_vars,
                         level=level, offset=offset)
-    note = _spec_note(fit, [*spec_vars, *by_vars], at)
-    if note:
-        out.attrs["note"] = note
-    return out
+    return with_interaction_note(out, fit, specs, by, at)
 
 
 def interaction_note(terms: Sequence[Sequence[str]], named: Sequence[str],
@@ -271,6 +268,19 @@ def interaction_note(terms: Sequence[Sequence[str]], named: Sequence[str],
         return None
     return ("Results may be misleading due to involvement in interactions (averaged over "
             f"{', '.join(involved)}).")
+
+
+def with_interaction_note(table: pd.DataFrame, fit: Any, specs: str | Sequence[str],
+                          by: str | Sequence[str] | None, at: Mapping[str, Any] | None
+                          ) -> pd.DataFrame:
+    """``table`` (a fit's marginal means or contrasts) with emmeans' interaction note in
+    ``attrs["note"]`` where it averages over an interacting factor; every family's
+    ``emmeans`` and ``contrasts`` use it."""
+    spec_vars, by_vars = parse_specs(specs, by)
+    note = _spec_note(fit, [*spec_vars, *by_vars], at)
+    if note:
+        table.attrs["note"] = note
+    return table
 
 
 def _spec_note(fit: ModelResult, named: list[str], at: Mapping[str, Any] | None) -> str | None:
@@ -459,7 +469,4 @@ def contrasts(fit: ModelResult, specs: str | Sequence[str], *,
     cells = cell_functions(fit.spec, fit.data, spec_vars, by_vars, at, formula=fit.formula)
     table = contrast_table(cells, lambda c: linear_estimate(fit, c, df=df), spec_vars, by_vars,
                            method=method, adjust=adjust, level=level)
-    note = _spec_note(fit, [*spec_vars, *by_vars], at)
-    if note:
-        table.attrs["note"] = note
-    return table
+    return with_interaction_note(table, fit, specs, by, at)

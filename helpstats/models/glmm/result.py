@@ -15,6 +15,7 @@ from ..._display import Summary, result_html, short_repr
 from ..._keywords import keyword_only
 from ..._level import check_level, interval
 from ...errors import ModelError
+from .._emmeans import with_interaction_note
 from ..families import Family
 from ..spec import ModelSpec
 from ._pirls import GlmmProblem, ModeResult
@@ -255,8 +256,9 @@ class GlmmFit:
         columns, then ``emmean, se, df, lower, upper`` (``df`` is infinite:
         asymptotic z intervals, as emmeans for GLMMs).
         """
-        return emmeans(self.coef.to_numpy(), self._vcov, self.design, self.family.link, specs,
+        table = emmeans(self.coef.to_numpy(), self._vcov, self.design, self.family.link, specs,
                        by=by, at=at, type=type, level=level)
+        return with_interaction_note(table, self, specs, by, at)
 
     def contrasts(self, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,
                   at: Mapping[str, Any] | None = None, method: str = "pairwise",
@@ -265,9 +267,10 @@ class GlmmFit:
         """Contrasts of marginal means: differences on the link scale, or with
         ``type="response"`` odds ratios (logit) / rate ratios (log), labelled
         ``"a / b"``. Returns ``contrast`` (+ by), ``estimate, se, df, z, p, lower, upper``."""
-        return contrasts(self.coef.to_numpy(), self._vcov, self.design, self.family.link,
+        table = contrasts(self.coef.to_numpy(), self._vcov, self.design, self.family.link,
                          specs, by=by, at=at, method=method, adjust=adjust, type=type,
                          level=level)
+        return with_interaction_note(table, self, specs, by, at)
 
     def anova(self) -> pd.DataFrame:
         """Type III Wald chi-square tests: ``term, df, chisq, p`` (see :mod:`._wald`)."""

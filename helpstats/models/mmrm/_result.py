@@ -14,6 +14,7 @@ from scipy import stats
 from ..._display import Summary, result_html, short_repr
 from ..._keywords import keyword_only
 from ..._level import check_level, interval
+from .._emmeans import with_interaction_note
 from ..spec import ModelSpec
 from ._hypotheses import ModelTerms, contrast_table, emmeans_table, type3_table
 from ._inference import MmrmInference
@@ -209,8 +210,9 @@ class MmrmFit:
         their observed frequencies (``"proportional"``, SAS ``/ OM``); covariates
         are at their means over the used observations unless ``at`` fixes them.
         """
-        return emmeans_table(self._terms, self._inference, specs, by=by, at=at,
+        table = emmeans_table(self._terms, self._inference, specs, by=by, at=at,
                              weights=weights, level=level)
+        return with_interaction_note(table, self, specs, by, at)
 
     def contrasts(self, specs: str | Sequence[str], *, by: str | Sequence[str] | None = None,
                   at: Mapping[str, Any] | None = None, method: str = "pairwise",
@@ -219,8 +221,9 @@ class MmrmFit:
         """Contrasts of marginal means, e.g. the arm difference at each visit
         (``fit.contrasts("arm", by="visit")``): ``contrast`` (+ by columns),
         ``estimate, se, df, t, p, lower, upper``."""
-        return contrast_table(self._terms, self._inference, specs, by=by, at=at,
+        table = contrast_table(self._terms, self._inference, specs, by=by, at=at,
                               method=method, adjust=adjust, weights=weights, level=level)
+        return with_interaction_note(table, self, specs, by, at)
 
     def anova(self) -> pd.DataFrame:
         """Type III F tests ``term, num_df, den_df, F, p`` with the fit's df method
