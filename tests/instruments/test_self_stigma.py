@@ -184,6 +184,37 @@ def test_ismi10_missing_and_labels():
     assert out.loc[1, "ismi10_total"] == pytest.approx(2.8)
 
 
+def test_ismi10_only_items_2_and_9_reversed_no_warning():
+    # item k alone at 4, every other item at 1: the stigma items enter as coded, items 2 and 9
+    # as 5 - code. Base (all 1): 8 x 1 + 2 x 4 = 16.
+    base = [1] * 10
+    rows = []
+    for k in range(10):
+        values = list(base)
+        values[k] = 4
+        rows.append(values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ProvisionalKeyWarning)  # verified: scoring must not warn
+        out = hs.score(frame("ismi10", *rows), "ismi10").reset_index(drop=True)
+    for k in range(10):
+        # reversed item: 4 -> 1, so 16 - 3 = 13 -> 1.3; stigma item: 1 -> 4, 16 + 3 = 19 -> 1.9
+        expected = 1.3 if k + 1 in (2, 9) else 1.9
+        assert out.loc[k, "ismi10_total"] == pytest.approx(expected), k + 1
+    # the sum convention of the second source (10-40) is 10 x this mean: 13 and 19
+    assert out.loc[1, "ismi10_total"] * 10 == pytest.approx(13)
+
+
+def test_ismi10_missing_limit_at_and_past():
+    # max_missing = 0: all ten answered -> scored (at the limit); one missing -> missing (past it)
+    complete = [2, 3, 2, 2, 2, 2, 2, 2, 3, 2]  # 8 x 2 + 2 x (5 - 3 = 2) = 20 -> 2.0
+    past = [2, 3, 2, 2, 2, 2, 2, 2, 3, None]
+    out = score("ismi10", complete, past).reset_index(drop=True)
+    assert out.loc[0, "ismi10_total"] == pytest.approx(2.0)
+    assert out.loc[0, "ismi10_total_n_answered"] == 10
+    assert math.isnan(out.loc[1, "ismi10_total"])
+    assert out.loc[1, "ismi10_total_n_answered"] == 9
+
+
 # ----------------------------------------------------------------------------- SSMIS-SF
 
 
