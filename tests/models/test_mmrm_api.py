@@ -183,7 +183,7 @@ def test_spatial_exponential_over_times():
 @pytest.mark.parametrize(("kwargs", "match"), [
     ({"covariance": "banded"}, "not a known structure"),
     ({"df": "containment"}, "not a df method"),
-    ({"vcov": "empirical", "df": "kenward-roger"}, "not supported yet"),
+    ({"vcov": "empirical", "df": "kenward-roger"}, "not defined for a sandwich"),
     ({"reml": False}, "Kenward-Roger df need a REML fit"),
     ({"vcov": "hc3"}, "vcov="),
     ({"weights": "nope"}, "not a column"),

@@ -39,6 +39,12 @@ def check_methods(df: str | None, vcov: str) -> str:
     key = _ALIASES.get(str(df).lower(), str(df).lower())
     if key not in DF_METHODS:
         raise ModelError(f"df={df!r} is not a df method; use one of {list(DF_METHODS)}.")
+    if vcov != "model" and key.startswith("kenward-roger"):
+        raise ModelError(f"df={df!r} with vcov={vcov!r}: Kenward-Roger df adjust the "
+                         "model-based covariance and are not defined for a sandwich (R "
+                         "mmrm refuses them too); use df='between-within' (the default "
+                         "with a sandwich) or 'residual', or vcov='model' for "
+                         "Kenward-Roger.")
     if vcov != "model" and key not in ("between-within", "residual"):
         raise ModelError(f"df={df!r} with vcov={vcov!r} is not supported yet; use "
                          "df='between-within' (the default with a sandwich) or 'residual'.")
