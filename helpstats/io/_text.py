@@ -315,9 +315,10 @@ def _risky_numbers(raw: bytes, delimiter: str) -> bool:
     if len(raw) < 4:
         return True
     table = _classes(delimiter)
+    plus = b"+" in raw  # one fast byte search spares a search of the classes for "SP"
     for piece in _pieces(raw):
         c = piece.translate(table)
-        if _risky_classes(c) or _risky_classes(b"S" + c[:4]):  # a piece follows a line break
+        if _risky_classes(c, plus) or _risky_classes(b"S" + c[:4], plus):  # after a break
             return True
     return False
 
@@ -336,8 +337,9 @@ def _pieces(data: bytes) -> Iterator[bytes]:
         pos = stop
 
 
-def _risky_classes(c: bytes) -> bool:
-    return b"SP" in c or _NEGATIVE_ZERO.search(c) is not None or \
+def _risky_classes(c: bytes, plus: bool = True) -> bool:
+    """``c`` (character classes) has a risky field; ``plus=False``: the text has no ``+``."""
+    return (plus and b"SP" in c) or _NEGATIVE_ZERO.search(c) is not None or \
         _LEADING_ZERO.search(c) is not None or _bare_exponent(c)
 
 
