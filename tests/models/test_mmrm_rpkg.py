@@ -6,8 +6,8 @@ in every case, by at most 3e-6), so the log-likelihood must be at least mmrm's a
 is 1.8e-4 off an intercept of ~30); SEs 1e-4 relative; Satterthwaite df 1e-3 relative.
 mmrm's "Kenward-Roger" is not compared: its SEs differ from SAS's (which helpstats follows)
 by 1e-3 to 6e-2 relative for every structure here, and mmrm refuses KR df with an empirical
-vcov. Satterthwaite df with an empirical vcov are not implemented yet (the references hold
-mmrm's values); the empirical estimates and SEs are compared.
+vcov. With an empirical vcov the Satterthwaite df are mmrm's Bell-McCaffrey-type df of the
+sandwich, compared at the same 1e-3.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def test_against_r_mmrm(datasets, ref):
     model_vcov = ref["vcov"] == "Asymptotic"
     fit = hs.fit_mmrm(d, ref["formula"], subject=subject, visit=visit,
                       covariance=ref["covariance"],
-                      df="satterthwaite" if model_vcov else "between-within",
+                      df="satterthwaite",
                       vcov="model" if model_vcov else ref["vcov"].lower())
     assert fit.converged and ref["converged"]
     assert fit.loglik >= ref["loglik"] - 1e-9 * abs(ref["loglik"])
@@ -69,8 +69,7 @@ def test_against_r_mmrm(datasets, ref):
     est = np.array(ref["estimate"])
     np.testing.assert_allclose(fx["estimate"], est, rtol=0, atol=1e-5 * np.abs(est).max())
     np.testing.assert_allclose(fx["se"], ref["se"], rtol=1e-4)
-    if model_vcov:
-        np.testing.assert_allclose(fx["df"], ref["df"], rtol=1e-3)
+    np.testing.assert_allclose(fx["df"], ref["df"], rtol=1e-3)
 
 
 def test_mmrm_refuses_kenward_roger_with_empirical_vcov():
@@ -79,3 +78,20 @@ def test_mmrm_refuses_kenward_roger_with_empirical_vcov():
     with pytest.raises(ModelError, match="not defined for a sandwich"):
         hs.fit_mmrm(d, "FEV1 ~ ARMCD", subject=subject, visit=visit, df="kenward-roger",
                     vcov="empirical")
+
+
+MD = json.loads((DATA / "mmrm_pkg" / "expected_md.json").read_text())
+
+
+@pytest.mark.parametrize("ref", MD, ids=[m["vcov"] for m in MD])
+def test_empirical_satterthwaite_f_test_against_r_mmrm(datasets, ref):
+    """The 3-df interaction F test with a sandwich (mmrm's df_md, make_md.R): den_df 1e-3
+    relative; F and p follow from SEs matching to 1e-4, so 5e-4 relative."""
+    d, subject, visit = datasets["fev"]
+    fit = hs.fit_mmrm(d, "FEV1 ~ RACE + SEX + ARMCD * AVISIT", subject=subject, visit=visit,
+                      covariance="us", df="satterthwaite", vcov=ref["vcov"].lower())
+    row = fit.anova().set_index("term").loc[ref["term"]]
+    assert row["num_df"] == ref["num_df"]
+    assert row["den_df"] == pytest.approx(ref["den_df"], rel=1e-3)
+    assert row["F"] == pytest.approx(ref["F"], rel=5e-4)
+    assert row["p"] == pytest.approx(ref["p"], rel=5e-4)

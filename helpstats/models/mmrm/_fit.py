@@ -20,7 +20,7 @@ from ._engine import Block, MmrmProblem, fit_problem
 from ._hypotheses import ModelTerms
 from ._inference import MmrmInference, check_methods
 from ._result import MmrmFit
-from ._sandwich import VCOV_TYPES, sandwich
+from ._sandwich import VCOV_TYPES, EmpiricalSatterthwaite, sandwich
 from ._structures import Structure, make_structure, nearest_pd
 
 __all__ = ["fit_mmrm"]
@@ -198,7 +198,9 @@ def fit_mmrm(data: pd.DataFrame, formula: str, *, subject: str, visit: str | Seq
         ``"kenward-roger"`` (default with ``vcov="model"``: SAS ``ddfm=kr`` in SAS's
         covariance parameters with the observed information), ``"kenward-roger-linear"``
         (SAS ``ddfm=kr(linear)``), ``"satterthwaite"``, ``"between-within"`` (default
-        with a sandwich ``vcov``), ``"residual"``.
+        with a sandwich ``vcov``), ``"residual"``. With a sandwich ``vcov``,
+        ``"satterthwaite"`` gives R mmrm's Bell–McCaffrey-type df of that sandwich
+        (SAS has no Satterthwaite df for ``EMPIRICAL``); Kenward–Roger is refused.
     weights : str or array, optional
         Precision weights (SAS ``WEIGHT``): ``V_s = W^{-1/2} Sigma W^{-1/2}``.
     vcov : str
@@ -371,6 +373,7 @@ def fit_mmrm(data: pd.DataFrame, formula: str, *, subject: str, visit: str | Seq
     dg[dg == 0] = 1.0
     W = 2 * np.linalg.pinv(H / np.outer(dg, dg)) / np.outer(dg, dg)   # scaled: units differ
     emp = None
+    emp_df = None
     if vcov != "model":
         Xl, el, Ll = [], [], []
         sig = problem.block_sigmas(phi)
@@ -382,10 +385,12 @@ def fit_mmrm(data: pd.DataFrame, formula: str, *, subject: str, visit: str | Seq
                 el.append(e[s])
                 Ll.append(Lb)
         emp = sandwich(ev.Phi, Xl, el, Ll, vcov)
+        if df_method == "satterthwaite":
+            emp_df = EmpiricalSatterthwaite(ev.Phi, Xl, Ll, vcov)
     bw = BetweenWithin.from_design(X, subj_codes, names)
     inference = MmrmInference(coef=ev.beta, Phi=ev.Phi, W=W, P=kr.P, Q=kr.Q, R=kr.R,
                               method=df_method, vcov_kind=vcov, empirical=emp, bw=bw,
-                              residual_df=len(y) - X.shape[1])
+                              residual_df=len(y) - X.shape[1], empirical_df=emp_df)
     q = problem.n_par
     dev = ev.deviance
     k_aic = q if reml else q + X.shape[1]

@@ -15,6 +15,7 @@ import numpy as np
 from ...errors import ModelError
 from ._between_within import BetweenWithin
 from ._kenward_roger import kr_adjusted_vcov, kr_df
+from ._sandwich import EmpiricalSatterthwaite
 from ._satterthwaite import satterthwaite_df, satterthwaite_md
 
 __all__ = ["DF_METHODS", "MmrmInference", "check_methods"]
@@ -45,9 +46,6 @@ def check_methods(df: str | None, vcov: str) -> str:
                          "mmrm refuses them too); use df='between-within' (the default "
                          "with a sandwich) or 'residual', or vcov='model' for "
                          "Kenward-Roger.")
-    if vcov != "model" and key not in ("between-within", "residual"):
-        raise ModelError(f"df={df!r} with vcov={vcov!r} is not supported yet; use "
-                         "df='between-within' (the default with a sandwich) or 'residual'.")
     return key
 
 
@@ -66,6 +64,7 @@ class MmrmInference:
     empirical: np.ndarray | None
     bw: BetweenWithin
     residual_df: int
+    empirical_df: EmpiricalSatterthwaite | None = None
 
     @cached_property
     def vcov(self) -> np.ndarray:
@@ -85,10 +84,19 @@ class MmrmInference:
         if self.method.startswith("kenward-roger"):
             return kr_df(self.Phi, c[None, :], self.W, self.P)[0]
         if self.method == "satterthwaite":
-            return satterthwaite_df(self.Phi, c, self.W, self.P)
+            return self._satterthwaite(c)
         if self.method == "between-within":
             return self.bw.df(c)
         return float(self.residual_df)
+
+    def _satterthwaite(self, c: np.ndarray) -> float:
+        """Satterthwaite df: from the covariance parameters' covariance for the
+        model-based ``Phi``, from the sandwich's own blocks (as R mmrm) otherwise."""
+        if self.vcov_kind == "model":
+            return satterthwaite_df(self.Phi, c, self.W, self.P)
+        if self.empirical_df is None:
+            raise ModelError("The sandwich covariance was not computed for this fit.")
+        return self.empirical_df.df(c)
 
     def contest(self, L: np.ndarray) -> tuple[int, float, float]:
         """``(num_df, den_df, F)`` for ``L beta = 0`` (Kenward–Roger's F scaled by lambda)."""
@@ -103,7 +111,7 @@ class MmrmInference:
             m, lam = kr_df(self.Phi, L, self.W, self.P)
             return q, m, lam * F
         if self.method == "satterthwaite":
-            return q, satterthwaite_md(self.Phi, L, self.W, self.P), F
+            return q, satterthwaite_md(self.vcov, L, self._satterthwaite), F
         if self.method == "between-within":
             return q, self.bw.df(L), F
         return q, float(self.residual_df), F
