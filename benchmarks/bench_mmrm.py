@@ -8,7 +8,11 @@ variances, ~20% monotone dropout; seeded, so both tools see the same data) and f
   coefficient (fit + df timed);
 - nlme: ``gls(y ~ arm * visit, correlation = corSymm(form = ~ vnum | id),
   weights = varIdent(form = ~ 1 | visit))`` timed inside R with ``system.time``
-  (reading the CSV is not timed), when ``Rscript`` with nlme is installed.
+  (reading the CSV is not timed), when ``Rscript`` with nlme is installed;
+- R's mmrm (the harder bar), when it can be loaded (it is not in Debian: build it from
+  openpharma/mmrm with ``R CMD INSTALL --library=DIR`` and run with ``R_LIBS=DIR``):
+  ``mmrm(y ~ arm * visit + us(visit | id), method = "Kenward-Roger")`` then ``summary()``
+  (fit + df timed inside R).
 
 Usage (repository root)::
 
@@ -16,8 +20,8 @@ Usage (repository root)::
     python benchmarks/bench_mmrm.py --sizes 200 2000 --visits 4 --timeout 300
 
 Columns: ``visits, subjects, tool, seconds, loglik, ratio`` (helpstats seconds / gls
-seconds; below 1 helpstats is faster). A gls fit that runs past ``--timeout`` is stopped
-and reported as ``>timeout``.
+seconds; below 1 helpstats is faster) and ``ratio_mmrm`` (helpstats seconds / mmrm
+seconds). An R fit that runs past ``--timeout`` is stopped and reported as ``>timeout``.
 """
 
 from __future__ import annotations
@@ -48,6 +52,28 @@ tm <- system.time(fit <- gls(y ~ arm * visit, data = d,
 cat(sprintf("%.6f %.8f\\n", tm, as.numeric(logLik(fit))))
 """
 
+_R_MMRM = """
+suppressMessages(library(mmrm))
+d <- read.csv("{csv}")
+d$arm <- factor(d$arm, levels = c("ctl", "trt"))
+d$visit <- factor(d$visit, levels = sprintf("v%d", 1:{visits}))
+d$id <- factor(d$id)
+fit0 <- mmrm(y ~ arm * visit + us(visit | id), data = droplevels(d[as.integer(d$id) < 30, ]),
+             method = "Kenward-Roger")
+tm <- system.time({{fit <- mmrm(y ~ arm * visit + us(visit | id), data = d,
+                                method = "Kenward-Roger"); s <- summary(fit)}})[["elapsed"]]
+cat(sprintf("%.6f %.8f\\n", tm, as.numeric(logLik(fit))))
+"""
+
+
+def have_r_mmrm() -> bool:
+    """Whether ``Rscript`` can load the mmrm package."""
+    try:
+        return subprocess.run(["Rscript", "-e", "library(mmrm)"], capture_output=True,
+                              timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
 
 def simulate(n: int, visits: int, seed: int = 1) -> pd.DataFrame:
     """Long data: ``id, arm, visit, y`` with monotone dropout (rows of dropped visits removed)."""
@@ -77,12 +103,14 @@ def time_helpstats(d: pd.DataFrame) -> tuple[float, float]:
     return time.perf_counter() - t, fit.loglik
 
 
-def time_gls(d: pd.DataFrame, visits: int, timeout: float) -> tuple[float | None, float | None]:
+def time_gls(d: pd.DataFrame, visits: int, timeout: float,
+             template: str = _R) -> tuple[float | None, float | None]:
+    """Seconds and loglik of the R fit in ``template`` (nlme's gls by default)."""
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "d.csv"
         d.to_csv(csv, index=False)
         script = Path(tmp) / "fit.R"
-        script.write_text(_R.format(csv=csv.as_posix(), visits=visits))
+        script.write_text(template.format(csv=csv.as_posix(), visits=visits))
         try:
             out = subprocess.run(["Rscript", str(script)], capture_output=True, text=True,
                                  timeout=timeout, check=True)
@@ -104,6 +132,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     have_r = not args.no_r and shutil.which("Rscript") is not None
+    have_mmrm = have_r and have_r_mmrm()
     print(f"# load average at start: {os.getloadavg()}; OMP_NUM_THREADS="
           f"{os.environ.get('OMP_NUM_THREADS', 'unset')}")
     rows = []
@@ -122,9 +151,16 @@ def main() -> None:
                     rows[-2]["ratio"] = hs_s / g_s
                 elif g_s is None:
                     rows[-2]["ratio"] = f"<{hs_s / args.timeout:.3g}"
-            print(pd.DataFrame(rows[-2:] if have_r else rows[-1:]).to_string(index=False,
-                                                                              header=False),
-                  flush=True)
+            if have_mmrm:
+                hs_row = rows[-2]
+                m_s, m_ll = time_gls(d, v, args.timeout, _R_MMRM)
+                rows.append({"visits": v, "subjects": n, "rows": len(d), "tool": "R mmrm",
+                             "seconds": m_s if m_s is not None else f">{args.timeout:g}",
+                             "loglik": m_ll, "ratio": np.nan})
+                hs_row["ratio_mmrm"] = (hs_s / m_s if m_s is not None and m_s == m_s
+                                        else np.nan)
+            shown = 1 + int(have_r) + int(have_mmrm)
+            print(pd.DataFrame(rows[-shown:]).to_string(index=False, header=False), flush=True)
     print(f"# load average at end: {os.getloadavg()}")
     print(pd.DataFrame(rows).to_string(index=False))
 
