@@ -103,7 +103,7 @@ def time_helpstats(d: pd.DataFrame) -> tuple[float, float]:
     return time.perf_counter() - t, fit.loglik
 
 
-def time_gls(d: pd.DataFrame, visits: int, timeout: float,
+def time_r(d: pd.DataFrame, visits: int, timeout: float,
              template: str = _R) -> tuple[float | None, float | None]:
     """Seconds and loglik of the R fit in ``template`` (nlme's gls by default)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -143,7 +143,7 @@ def main() -> None:
             rows.append({"visits": v, "subjects": n, "rows": len(d), "tool": "helpstats",
                          "seconds": hs_s, "loglik": hs_ll, "ratio": np.nan})
             if have_r:
-                g_s, g_ll = time_gls(d, v, args.timeout)
+                g_s, g_ll = time_r(d, v, args.timeout)
                 rows.append({"visits": v, "subjects": n, "rows": len(d), "tool": "nlme::gls",
                              "seconds": g_s if g_s is not None else f">{args.timeout:g}",
                              "loglik": g_ll, "ratio": np.nan})
@@ -153,7 +153,7 @@ def main() -> None:
                     rows[-2]["ratio"] = f"<{hs_s / args.timeout:.3g}"
             if have_mmrm:
                 hs_row = rows[-2]
-                m_s, m_ll = time_gls(d, v, args.timeout, _R_MMRM)
+                m_s, m_ll = time_r(d, v, args.timeout, _R_MMRM)
                 rows.append({"visits": v, "subjects": n, "rows": len(d), "tool": "R mmrm",
                              "seconds": m_s if m_s is not None else f">{args.timeout:g}",
                              "loglik": m_ll, "ratio": np.nan})

@@ -1,18 +1,7 @@
 # Reference fits of R's mmrm package (openpharma/mmrm 0.3.18, built from its git HEAD
 # against Debian's TMB 1.9.2) for helpstats' fit_mmrm. Run from this folder:
 #   R_LIBS=/tmp/rlib Rscript make.R
-library(mmrm)
-library(jsonlite)
-fev <- read.csv("../fev_data.csv")
-fev$ARMCD <- factor(fev$ARMCD, c("PBO", "TRT"))
-fev$AVISIT <- factor(fev$AVISIT, paste0("VIS", 1:4))
-fev$RACE <- factor(fev$RACE, c("Asian", "Black or African American", "White"))
-fev$SEX <- factor(fev$SEX, c("Male", "Female"))
-fev$USUBJID <- factor(fev$USUBJID)
-ort <- read.csv("../nlme_orthodont/data.csv")
-ort$Sex <- factor(ort$Sex, c("Male", "Female"))
-ort$visit <- factor(ort$visit, paste0("age", c(8, 10, 12, 14)))
-ort$Subject <- factor(ort$Subject)
+source("data.R")
 sets <- list(
   fev = list(d = fev, f = "FEV1 ~ RACE + SEX + ARMCD * AVISIT", v = "AVISIT", s = "USUBJID"),
   orthodont = list(d = ort, f = "distance ~ Sex * visit", v = "visit", s = "Subject"))

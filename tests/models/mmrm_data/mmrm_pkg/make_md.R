@@ -1,14 +1,7 @@
 # Multi-dimensional Satterthwaite F tests of R's mmrm (0.3.18, as make.R) with the three
 # empirical covariances: the ARMCD x AVISIT interaction of the fev_data model (unstructured).
 # Run from this folder:  R_LIBS=/tmp/rlib Rscript make_md.R
-library(mmrm)
-library(jsonlite)
-fev <- read.csv("../fev_data.csv")
-fev$ARMCD <- factor(fev$ARMCD, c("PBO", "TRT"))
-fev$AVISIT <- factor(fev$AVISIT, paste0("VIS", 1:4))
-fev$RACE <- factor(fev$RACE, c("Asian", "Black or African American", "White"))
-fev$SEX <- factor(fev$SEX, c("Male", "Female"))
-fev$USUBJID <- factor(fev$USUBJID)
+source("data.R")
 out <- list()
 for (vc in c("Empirical", "Empirical-Jackknife", "Empirical-Bias-Reduced")) {
   fit <- mmrm(FEV1 ~ RACE + SEX + ARMCD * AVISIT + us(AVISIT | USUBJID), data = fev,

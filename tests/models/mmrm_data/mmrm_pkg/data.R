@@ -1,0 +1,13 @@
+# The data of the mmrm reference scripts (make.R, make_md.R), read and coded once.
+library(mmrm)
+library(jsonlite)
+fev <- read.csv("../fev_data.csv")
+fev$ARMCD <- factor(fev$ARMCD, c("PBO", "TRT"))
+fev$AVISIT <- factor(fev$AVISIT, paste0("VIS", 1:4))
+fev$RACE <- factor(fev$RACE, c("Asian", "Black or African American", "White"))
+fev$SEX <- factor(fev$SEX, c("Male", "Female"))
+fev$USUBJID <- factor(fev$USUBJID)
+ort <- read.csv("../nlme_orthodont/data.csv")
+ort$Sex <- factor(ort$Sex, c("Male", "Female"))
+ort$visit <- factor(ort$visit, paste0("age", c(8, 10, 12, 14)))
+ort$Subject <- factor(ort$Subject)
