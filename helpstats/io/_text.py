@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +39,7 @@ from ._records import (
     record_width,
     record_widths,
 )
+from ._risky import has_risky_field, risky_columns, risky_field_starts
 
 __all__ = ["Grid", "decode", "head_records", "load_bytes", "load_head", "read_delimited", "sniff_delimiter"]
 
@@ -268,90 +267,39 @@ def _records(text: str, delimiter: str, n: int) -> list[list[str]]:
     return out
 
 
-def _classes(delimiter: str) -> bytes:
-    """Byte -> class: S field edge (delimiter, line break, quote, space, tab), D digit
-    1-9, Z zero, P plus, M minus, x anything else."""
-    table = bytearray(b"x" * 256)
-    for byte in (ord(delimiter), 9, 10, 13, 32, 34):
-        table[byte] = ord("S")
-    for byte in range(ord("1"), ord("9") + 1):
-        table[byte] = ord("D")
-    for char, cls in (("0", "Z"), ("+", "P"), ("-", "M"), ("e", "E"), ("E", "E")):
-        table[ord(char)] = ord(cls)
-    return bytes(table)
-
-
-_LEADING_ZERO = re.compile(rb"SZ[DZ]")
-_NEGATIVE_ZERO = re.compile(rb"SMZ[DZ]")
-_EXPONENT_DIGIT = re.compile(rb"E[DZ]")  # starts with a literal: a fast search
-
-
-def _bare_exponent(c: bytes) -> bool:
-    """Some field is digits, ``E`` and a digit (``1E5``: a code, not a number a program
-    writes); ``c`` is the file mapped to character classes."""
-    for match in _EXPONENT_DIGIT.finditer(c):
-        i = match.start() - 1
-        while i >= 0 and c[i] in b"DZ":
-            i -= 1
-        if i == match.start() - 1:
-            continue  # no digits before the E
-        if i >= 0 and c[i] == ord("M"):
-            i -= 1
-        if i < 0 or c[i] == ord("S"):
-            return True
-    return False
-
-
-def _risky_numbers(raw: bytes, delimiter: str) -> bool:
-    """True when some field might be a number whose text a number would not keep.
-
-    Looks for a field (after a delimiter, line break, quote or space) starting
-    with ``0`` and another digit (``00123``), ``-0`` (``-05``) or ``+``. The bytes
-    are first mapped to character classes, so each test is one search of the
-    file for a short class sequence (piece by piece, each piece preceded by a field
-    edge as it follows a line break). False alarms only cost speed: the numeric
-    columns are then read again as text and checked value by value.
-    """
-    if len(raw) < 4:
-        return True
-    table = _classes(delimiter)
-    plus = b"+" in raw  # one fast byte search spares a search of the classes for "SP"
-    for piece in _pieces(raw):
-        c = piece.translate(table)
-        if _risky_classes(c, plus) or _risky_classes(b"S" + c[:4], plus):  # after a break
-            return True
-    return False
-
-
-_PIECE = 1 << 23
-
-
-def _pieces(data: bytes) -> Iterator[bytes]:
-    """``data`` in pieces of about 8 MiB, each cut after a line break (a number never
-    spans lines), so a scan holds one piece, not a copy of the file."""
-    pos, n = 0, len(data)
-    while pos < n:
-        cut = data.find(b"\n", pos + _PIECE)
-        stop = n if cut == -1 else cut + 1
-        yield data[pos:stop]
-        pos = stop
-
-
-def _risky_classes(c: bytes, plus: bool = True) -> bool:
-    """``c`` (character classes) has a risky field; ``plus=False``: the text has no ``+``."""
-    return (plus and b"SP" in c) or _NEGATIVE_ZERO.search(c) is not None or \
-        _LEADING_ZERO.search(c) is not None or _bare_exponent(c)
-
-
 def _has_risky_text(texts: pd.Series) -> bool:
-    """Some value starts (after spaces) with ``+``, ``0`` and a digit, or ``-0`` and a digit.
+    """Some value starts (after spaces) with ``+``, ``0`` and a digit, ``-0`` and a digit,
+    or is a bare exponent (``1E5``).
 
-    The column's texts are joined with line breaks and searched like the raw file
-    (:func:`_risky_numbers`), which is much faster than testing value by value.
+    The column's texts are joined with line breaks and scanned like the raw file
+    (:func:`~helpstats.io._risky.has_risky_field`), which is much faster than testing
+    value by value.
     """
     values = texts.to_numpy(dtype=object, na_value="")
     joined = ("\n" + "\n".join(values) + "\n").encode("utf-8", "surrogatepass")
-    return _risky_classes(joined.translate(_classes("\n")))
+    return has_risky_field(joined, "\n")
+
+
+def _possibly_risky_columns(raw: bytes, delimiter: str, data_start: int) -> set[int] | None:
+    """The columns where some data field may be a number whose text a number would not
+    keep (``00123``, ``+1``, ``-05``, ``1E5``); ``None`` when every column may be.
+
+    False alarms only cost speed: those columns are read again as text and checked
+    value by value.
+    """
+    if len(raw) < 4:
+        return None
+    return risky_columns(raw, delimiter, risky_field_starts(raw, delimiter), data_start)
+
+
+def _line_offset(raw: bytes, lines: int) -> int:
+    """The byte offset where line ``lines + 1`` starts (the end of the file if shorter)."""
+    pos = 0
+    for _ in range(lines):
+        pos = raw.find(b"\n", pos) + 1
+        if pos == 0:
+            return len(raw)
+    return pos
 
 
 def _needs_exact_reading(column: pd.Series) -> bool:
@@ -364,8 +312,9 @@ def _needs_exact_reading(column: pd.Series) -> bool:
         return bool(values.max() >= limit or values.min() <= -limit) if len(values) else False
     if kind == "f":  # an infinity, or a number of more digits than an integer keeps
         values = column.to_numpy()
-        largest = np.fmax.reduce(np.abs(values)) if len(values) else np.nan  # NaN: none present
-        return bool(largest >= 10**MAX_INT_DIGITS)
+        limit = 10**MAX_INT_DIGITS  # fmax / fmin pass over NaN (all NaN: NaN, not beyond)
+        return bool(np.fmax.reduce(values) >= limit or np.fmin.reduce(values) <= -limit) \
+            if len(values) else False
     if kind == "O" and not isinstance(column.dtype, pd.StringDtype):
         return pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty")
     return False
@@ -431,16 +380,21 @@ def read_delimited(
     lines = _Lines.of(text, raw if ascii_compatible else None, used_encoding,
                       n_breaks=per_line[0].size - 1)
     del text  # the parser reads the bytes: the text is not kept beside the frame
+    risky = _possibly_risky_columns(raw, delim, _line_offset(raw, _header_lines(header_rows, spans))) \
+        if ascii_compatible else None
+    as_text = sorted(c for c in risky if c < header_width) if risky else []
     names_arg: dict[str, object] = {}
     try:
-        frame = _parse(source, used_encoding, skiprows=header_rows, sep=delim)
+        frame = _parse(source, used_encoding, skiprows=header_rows, sep=delim,
+                       dtype=dict.fromkeys(as_text, str))
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame(index=pd.RangeIndex(0), columns=range(width), dtype="str")
     except pd.errors.ParserError as first_error:
         try:
             width = max(width, _max_fields(lines.text(), delim))
             names_arg = {"names": list(range(width))}
-            frame = _parse(source, used_encoding, skiprows=header_rows, sep=delim, **names_arg)
+            frame = _parse(source, used_encoding, skiprows=header_rows, sep=delim,
+                           dtype=dict.fromkeys(as_text, str), **names_arg)
         except (pd.errors.ParserError, csv.Error, ValueError) as exc:
             raise ExportError(
                 f"{path}: cannot be parsed as {_DELIMITER_NAMES.get(delim, repr(delim))}-"
@@ -464,28 +418,48 @@ def read_delimited(
             notes.append(f"{blank_tail} blank line(s) at the end of the file were not read as rows")
     notes += row_notes
 
+    reader = _ColumnReader(source, used_encoding, header_rows, delim, names_arg, frame.index)
+    false_alarms = [c for c in as_text if c in frame.columns and not _has_risky_text(frame[c])]
+    for c, column in reader.read(false_alarms).items():  # read as text, but plain numbers
+        frame[c] = column
     names = (header[0] + [""] * frame.shape[1])[: frame.shape[1]] if header else []
     ids = {c for c, name in zip(frame.columns, names, strict=False) if is_id_name(name)}
     exact = {c: _needs_exact_reading(frame[c]) or (c in ids and frame[c].dtype.kind == "f"
                                                   and bool(frame[c].notna().any()))
              for c in frame.columns}
     numeric = [c for c in frame.columns if frame[c].dtype.kind in "biuf" or exact[c]]
-    fast_ok = ascii_compatible and not _risky_numbers(raw, delim)
-    recheck = numeric if not fast_ok else [c for c in numeric if exact[c]]
-    if recheck:
-        texts = _parse(source, used_encoding, skiprows=header_rows, sep=delim, dtype=str,
-                       usecols=recheck, **names_arg)
-        texts.columns = recheck
-        texts = texts.iloc[: len(frame)]
-        texts.index = frame.index
-        for c in recheck:
-            if _has_risky_text(texts[c]):  # 00123, +1, -05: such a column stays text
-                frame[c] = texts[c]
-            elif exact[c]:
-                frame[c] = convert_text_column(texts[c], exact=c in ids)
+    recheck = numeric if risky is None else [c for c in numeric if exact[c]]
+    for c, texts in reader.read(recheck, dtype=str).items():
+        if _has_risky_text(texts):  # 00123, +1, -05: such a column stays text
+            frame[c] = texts
+        elif exact[c]:
+            frame[c] = convert_text_column(texts, exact=c in ids)
     frame = frame.reset_index(drop=True)
     return Grid(header=header, data=frame, encoding=used_encoding, delimiter=delim, notes=notes,
                 warnings=warn)
+
+
+@dataclass(frozen=True)
+class _ColumnReader:
+    """Reads some columns of the data rows again, aligned with the rows already read."""
+
+    source: str | bytes
+    encoding: str
+    header_rows: int
+    delimiter: str
+    names_arg: dict[str, object]
+    index: pd.Index
+
+    def read(self, columns: list[int], dtype: type | None = None) -> dict[int, pd.Series]:
+        """``columns`` as the parser infers them, or as ``dtype`` (``str``: as text)."""
+        if not columns:
+            return {}
+        frame = _parse(self.source, self.encoding, skiprows=self.header_rows,
+                       sep=self.delimiter, dtype=dtype, usecols=columns, **self.names_arg)
+        frame.columns = columns
+        frame = frame.iloc[: len(self.index)]
+        frame.index = self.index
+        return {c: frame[c] for c in columns}
 
 
 @dataclass(frozen=True)
@@ -527,7 +501,7 @@ def _rows_listing(rows: list[int]) -> str:
 
 def _line_widths(lines: _Lines, delimiter: str, frame: pd.DataFrame, width: int,
                  header_end: int, last: pd.Series | None,
-                 per_line: tuple[np.ndarray, np.ndarray]) -> list[int]:
+                 per_line: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """Fields of each data line when every record is one line: 0 for a blank line,
     the exact count for a row whose last field is missing, ``width`` otherwise.
 
@@ -538,7 +512,7 @@ def _line_widths(lines: _Lines, delimiter: str, frame: pd.DataFrame, width: int,
     if counts.size and lines.last_line_blank:
         counts, quoted = counts[:-1], quoted[:-1]  # the break that ends the last line
     if counts.size != len(frame):
-        return [width] * int(counts.size)  # the caller reports the difference
+        return np.full(counts.size, width, dtype=np.int64)  # the caller reports the difference
     fields = np.full(counts.size, width, dtype=np.int64)
     empty = np.flatnonzero((counts == 1) & ~quoted)  # no delimiter or quote: blank, or one field
     if empty.size:
@@ -553,7 +527,17 @@ def _line_widths(lines: _Lines, delimiter: str, frame: pd.DataFrame, width: int,
             texts = lines.text().split(lines.brk)[header_end:]
             for i in exact:
                 fields[i] = record_width(texts[i], delimiter)
-    return fields.tolist()
+    return fields
+
+
+def _header_lines(header_rows: int, spans: list[tuple[int, int]]) -> int:
+    """The lines the header records take (their cells may span lines; ``spans`` are the
+    (first, last) lines of the quoted cells that do)."""
+    header_end = header_rows
+    for first_line, last_line in spans:
+        if first_line <= header_end:
+            header_end += last_line - first_line
+    return header_end
 
 
 def _check_rows(path: str | Path, lines: _Lines, delimiter: str, frame: pd.DataFrame,
@@ -565,10 +549,7 @@ def _check_rows(path: str | Path, lines: _Lines, delimiter: str, frame: pd.DataF
     ``spans`` are the (first, last) lines of quoted cells that span lines. Rows are
     numbered as the file shows them (the first data row is ``header_rows + 1``).
     """
-    header_end = header_rows  # the header's last line: its cells may span lines
-    for first_line, last_line in spans:
-        if first_line <= header_end:
-            header_end += last_line - first_line
+    header_end = _header_lines(header_rows, spans)
     data_multiline = any(first_line > header_end for first_line, _ in spans)
     last = frame.iloc[:, width - 1] if 0 < width <= frame.shape[1] else None
     maybe_short = last is not None and bool(last.isna().any())
@@ -580,9 +561,12 @@ def _check_rows(path: str | Path, lines: _Lines, delimiter: str, frame: pd.DataF
         fields = _line_widths(lines, delimiter, frame, width, header_end, per_line=per_line,
                               last=last if maybe_short else None)
     else:
-        fields = record_widths(lines.text(), delimiter, True)[header_rows:]
-    while len(fields) > len(frame) and fields and fields[-1] == 0:
-        fields.pop()  # blank lines after the last record, as the parser leaves them
+        fields = np.asarray(record_widths(lines.text(), delimiter, True)[header_rows:],
+                            dtype=np.int64)
+    filled = np.flatnonzero(fields)
+    end = int(filled[-1]) + 1 if filled.size else 0  # the last record that is not blank
+    # blank lines after the last record, as the parser leaves them
+    fields = fields[: max(len(frame), end) if len(fields) > len(frame) else len(fields)]
     if len(fields) != len(frame):
         raise ExportError(
             f"{path}: read {len(frame)} data row(s) but the file has {len(fields)} record(s) "
@@ -590,10 +574,7 @@ def _check_rows(path: str | Path, lines: _Lines, delimiter: str, frame: pd.DataF
             f"a cell that is not quoted?) or not {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}"
             "-separated text. Check format= and the rows around the difference.")
     first = header_rows + 1
-    end = len(fields)
-    while end > 0 and fields[end - 1] == 0:
-        end -= 1
-    widths = np.asarray(fields[:end], dtype=np.int64)
+    widths = fields[:end]
     short = (np.flatnonzero((widths > 0) & (widths < width)) + first).tolist()
     blank = (np.flatnonzero(widths == 0) + first).tolist()
     warn, notes = [], []

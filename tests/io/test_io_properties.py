@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import string
 import warnings
 from pathlib import Path
@@ -328,19 +329,84 @@ def test_qualtrics_and_surveymonkey_xlsx_round_trip(tmp_path_factory: pytest.Tem
         assert_accounted(exp, expected, body)
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
-@given(lines=st.lists(st.text(alphabet=',;\n "0123-+eEax.', max_size=12), min_size=1, max_size=40),
-       piece=st.integers(1, 40))
-def test_number_scan_in_pieces_finds_what_a_whole_scan_finds(lines: list[str], piece: int) -> None:
+CODES = ["00123", "+1", "-05", "1E5", "-1e5", " 05", "0", "7", "12", "-3", "2.5", "1e-05", ""]
+
+
+@BUDGET
+@given(table=tables(), codes=st.lists(st.sampled_from(CODES), min_size=7, max_size=7),
+       numbers=st.lists(st.sampled_from(NUMBERS + [""]), min_size=7, max_size=7),
+       header_rows=st.sampled_from([1, 3]), delimiter=st.sampled_from([",", ";", "\t"]))
+def test_rereading_only_the_risky_columns_reads_what_rereading_all_reads(
+        tmp_path_factory: pytest.TempPathFactory, table: tuple[list[str], list[list[str]]],
+        codes: list[str], numbers: list[str], header_rows: int, delimiter: str) -> None:
+    """The scan that names the columns holding 00123, +1, -05 or 1E5 gives the frame that
+    reading every numeric column again as text gives (the path taken when lines are not
+    records)."""
+    from unittest import mock
+
     from helpstats.io import _text
 
-    raw = ("h\n" + "\n".join(lines)).encode()
-    table = _text._classes(",")
-    whole = len(raw) < 4 or _text._risky_classes(raw.translate(table))
-    old_piece = _text._PIECE
+    names, rows = table
+    rows = [[*row, codes[i], numbers[i], numbers[-1 - i]] for i, row in enumerate(rows)]
+    names = [*names, "code 00123", "n", "m"]
+    extra = [[f"Question {j} (01-05)" for j in range(len(names))]] * (header_rows - 1)
+    path = write_delimited(tmp_path_factory.mktemp("risky") / "t.csv", [names, *extra], rows,
+                           delimiter)
+    targeted = _text.read_delimited(path, header_rows=header_rows, delimiter=delimiter)
+    with mock.patch.object(_text, "_possibly_risky_columns", return_value=None):
+        everything = _text.read_delimited(path, header_rows=header_rows, delimiter=delimiter)
+    pd.testing.assert_frame_equal(targeted.data, everything.data)
+    assert (targeted.header, targeted.notes, targeted.warnings) == \
+        (everything.header, everything.notes, everything.warnings)
+
+
+_RISKY_FIELD = re.compile(rb"-?0[0-9]|\+|-?[0-9]+[eE][0-9]")
+
+
+def _risky_starts_one_by_one(raw: bytes, delimiter: str) -> list[int]:
+    """The rule of helpstats.io._risky, byte by byte: a field starts at the data's start or
+    after a delimiter, tab, line break, space or quote, and opens with -?0 and a digit,
+    a plus sign, or -?digits, e/E and a digit."""
+    edges = {ord(delimiter), 9, 10, 13, 32, 34}
+    return [i for i in range(len(raw))
+            if (i == 0 or raw[i - 1] in edges) and _RISKY_FIELD.match(raw, i)]
+
+
+def _column_of(raw: bytes, at: int, delimiter: str) -> int:
+    """The field that byte ``at`` is in: delimiters outside quotes since its line began."""
+    line = raw[raw.rfind(b"\n", 0, at) + 1: at]
+    column, quoted = 0, False
+    for byte in line:
+        if byte == ord('"'):
+            quoted = not quoted
+        elif byte == ord(delimiter) and not quoted:
+            column += 1
+    return column
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(lines=st.lists(st.text(alphabet=',;\n \t\r"0123-+eEax.', max_size=12), min_size=1,
+                      max_size=40),
+       delimiter=st.sampled_from([",", ";", "\t", "|", "\n"]), piece=st.integers(1, 40))
+def test_number_scan_finds_every_risky_field_in_pieces_of_any_size(
+        lines: list[str], delimiter: str, piece: int) -> None:
+    from helpstats.io import _risky
+
+    raw = "\n".join(lines).encode()
+    old_piece = _risky.PIECE_BYTES
     try:
-        _text._PIECE = piece  # pieces of a few bytes: every boundary case
-        assert b"".join(_text._pieces(raw)) == raw
-        assert _text._risky_numbers(raw, ",") == whole
+        _risky.PIECE_BYTES = piece  # pieces of a few bytes: every boundary case
+        starts = _risky.risky_field_starts(raw, delimiter)
+        assert starts.tolist() == _risky_starts_one_by_one(raw, delimiter)
+        assert _risky.has_risky_field(raw, delimiter) == bool(starts.size)
+        if delimiter == "\n":
+            return
+        columns = _risky.risky_columns(raw, delimiter, starts)
+        if b"\n" not in raw and b"\r" in raw:
+            assert columns is None or not starts.size
+        elif not any(line.count(b'"') % 2 for line in raw.split(b"\n")):
+            assert columns == {_column_of(raw, int(at), delimiter) for at in starts}
+        # else: lines are not records (a cell spans lines); read_delimited then rereads
+        # every numeric column, as the reading tests check
     finally:
-        _text._PIECE = old_piece
+        _risky.PIECE_BYTES = old_piece
