@@ -68,24 +68,30 @@ class MBlocks:
                  Mrr: np.ndarray) -> None:
         self.lay = layout
         self.B, self.F, self.M1r, self.Mrr = B, F, M1r, Mrr
-        self.FFt = F @ np.swapaxes(F, 1, 2) if F.shape[2] else np.zeros_like(B)
-        self.D1 = B - self.FFt  # diagonal blocks of the first factor
-        self.D1_sum = self.D1.sum(axis=0)
         self._GF: dict[int, np.ndarray] = {}
         # sums over the first factor's groups of products of its q x q blocks, so that
-        # each trace below costs O(q^4), not O(groups q^3)
+        # each trace below costs O(q^4), not O(groups q^3); the per-group blocks F_l F_l'
+        # are not kept (memory: one (groups, q, q) array less per matrix)
         q = B.shape[1]
         Bf = B.reshape(B.shape[0], q * q)
-        Ff = self.FFt.reshape(B.shape[0], q * q)
         self.BB = (Bf.T @ Bf).reshape(q, q, q, q)
-        self.BF = (Bf.T @ Ff).reshape(q, q, q, q)
+        if F.shape[2]:
+            FFt = F @ np.swapaxes(F, 1, 2)
+            self.BF = (Bf.T @ FFt.reshape(B.shape[0], q * q)).reshape(q, q, q, q)
+            FFt -= B  # -(diagonal blocks of the first factor), in place
+            self.D1_sum = -FFt.sum(axis=0)
+        else:
+            self.BF = np.zeros((q, q, q, q))
+            self.D1_sum = B.sum(axis=0)
 
     # vectors / matrices over all Q random-effect coordinates --------------
     def apply(self, k: int, g: np.ndarray, X: np.ndarray) -> np.ndarray:
         """``G X`` for G = I kron g on term k (rows of other terms are zero)."""
         lay = self.lay
-        out = np.zeros_like(X)
         n1 = lay.l1 * lay.q1
+        if k == 0 and X.shape[0] == n1:  # one grouping factor: no zero rows to add
+            return _gmul(g, X.reshape(lay.l1, lay.q1, -1)).reshape(X.shape)
+        out = np.zeros_like(X)
         if k == 0:
             blk = X[:n1].reshape(lay.l1, lay.q1, -1)
             out[:n1] = _gmul(g, blk).reshape(n1, -1)
@@ -187,6 +193,22 @@ class ZtMatrices:
     layout: _Layout
 
 
+def _zt_residual(core: _Core, ev: Evaluation) -> np.ndarray:
+    """``Z' r`` with ``r = W^-1 (y - X beta)`` the penalised residual (over all terms)."""
+    beta_s, b_s = core.estimates(ev)
+    r = core.y - core.X @ beta_s
+    for t, b in zip(core.terms, b_s, strict=True):
+        r -= np.einsum("nq,nq->n", t.Z, b[t.codes])
+    del b_s
+    parts = []
+    for t in core.terms:
+        zr = np.empty((t.nl, t.q))
+        for a in range(t.q):
+            zr[:, a] = np.bincount(t.codes, weights=t.Z[:, a] * r, minlength=t.nl)
+        parts.append(zr.ravel())
+    return np.concatenate(parts)
+
+
 def zt_matrices(core: _Core, theta_s: np.ndarray, ev: Evaluation | None = None) -> ZtMatrices:
     """Form ``Z'W^-1Z``, ``Z'PZ``, ``Z'W^-1X`` and ``Z'r`` from the blocked factor."""
     if ev is None or ev.L1 is None:
@@ -202,10 +224,13 @@ def zt_matrices(core: _Core, theta_s: np.ndarray, ev: Evaluation | None = None) 
     rest = tuple((off, t.nl, t.q) for off, t in zip(core.rest_offsets, core.rest, strict=True))
     lay = _Layout(l1, q1, rest)
     Q2 = core.Q2 if core.rest else 0
+    # Z'r first: its (observations x columns) temporaries are gone before the blocks exist
+    v = _zt_residual(core, ev)
     T = _batched_forward(L1, lam1.T @ core.A11)  # L1^-1 Lambda1' A11, per group
-    B = core.A11 - np.swapaxes(T, 1, 2) @ T
+    Tt = np.swapaxes(T, 1, 2)
+    B = core.A11 - Tt @ T
     U1x = U1[:, :, :p]
-    H1 = core.B1[:, :, :p] - np.swapaxes(T, 1, 2) @ U1x
+    H1 = core.B1[:, :, :p] - Tt @ U1x
     if Q2:
         A1r = np.zeros((l1, q1, Q2))
         for k, (lev, grp) in enumerate(core.pairs):
@@ -226,7 +251,7 @@ def zt_matrices(core: _Core, theta_s: np.ndarray, ev: Evaluation | None = None) 
         Y2_r = scipy.linalg.solve_triangular(
             L2, core._rest_left(theta_s, core.A22) - Wd @ Y1r_f, lower=True)
         Fr = Y2_1.T.reshape(l1, q1, Q2)
-        M1r = A1r - (np.swapaxes(T, 1, 2) @ Y1r) - (Y2_1.T @ Y2_r).reshape(l1, q1, Q2)
+        M1r = A1r - (Tt @ Y1r) - (Y2_1.T @ Y2_r).reshape(l1, q1, Q2)
         Mrr = core.A22 - Y1r_f.T @ Y1r_f - Y2_r.T @ Y2_r
         U2x = U2[:, :p]
         H1 = H1 - (Y2_1.T @ U2x).reshape(l1, q1, p)
@@ -236,7 +261,9 @@ def zt_matrices(core: _Core, theta_s: np.ndarray, ev: Evaluation | None = None) 
         M1r = np.zeros((l1, q1, 0))
         Mrr = np.zeros((0, 0))
         Hr = np.zeros((0, p))
-    H = np.vstack([H1.reshape(n1, p), Hr])
+    del T, Tt
+    H = np.vstack([H1.reshape(n1, p), Hr]) if Q2 else H1.reshape(n1, p)
+    del H1
     MW = MBlocks(lay, B, Fr, M1r, Mrr)
     if p:
         Lk = np.linalg.cholesky(ev.sxx)
@@ -247,19 +274,8 @@ def zt_matrices(core: _Core, theta_s: np.ndarray, ev: Evaluation | None = None) 
         Fx = np.zeros((H.shape[0], 0))
     Fx1 = Fx[:n1].reshape(l1, q1, p)
     Fxr = Fx[n1:]
-    MP = MBlocks(lay, B, np.concatenate([Fr, Fx1], axis=2),
+    MP = MBlocks(lay, B, np.concatenate([Fr, Fx1], axis=2) if Q2 else Fx1,
                  M1r - Fx1 @ Fxr.T, Mrr - Fxr @ Fxr.T)
-    beta_s, b_s = core.estimates(ev)
-    r = core.y - core.X @ beta_s
-    for t, b in zip(core.terms, b_s, strict=True):
-        r = r - np.einsum("nq,nq->n", t.Z, b[t.codes])
-    parts = []
-    for t in core.terms:
-        zr = np.empty((t.nl, t.q))
-        for a in range(t.q):
-            zr[:, a] = np.bincount(t.codes, weights=t.Z[:, a] * r, minlength=t.nl)
-        parts.append(zr.ravel())
-    v = np.concatenate(parts)
     return ZtMatrices(MW, MP, H, K, v, float(ev.pwrss), lay)
 
 
@@ -322,13 +338,13 @@ def theta_derivatives(core: _Core, theta_s: np.ndarray, reml: bool,
     gl = np.array([M.trace1(t, G) for t, G, _, _ in dl])
     gv = [M.apply(t, G, mats.v[:, None]) for t, G, _, _ in dl]
     gp = np.array([-float(mats.v @ x[:, 0]) for x in gv])
-    MPgv = [mats.MP.matmul(x) for x in gv]
     hl = np.empty((k, k))
     hp = np.empty((k, k))
-    for a in range(k):
-        ta, Ga, ra, ca = dl[a]
-        for b in range(a + 1):
-            tb, Gb, rb, cb = dl[b]
+    for b in range(k):
+        tb, Gb, rb, cb = dl[b]
+        MPgv = mats.MP.matmul(gv[b])[:, 0]  # one Q-vector at a time (memory)
+        for a in range(b, k):
+            ta, Ga, ra, ca = dl[a]
             second = 0.0
             pw2 = 0.0
             if ta == tb and ca == cb:
@@ -339,7 +355,8 @@ def theta_derivatives(core: _Core, theta_s: np.ndarray, reml: bool,
                 second = M.trace1(ta, Gab)
                 pw2 = float(mats.v @ M.apply(ta, Gab, mats.v[:, None])[:, 0])
             hl[a, b] = hl[b, a] = second - M.trace2(ta, Ga, tb, Gb, keys=(a, b))
-            hp[a, b] = hp[b, a] = 2.0 * float(gv[a][:, 0] @ MPgv[b][:, 0]) - pw2
+            hp[a, b] = hp[b, a] = 2.0 * float(gv[a][:, 0] @ MPgv) - pw2
+    del gv
     p = core.p
     dK = np.empty((k if jacobian else 0, p, p))
     for a, (t, G, _, _) in enumerate(dl[: len(dK)]):

@@ -568,6 +568,24 @@ def _labels(values: np.ndarray) -> list[str]:
     return [level_label(v) for v in values.tolist()]
 
 
+def _r_string_order(values: np.ndarray) -> np.ndarray:
+    """Positions of distinct strings (object array) in :func:`r_sort`'s order, vectorised.
+
+    ASCII text is sorted as fixed-width numpy strings (a few bytes per level; pandas'
+    two-key sort of Python strings held several copies of every level, tens of MB at
+    100,000 levels); other text by pandas on ``casefold`` / ``swapcase`` keys, which
+    differ from numpy's ``lower`` outside ASCII."""
+    fixed = values.astype(str)
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    # fixed-width strings drop trailing NUL characters: then the lengths differ
+    if fixed.view(np.uint32).max(initial=0) < 128 and np.array_equal(
+            np.char.str_len(fixed), lengths):
+        return np.lexsort((np.char.swapcase(fixed), np.char.lower(fixed)))
+    keys = pd.DataFrame({"a": pd.Series(values, dtype=object).str.casefold(),
+                         "b": pd.Series(values, dtype=object).str.swapcase()})
+    return keys.sort_values(["a", "b"], kind="stable").index.to_numpy()
+
+
 def group_codes(frame: pd.DataFrame, factors: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     """Integer codes (0..L-1) and level labels of a (possibly interacted) grouping factor."""
     per: list[np.ndarray] = []
@@ -591,10 +609,7 @@ def group_codes(frame: pd.DataFrame, factors: Sequence[str]) -> tuple[np.ndarray
             # array element by element costs seconds for 100,000 levels
             values = pd.Index(uniq).to_numpy(dtype=object)
             if len(values) > 1000 and pd.api.types.infer_dtype(values, skipna=False) == "string":
-                # r_sort's order (case-insensitive, lower case first), vectorised
-                keys = pd.DataFrame({"a": pd.Series(values, dtype=object).str.casefold(),
-                                     "b": pd.Series(values, dtype=object).str.swapcase()})
-                order = keys.sort_values(["a", "b"], kind="stable").index.to_numpy()
+                order = _r_string_order(values)
                 remap = np.empty(len(values), dtype=np.int64)
                 remap[order] = np.arange(len(values))
                 per.append(remap[codes])

@@ -391,7 +391,9 @@ def _check_frame(data: pd.DataFrame, parsed: Formula, weights: Any
     return frame, n_dropped, wname
 
 
-def _random_terms(frame: pd.DataFrame, spec: ModelSpec, sqrt_w: np.ndarray) -> list[ReTerm]:
+def _random_terms(frame: pd.DataFrame, spec: ModelSpec, sqrt_w: np.ndarray | None
+                  ) -> list[ReTerm]:
+    """The random-effects terms, their columns scaled by ``sqrt_w`` (None: unweighted)."""
     terms = []
     n = len(frame)
     for rt, Z, names in spec.random_matrices(frame):
@@ -410,7 +412,8 @@ def _random_terms(frame: pd.DataFrame, spec: ModelSpec, sqrt_w: np.ndarray) -> l
                 "observations; each group needs more than one observation on average "
                 "(lme4: number of levels must be < number of observations)."
             )
-        terms.append(ReTerm(rt.group, tuple(names), codes, tuple(levels), Z * sqrt_w[:, None]))
+        Zw = Z if sqrt_w is None else Z * sqrt_w[:, None]
+        terms.append(ReTerm(rt.group, tuple(names), codes, tuple(levels), Zw))
     return _order_terms(terms)
 
 
@@ -539,8 +542,11 @@ def _fit(data: pd.DataFrame, formula: str, *, reml: bool, theta: np.ndarray | No
     offset = spec.offset_values(frame)
     sqrt_w = (np.sqrt(frame[wname].to_numpy(dtype=float)) if wname is not None
               else np.ones(len(frame)))
-    terms = _random_terms(frame, spec, sqrt_w)
-    problem = LmmProblem(X * sqrt_w[:, None], (y - offset) * sqrt_w, terms, reml)
+    # unweighted: no copies of X and Z multiplied by ones (memory; the values are the same)
+    weighted = wname is not None
+    terms = _random_terms(frame, spec, sqrt_w if weighted else None)
+    problem = LmmProblem(X * sqrt_w[:, None] if weighted else X,
+                         (y - offset) * sqrt_w if weighted else y - offset, terms, reml)
     if theta is None:
         opt = optimize(problem)
     else:

@@ -92,10 +92,12 @@ def test_large_model_path_matches_the_blocked_one(formula: str,
 
 def test_string_levels_sorted_as_r() -> None:
     """The vectorised order of text levels (pyarrow strings included) is r_sort's."""
-    values = ["b", "B", "a", "10", "9", "A", "a b", "Zed", "z", "ä", "_x"] * 3
-    values += [f"p{i}" for i in range(1200)]  # many levels: the vectorised sort
-    for dtype in (object, "string", "str"):
-        frame = pd.DataFrame({"g": pd.Series(values, dtype=dtype)})
-        codes, labels = group_codes(frame, ["g"])
-        assert labels == r_sort(values)
-        assert [labels[c] for c in codes] == values
+    ascii_values = ["b", "B", "a", "10", "9", "A", "a b", "Zed", "z", "_x", "zED"] * 3
+    ascii_values += [f"p{i}" for i in range(1200)]  # many levels: the vectorised sort
+    # ASCII (fixed-width numpy strings); a trailing NUL and non-ASCII text (pandas keys)
+    for values in (ascii_values, ascii_values + ["a\x00"], ascii_values + ["ä", "ß", "SS", "ss"]):
+        for dtype in (object, "string", "str"):
+            frame = pd.DataFrame({"g": pd.Series(values, dtype=dtype)})
+            codes, labels = group_codes(frame, ["g"])
+            assert labels == r_sort(values)
+            assert [labels[c] for c in codes] == values
