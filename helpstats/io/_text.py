@@ -6,10 +6,12 @@ header records as text, and the data rows as a DataFrame with positional
 columns. Values are read as text and a column becomes numeric only when every
 value parses exactly (:mod:`helpstats.io._convert`).
 
-Speed: pandas' C parser infers the column types in one pass; a vectorised scan
-of the raw bytes finds numbers whose text a number would not keep (leading
-zeros, a ``+`` sign, spaces), and only then are the numeric columns read again
-as text and converted value by value.
+Speed: before parsing, a vectorised scan of the raw bytes (:mod:`helpstats.io._risky`)
+finds the fields whose text a number would not keep (``00123``, ``+1``, ``-05``,
+``1E5``) and the columns they are in; pandas' C parser then reads those columns as
+text and infers the types of the others in one pass. Only columns that need exact
+reading (IDs, long integers, infinities, mixed chunks) are read again as text and
+converted value by value.
 
 Examples
 --------
@@ -320,14 +322,31 @@ def _needs_exact_reading(column: pd.Series) -> bool:
     return False
 
 
-def _parse(source: str | bytes, encoding: str, **kwargs: object) -> pd.DataFrame:
-    """The C parser over text or bytes; chunks of mixed types are re-read later."""
-    buffer = io.BytesIO(source) if isinstance(source, bytes) else io.StringIO(source)
+def _parse(source: str | bytes | Path, encoding: str, **kwargs: object) -> pd.DataFrame:
+    """The C parser over text, bytes or the file itself; chunks of mixed types are re-read
+    later."""
+    buffer: Path | io.BytesIO | io.StringIO = source if isinstance(source, Path) else \
+        io.BytesIO(source) if isinstance(source, bytes) else io.StringIO(source)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-        return pd.read_csv(buffer, header=None, skip_blank_lines=False,
-                           encoding=encoding if isinstance(source, bytes) else None,
+        return pd.read_csv(buffer, header=None, skip_blank_lines=False, compression=None,
+                           encoding=None if isinstance(source, str) else encoding,
                            **_NA, **kwargs)
+
+
+def _byte_source(path: str | Path, raw: bytes) -> bytes | Path:
+    """What the parser reads for a file in an ASCII-compatible encoding: the file itself
+    when it still holds ``raw`` as far as its size tells, else the bytes.
+
+    With a second core free, pandas parses a file path about twice as fast as the same
+    bytes in a buffer (1,000,000 rows: 0.42 s against 0.85 s on 2 cores; equal on one).
+    """
+    file = Path(path).resolve()  # absolute: pandas expands no "~" and reads no URL
+    try:
+        same = file.is_file() and file.stat().st_size == len(raw)
+    except OSError:
+        same = False
+    return file if same else raw
 
 
 def _max_fields(text: str, delimiter: str) -> int:
@@ -376,7 +395,7 @@ def read_delimited(
             "Check format= (or the file is truncated)."
         )
     width = header_width = max((len(r) for r in header), default=0)
-    source: str | bytes = raw if ascii_compatible else text
+    source = _byte_source(path, raw) if ascii_compatible else text
     lines = _Lines.of(text, raw if ascii_compatible else None, used_encoding,
                       n_breaks=per_line[0].size - 1)
     del text  # the parser reads the bytes: the text is not kept beside the frame
@@ -443,7 +462,7 @@ def read_delimited(
 class _ColumnReader:
     """Reads some columns of the data rows again, aligned with the rows already read."""
 
-    source: str | bytes
+    source: str | bytes | Path
     encoding: str
     header_rows: int
     delimiter: str
