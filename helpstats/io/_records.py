@@ -67,9 +67,22 @@ def line_breaks(text: str) -> str:
     return "\n" if "\n" in text or "\r" not in text else "\r"
 
 
-def _line_of(text: str, pos: int, brk: str) -> int:
-    """1-based line number of character ``pos``."""
-    return text.count(brk, 0, pos) + 1
+class _LineNumbers:
+    """1-based line numbers of character offsets in ``text``, counted on from the offset
+    asked before (offsets asked in file order cost one pass over the text in all)."""
+
+    def __init__(self, text: str, brk: str) -> None:
+        self._text, self._brk = text, brk
+        self._pos, self._line = 0, 1
+
+    def of(self, pos: int) -> int:
+        """The line that character ``pos`` is on."""
+        if pos >= self._pos:
+            self._line += self._text.count(self._brk, self._pos, pos)
+        else:
+            self._line -= self._text.count(self._brk, pos, self._pos)
+        self._pos = pos
+        return self._line
 
 
 def record_width(line: str, delimiter: str) -> int:
@@ -93,9 +106,9 @@ def _closing_quote(text: str, start: int) -> int:
 
 
 def _swallow_error(path: object, text: str, q: int, delimiter: str, brk: str,
-                   close: int, header_width: int | None) -> str | None:
+                   close: int, header_width: int | None, lines: _LineNumbers) -> str | None:
     """Why the multi-line quoted cell opened at ``q`` swallows records, or None."""
-    line_no = _line_of(text, q, brk)
+    line_no = lines.of(q)
     fix = (f"; a cell that starts with a quote must end with one. Fix line {line_no} of the "
            "file (write a quote inside a cell as two quotes \"\", or remove the stray one)"
            " and read it again.")
@@ -103,7 +116,7 @@ def _swallow_error(path: object, text: str, q: int, delimiter: str, brk: str,
         return (f"{path}: line {line_no}: a quote opens a cell that is never closed and runs "
                 f"to the end of the file, swallowing every line after it{fix}")
     after = text[close + 1: close + 2]
-    end_line = _line_of(text, close, brk)
+    end_line = lines.of(close)
     if after not in ("", delimiter, "\r", "\n"):
         return (f"{path}: line {line_no}: a quote opens a cell that runs to line {end_line}, "
                 f"where it is closed by a quote followed by {after!r} instead of a delimiter "
@@ -171,6 +184,7 @@ def check_quoted_cells(path: object, text: str, delimiter: str,
     if quotes is None:
         quotes = line_counts(text, delimiter)[1]
     brk = line_breaks(text)
+    lines = _LineNumbers(text, brk)
     spans: list[tuple[int, int]] = []
     done = 0  # text before this offset is checked
     header_width: int | None = None
@@ -183,12 +197,13 @@ def check_quoted_cells(path: object, text: str, delimiter: str,
             continue
         if header_width is None and target > 0:
             header_width = _first_record_width(text, delimiter)
-        done = _scan_from(path, text, delimiter, brk, offset, spans, header_width)
+        done = _scan_from(path, text, delimiter, brk, offset, spans, header_width, lines)
     return spans
 
 
 def _scan_from(path: object, text: str, delimiter: str, brk: str, pos: int,
-               spans: list[tuple[int, int]], header_width: int | None) -> int:
+               spans: list[tuple[int, int]], header_width: int | None,
+               lines: _LineNumbers) -> int:
     """Read the quotes from ``pos`` (outside any quoted cell) to the end of the line where
     reading ends outside a quoted cell; return that offset."""
     starts = {delimiter, "\n", "\r"}
@@ -204,10 +219,10 @@ def _scan_from(path: object, text: str, delimiter: str, brk: str, pos: int,
         close = _closing_quote(text, q)
         end = len(text) if close == -1 else close
         if "\n" in text[q:end] or "\r" in text[q:end] or close == -1:
-            problem = _swallow_error(path, text, q, delimiter, brk, close, header_width)
+            problem = _swallow_error(path, text, q, delimiter, brk, close, header_width, lines)
             if problem is not None:
                 raise ExportError(problem)
-            spans.append((_line_of(text, q, brk), _line_of(text, close, brk)))
+            spans.append((lines.of(q), lines.of(close)))
         if close == -1:
             return len(text)
         pos = close + 1
