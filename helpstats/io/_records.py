@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,9 +63,38 @@ def csv_field_limit() -> Iterator[None]:
         csv.field_size_limit(old)
 
 
-def line_breaks(text: str) -> str:
-    """The line break that ends the file's lines: ``\\n`` (also for CRLF) or a lone ``\\r``."""
-    return "\n" if "\n" in text or "\r" not in text else "\r"
+_BREAK_OR_QUOTE = re.compile(r'["\r\n]')
+_BREAK_OR_QUOTE_BYTES = re.compile(rb'["\r\n]')
+
+
+def line_breaks(text: str | bytes) -> str:
+    """The line break that ends the file's records: ``\\n`` (also for CRLF) or a lone
+    ``\\r``.
+
+    When the file holds both characters, the first one outside a quoted cell decides: a
+    classic Mac export ends records with CR and keeps LF inside quoted cells (a line
+    break typed in a spreadsheet cell).
+
+    >>> line_breaks('a,b\\r"one\\ntwo",2\\r'), line_breaks("a\\r\\n1\\r\\n")
+    ('\\r', '\\n')
+    """
+    has_cr, has_lf = (("\r" in text, "\n" in text) if isinstance(text, str) else
+                      (b"\r" in text, b"\n" in text))
+    if not has_cr:
+        return "\n"
+    if not has_lf:
+        return "\r"
+    pattern = _BREAK_OR_QUOTE if isinstance(text, str) else _BREAK_OR_QUOTE_BYTES
+    quoted, match = False, pattern.search(text)  # type: ignore[arg-type]
+    while match is not None:
+        char = match.group()
+        if char in ('"', b'"'):
+            quoted = not quoted  # "" inside a cell toggles twice
+        elif not quoted:
+            return "\r" if char in ("\r", b"\r") and text[match.end(): match.end() + 1] \
+                not in ("\n", b"\n") else "\n"
+        match = pattern.search(text, match.end())  # type: ignore[arg-type]
+    return "\n"
 
 
 class _LineNumbers:
@@ -152,7 +182,7 @@ def line_counts(text: str | bytes, delimiter: str) -> tuple[np.ndarray, np.ndarr
     breaks are the same bytes on the same lines, and no copy is made.
     """
     data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
-    brk = "\n" if b"\n" in data or b"\r" not in data else "\r"
+    brk = line_breaks(data)
     keep = (ord(delimiter), ord(_QUOTE), ord(brk))
     marks = np.frombuffer(data.translate(None, bytes(b for b in range(256) if b not in keep)),
                           dtype=np.uint8)

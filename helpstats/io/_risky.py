@@ -29,6 +29,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ._records import line_breaks
+
 __all__ = ["PIECE_BYTES", "risky_columns", "risky_field_starts"]
 
 PIECE_BYTES = 1 << 20
@@ -162,11 +164,11 @@ def risky_columns(raw: bytes, delimiter: str, starts: np.ndarray,
     a stray quote; records that end in a bare carriage return); the caller then treats
     every column as possibly risky.
     """
+    if line_breaks(raw) == "\r":
+        return None  # records end in a bare carriage return: not counted here
     starts = starts[np.searchsorted(starts, data_start):]
     if not starts.size:
         return set()
-    if b"\n" not in raw and b"\r" in raw:
-        return None  # records end in a bare carriage return: not counted here
     data = np.frombuffer(raw, dtype=np.uint8)
     sep = ord(delimiter)
     columns: set[int] = set()

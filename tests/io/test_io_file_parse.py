@@ -85,3 +85,15 @@ def test_every_cell_that_spans_lines_is_placed_on_its_lines() -> None:
             spans.append((line, line + breaks))
             line += breaks
     assert check_quoted_cells("t.csv", "\n".join(rows) + "\n", ",") == spans
+
+
+def test_records_that_end_in_cr_keep_line_feeds_inside_quoted_cells(tmp_path: Path) -> None:
+    """A classic Mac export: records end in CR, a line break typed in a cell is LF. The
+    LF is not a record break, and the zero-padded IDs stay as written."""
+    import helpstats as hs
+
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b'id,q,note\r00123,1,"two\nlines"\r007,2,plain\r')
+    data = hs.read_export(path, format="csv").data
+    assert data.to_dict("list") == {"id": ["00123", "007"], "q": [1, 2],
+                                    "note": ["two\nlines", "plain"]}
