@@ -12,7 +12,6 @@ complement (the approach of MixedModels.jl).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +19,8 @@ import nlopt
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
-from threadpoolctl import ThreadpoolController
 
+from .._blas import limit_blas
 from ._sparse import SparseFactor, SparseSystem, sparse_system
 
 # Above this many random-effect columns in the later terms the dense Schur complement
@@ -696,13 +695,6 @@ def _bobyqa(problem: _Core, start: np.ndarray, step: float, counter: list[int]) 
                      _MESSAGES.get(int(status), f"nlopt status {status}"))
 
 
-@functools.cache
-def _blas() -> ThreadpoolController:
-    """Controller of the BLAS thread pools, created once: finding the loaded libraries
-    costs milliseconds, a tenth of a small model's whole fit."""
-    return ThreadpoolController()
-
-
 def blas_threads(problem: LmmProblem) -> int | None:
     """BLAS threads for the optimisation: one unless a large dense block needs more.
 
@@ -891,7 +883,7 @@ def optimize(problem: LmmProblem, start: np.ndarray | None = None) -> OptResult:
     core = problem.core
     counter = [0]
     x0 = core.theta_start() if start is None else problem.to_internal(start)
-    with _blas().limit(limits=blas_threads(problem), user_api="blas"):
+    with limit_blas(blas_threads(problem)):
         first = _bobyqa(core, x0, 0.2, counter)
         best = first
         if not (core.blocked and _polish_converges(core, first, counter)):
