@@ -17,6 +17,7 @@ from ..._level import check_level, interval
 from ...errors import ModelError
 from .._emmeans import with_interaction_note
 from .._random_effects import ranef_frames, varcorr_table
+from .._summary import overview_lines
 from ..families import Family
 from ..spec import ModelSpec
 from ._pirls import GlmmProblem, ModeResult
@@ -261,17 +262,8 @@ class GlmmFit:
         return f"GlmmFit: generalized linear mixed model ({self.family.describe()}; {method})"
 
     def _lines(self) -> list[str]:
-        groups = ", ".join(f"{g} {n}" for g, n in self.ngroups.items())
-        dropped = (f" ({self.n_dropped} rows dropped for missing values)"
-                   if self.n_dropped else "")
-        status = "converged" if self.converged else "may not have converged (see fit.optimizer)"
-        if self.singular:
-            status += "; boundary (singular) fit"
-        return [f"formula: {self.formula}",
-                f"{self.nobs} observations{dropped}; groups: {groups}",
-                f"logLik {self.loglik:.2f}, AIC {self.aic:.1f}; {status}",
-                f"{len(self.coef)} fixed effects (link scale) in fit.fixed, variance "
-                "components in fit.varcorr; print(fit.summary()) for the full summary"]
+        return overview_lines(self, criteria=f"logLik {self.loglik:.2f}, AIC {self.aic:.1f}",
+                              fixed="fixed effects (link scale)")
 
     def __repr__(self) -> str:
         return short_repr(self._title(), self._lines())
