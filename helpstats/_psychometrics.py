@@ -45,12 +45,12 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+
+from ._blas import limit_blas
 
 __all__ = [
     "cronbach_alpha",
@@ -68,14 +68,6 @@ __all__ = [
 ]
 
 _PSI_FLOOR = 0.005
-
-
-@functools.cache
-def _blas() -> Any:
-    """Controller of the BLAS thread pools (created once, on first use)."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
 
 
 def cronbach_alpha(cov: np.ndarray) -> float:
@@ -260,7 +252,7 @@ def omega_fit(cov: np.ndarray) -> tuple[float, tuple[int, ...]]:
         return math.nan, ()
     # Hundreds of tiny eigen-decompositions: BLAS threads only contend here (40x slower on
     # a busy 2-core machine), so the fit runs single-threaded.
-    with _blas().limit(limits=1, user_api="blas"):
+    with limit_blas():
         loadings, uniquenesses = one_factor_ml(corr)
     lam = loadings * sd
     psi = uniquenesses * sd**2
@@ -502,7 +494,7 @@ def schmid_leiman(corr: np.ndarray, nfactors: int = 3) -> SchmidLeiman:
     if nfactors < 3 or k < min_items(nfactors):
         raise ValueError(f"nfactors = {nfactors} with {k} items: need nfactors >= 3 and at "
                          f"least {min_items(max(nfactors, 3))} items")
-    with _blas().limit(limits=1, user_api="blas"):
+    with limit_blas():
         orth = varimax(minres(corr, nfactors))
         pattern, phi = oblimin(orth)
         gamma = minres(phi, 1)[:, 0]

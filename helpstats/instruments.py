@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import math
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -593,6 +593,25 @@ class _Parser:
             raise self.fail(f"{where}{key}", f"expected an array, found {value!r}")
         return value
 
+    def tables(self, raw: Any, where: str, expected: str, required: set[str],
+               optional: set[str], *, nonempty: bool = False
+               ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each table of an array of tables, with its field name (``where[i]``).
+
+        Checks lazily, in file order: ``raw`` is an array (non-empty with
+        ``nonempty``; otherwise fails with ``expected``), then, as each table is
+        reached, that it is a table with the ``required`` keys and no keys
+        beyond ``optional``.
+        """
+        if not isinstance(raw, list) or (nonempty and not raw):
+            raise self.fail(where, expected)
+        for index, table in enumerate(raw):
+            here = f"{where}[{index}]"
+            if not isinstance(table, dict):
+                raise self.fail(here, "expected a table")
+            self.check_keys(table, here, required, optional)
+            yield here, table
+
     # -- the definition
     def instrument(self, raw: dict[str, Any]) -> Instrument:
         self.check_keys(
@@ -704,16 +723,11 @@ class _Parser:
 
     def items(self, raw: Any, inst_id: str, sets: Mapping[str, ResponseSet],
               item_text: bool) -> tuple[Item, ...]:
-        if not isinstance(raw, list) or not raw:
-            raise self.fail("items", "expected an array of [[items]] tables")
         items = []
         seen: set[int] = set()
-        for index, table in enumerate(raw):
-            where = f"items[{index}]"
-            if not isinstance(table, dict):
-                raise self.fail(where, "expected a table")
-            self.check_keys(table, where, {"number", "label"},
-                            {"text", "response_set", "reverse", "scores", "scored"})
+        for where, table in self.tables(
+                raw, "items", "expected an array of [[items]] tables", {"number", "label"},
+                {"text", "response_set", "reverse", "scores", "scored"}, nonempty=True):
             number = self.integer(table, "number", f"{where}.", minimum=1)
             if number in seen:
                 raise self.fail(f"{where}.number", f"item {number} is defined twice")
@@ -759,20 +773,13 @@ class _Parser:
         return tuple(sorted(items, key=lambda i: i.number))
 
     def scales(self, raw: Any, items: tuple[Item, ...]) -> tuple[Scale, ...]:
-        if not isinstance(raw, list) or not raw:
-            raise self.fail("scales", "expected an array of [[scales]] tables")
         by_number = {item.number: item for item in items}
         scales: list[Scale] = []
-        for index, table in enumerate(raw):
-            where = f"scales[{index}]"
-            if not isinstance(table, dict):
-                raise self.fail(where, "expected a table")
-            self.check_keys(
-                table, where, {"id", "items", "method"},
+        for where, table in self.tables(
+                raw, "scales", "expected an array of [[scales]] tables", {"id", "items", "method"},
                 {"name", "multiplier", "max_missing", "prorate", "prorate_rounding", "higher_is",
                  "keyed", "lookup", "reverse_items", "bands", "reference_values", "norms",
-                 "offset", "missing_verification"},
-            )
+                 "offset", "missing_verification"}, nonempty=True):
             scale_id = self.text(table, "id", f"{where}.")
             where = f"scales.{scale_id}"
             if any(s.id == scale_id for s in scales):
@@ -946,14 +953,10 @@ class _Parser:
         return (sum(lows) * multiplier, sum(highs) * multiplier)
 
     def bands(self, raw: Any, where: str, score_range: tuple[float, float]) -> tuple[Band, ...]:
-        if not isinstance(raw, list):
-            raise self.fail(f"{where}.bands", "expected an array of [[scales.bands]] tables")
         bands: list[Band] = []
-        for index, table in enumerate(raw):
-            here = f"{where}.bands[{index}]"
-            if not isinstance(table, dict):
-                raise self.fail(here, "expected a table")
-            self.check_keys(table, here, {"min", "max", "label", "source"}, set())
+        for here, table in self.tables(raw, f"{where}.bands",
+                                       "expected an array of [[scales.bands]] tables",
+                                       {"min", "max", "label", "source"}, set()):
             band = Band(self.number(table, "min", f"{here}."), self.number(table, "max", f"{here}."),
                         self.text(table, "label", f"{here}."), self.text(table, "source", f"{here}."))
             if band.min > band.max:
@@ -969,14 +972,11 @@ class _Parser:
         return tuple(bands)
 
     def reference_values(self, raw: Any, where: str) -> tuple[ReferenceValue, ...]:
-        if not isinstance(raw, list):
-            raise self.fail(f"{where}.reference_values", "expected an array of tables")
         values = []
-        for index, table in enumerate(raw):
-            here = f"{where}.reference_values[{index}]"
-            if not isinstance(table, dict):
-                raise self.fail(here, "expected a table")
-            self.check_keys(table, here, {"statistic", "value", "source"}, {"sample", "n", "verified"})
+        for here, table in self.tables(raw, f"{where}.reference_values",
+                                       "expected an array of tables",
+                                       {"statistic", "value", "source"},
+                                       {"sample", "n", "verified"}):
             values.append(ReferenceValue(
                 statistic=self.text(table, "statistic", f"{here}.", choices=STATISTICS),
                 value=self.number(table, "value", f"{here}."),
@@ -988,14 +988,10 @@ class _Parser:
         return tuple(values)
 
     def norms(self, raw: Any, where: str) -> tuple[Norm, ...]:
-        if not isinstance(raw, list):
-            raise self.fail(f"{where}.norms", "expected an array of tables")
         norms = []
-        for index, table in enumerate(raw):
-            here = f"{where}.norms[{index}]"
-            if not isinstance(table, dict):
-                raise self.fail(here, "expected a table")
-            self.check_keys(table, here, {"population", "mean", "sd", "source"}, {"n", "verified"})
+        for here, table in self.tables(raw, f"{where}.norms", "expected an array of tables",
+                                       {"population", "mean", "sd", "source"},
+                                       {"n", "verified"}):
             norms.append(Norm(
                 population=self.text(table, "population", f"{here}.",
                                      choices=("clinical", "functional")),
@@ -1008,15 +1004,10 @@ class _Parser:
         return tuple(norms)
 
     def flags(self, raw: Any, items: tuple[Item, ...]) -> tuple[Flag, ...]:
-        if not isinstance(raw, list):
-            raise self.fail("flags", "expected an array of [[flags]] tables")
         numbers = {item.number for item in items}
         flags = []
-        for index, table in enumerate(raw):
-            where = f"flags[{index}]"
-            if not isinstance(table, dict):
-                raise self.fail(where, "expected a table")
-            self.check_keys(table, where, {"id", "item", "min_code", "label"}, set())
+        for where, table in self.tables(raw, "flags", "expected an array of [[flags]] tables",
+                                        {"id", "item", "min_code", "label"}, set()):
             item = self.integer(table, "item", f"{where}.", minimum=1)
             if item not in numbers:
                 raise self.fail(f"{where}.item", f"item {item} does not exist")

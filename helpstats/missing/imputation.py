@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._blas import limit_blas
 from .._display import result_html
 from ..errors import ImputationError, ImputationWarning
 from ._draws import (
@@ -467,12 +468,11 @@ def impute(
     chain_mean = np.full((m, iterations, len(targets)), np.nan)
     chain_sd = np.full((m, iterations, len(targets)), np.nan)
     completed_wide = []
-    from threadpoolctl import threadpool_limits
     from tqdm.auto import tqdm
 
     # the regressions are small: one BLAS thread is many times faster than contended threads
     with tqdm(total=m * iterations, desc="impute", disable=not progress, unit="iter") as bar, \
-            threadpool_limits(limits=1, user_api="blas"):
+            limit_blas():
         for k, rng in enumerate(streams):
             current = values.copy()
             gibbs: dict[int, TwoLevelState] = {}

@@ -12,7 +12,6 @@ complement (the approach of MixedModels.jl).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +19,10 @@ import nlopt
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
-from threadpoolctl import ThreadpoolController
 
+from .._blas import limit_blas
 from ._sparse import SparseFactor, SparseSystem, sparse_system
+from ._theta import ThetaMap
 
 # Above this many random-effect columns in the later terms the dense Schur complement
 # (and with it the exact derivatives, which need it) is not formed: the sparse factor
@@ -54,16 +54,6 @@ class ReTerm:
     @property
     def ntheta(self) -> int:
         return self.q * (self.q + 1) // 2
-
-
-def _tril_index(q: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column of each theta element (lower triangle, column-major as lme4)."""
-    rows, cols = [], []
-    for j in range(q):
-        for i in range(j, q):
-            rows.append(i)
-            cols.append(j)
-    return np.array(rows), np.array(cols)
 
 
 def _batched_cholesky(M: np.ndarray) -> np.ndarray:
@@ -123,16 +113,16 @@ class Evaluation:
     sparse: SparseFactor | None = None  # the whole system's sparse factor (several terms)
 
 
-class _Core:
+class _Core(ThetaMap):
     """Factorisation machinery on (standardised) data, cross-products computed once.
 
     Works in the internal parameterisation; :class:`LmmProblem` wraps it in the
-    caller's units."""
+    caller's units. The map from ``theta`` to the factors is :class:`ThetaMap`'s."""
 
     def __init__(self, X: np.ndarray, y: np.ndarray, terms: list[ReTerm], reml: bool) -> None:
+        super().__init__(terms)
         self.X = X
         self.y = y
-        self.terms = terms
         self.reml = reml
         self._derivatives_cache: Any = None  # (key, derivatives) of the last exact derivatives
         # (theta_s bytes, gradient, Hessian) predicted after a rounding-level Newton step
@@ -161,19 +151,6 @@ class _Core:
         # contiguous components for the closed forms (q1 <= 2)
         self.a_comp = [self.A11[:, a, b].copy() for a in range(q1) for b in range(a, q1)]
         self.bt_comp = [np.ascontiguousarray(self.B1[:, a, :].T) for a in range(q1)]
-        # theta bookkeeping
-        self.theta_slices: list[slice] = []
-        self.tril: list[tuple[np.ndarray, np.ndarray]] = []
-        start = 0
-        lower: list[float] = []
-        for t in terms:
-            self.theta_slices.append(slice(start, start + t.ntheta))
-            rows, cols = _tril_index(t.q)
-            self.tril.append((rows, cols))
-            lower.extend(0.0 if i == j else -np.inf for i, j in zip(rows, cols, strict=True))
-            start += t.ntheta
-        self.ntheta = start
-        self.lower = np.array(lower)
         # further terms: a dense Schur complement of size Q2 = sum nl_k q_k
         self.rest = terms[1:]
         self.rest_offsets: list[int] = []
@@ -235,22 +212,6 @@ class _Core:
         self.C2 = np.asarray(Zr.T @ XY)
 
     # ------------------------------------------------------------------ theta
-    def lam(self, theta: np.ndarray, k: int) -> np.ndarray:
-        """Relative covariance factor Lambda_k (q x q) of term k."""
-        t = self.terms[k]
-        out = np.zeros((t.q, t.q))
-        r, c = self.tril[k]
-        out[r, c] = theta[self.theta_slices[k]]
-        return out
-
-    def theta_start(self) -> np.ndarray:
-        """lme4's start: identity relative factors."""
-        start = np.zeros(self.ntheta)
-        for k in range(len(self.terms)):
-            r, c = self.tril[k]
-            start[self.theta_slices[k]] = (r == c).astype(float)
-        return start
-
     def _rest_left(self, theta: np.ndarray, M: np.ndarray) -> np.ndarray:
         """Lambda_r' M for the rows of the terms after the first (M has Q2 rows)."""
         out = np.empty_like(M)
@@ -696,13 +657,6 @@ def _bobyqa(problem: _Core, start: np.ndarray, step: float, counter: list[int]) 
                      _MESSAGES.get(int(status), f"nlopt status {status}"))
 
 
-@functools.cache
-def _blas() -> ThreadpoolController:
-    """Controller of the BLAS thread pools, created once: finding the loaded libraries
-    costs milliseconds, a tenth of a small model's whole fit."""
-    return ThreadpoolController()
-
-
 def blas_threads(problem: LmmProblem) -> int | None:
     """BLAS threads for the optimisation: one unless a large dense block needs more.
 
@@ -891,7 +845,7 @@ def optimize(problem: LmmProblem, start: np.ndarray | None = None) -> OptResult:
     core = problem.core
     counter = [0]
     x0 = core.theta_start() if start is None else problem.to_internal(start)
-    with _blas().limit(limits=blas_threads(problem), user_api="blas"):
+    with limit_blas(blas_threads(problem)):
         first = _bobyqa(core, x0, 0.2, counter)
         best = first
         if not (core.blocked and _polish_converges(core, first, counter)):

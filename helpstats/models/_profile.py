@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize as sopt
 from scipy import stats
-from threadpoolctl import threadpool_limits
 
+from .._blas import limit_blas
 from ._engine import LmmProblem, _bobyqa, _newton_polish, _qr_lower, optimize
 
 __all__ = ["profile_confint", "sdcor_names"]
@@ -369,7 +369,7 @@ def profile_confint(problem: LmmProblem, theta: np.ndarray | None = None, *,
         from ..errors import ModelError
 
         raise ModelError(f"which must be 'all', 'theta_' or 'beta_'; got {which!r}.")
-    with threadpool_limits(limits=1, user_api="blas"):
+    with limit_blas():
         return _profile_confint(problem, theta, level, fixed_names, which)
 
 

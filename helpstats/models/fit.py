@@ -19,6 +19,7 @@ from ._engine import LmmProblem, OptResult, ReTerm, convergence, optimize
 from ._formula import Formula, parse_formula
 from ._inference import InferenceMethods
 from ._protocol import check_df_method
+from ._random_effects import ranef_frames, varcorr_table
 from ._satterthwaite import VarparInference
 from .families import Family
 from .glmm import GlmmFit, fit_glmm
@@ -217,14 +218,7 @@ class MixedFit(InferenceMethods):
         level of ``a/b``); terms on the same factor, as from ``(x || g)``, share
         one frame with a column per random effect.
         """
-        out: dict[str, pd.DataFrame] = {}
-        for term, b in zip(self.problem.terms, self.blups, strict=True):
-            frame = pd.DataFrame(b, index=pd.Index(term.levels, name=term.group),
-                                 columns=list(term.cnames))
-            if term.group in out:
-                frame = pd.concat([out[term.group], frame], axis=1)
-            out[term.group] = frame
-        return out
+        return ranef_frames(self.problem.terms, self.blups)
 
     def fitted(self) -> pd.Series:
         """Fitted values ``X beta + Z b`` (+ offset) on the index of the rows used."""
@@ -281,19 +275,6 @@ def _title(fit: MixedFit) -> str:
     return f"MixedFit: linear mixed model ({'REML' if fit.reml else 'ML'}, {df_name} df)"
 
 
-def _unique_names(terms: Sequence[ReTerm]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for t in terms:
-        if t.group in seen:
-            seen[t.group] += 1
-            out.append(f"{t.group}.{seen[t.group]}")
-        else:
-            seen[t.group] = 0
-            out.append(t.group)
-    return out
-
-
 def _order_terms(terms: list[ReTerm]) -> list[ReTerm]:
     """lme4's order: by decreasing number of levels when not already so."""
     nl = np.array([t.nl for t in terms])
@@ -301,24 +282,6 @@ def _order_terms(terms: list[ReTerm]) -> list[ReTerm]:
         order = np.argsort(nl, kind="stable")[::-1]
         return [terms[i] for i in order]
     return terms
-
-
-def _varcorr(terms: Sequence[ReTerm], lams: Sequence[np.ndarray], sigma: float) -> pd.DataFrame:
-    rows: list[dict[str, Any]] = []
-    for name, term, lam in zip(_unique_names(terms), terms, lams, strict=True):
-        cov = sigma**2 * lam @ lam.T
-        sd = np.sqrt(np.diag(cov))
-        for i, v in enumerate(term.cnames):
-            rows.append({"group": name, "var1": v, "var2": None, "vcov": cov[i, i],
-                         "sdcor": sd[i]})
-        for i in range(term.q):
-            for j in range(i + 1, term.q):
-                corr = cov[i, j] / (sd[i] * sd[j]) if sd[i] > 0 and sd[j] > 0 else np.nan
-                rows.append({"group": name, "var1": term.cnames[i], "var2": term.cnames[j],
-                             "vcov": cov[i, j], "sdcor": corr})
-    rows.append({"group": "Residual", "var1": None, "var2": None, "vcov": sigma**2,
-                 "sdcor": sigma})
-    return pd.DataFrame(rows, columns=["group", "var1", "var2", "vcov", "sdcor"])
 
 
 def _convergence(problem: LmmProblem, theta: np.ndarray, f0: float) -> dict[str, Any]:
@@ -601,7 +564,7 @@ def _fit(data: pd.DataFrame, formula: str, *, reml: bool, theta: np.ndarray | No
         optimizer={"name": "bobyqa (nlopt)", "evaluations": opt.evaluations,
                    "status": opt.status, "message": opt.message, **conv},
         theta=opt.theta,
-        varcorr=_varcorr(terms, lams, sigma),
+        varcorr=varcorr_table(terms, lams, sigma),
         dropped_columns=dropped,
         coef=pd.Series(beta, index=names, name="estimate"),
         coef_columns=tuple(keep),

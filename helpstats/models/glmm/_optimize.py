@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import nlopt
 import numpy as np
-from threadpoolctl import threadpool_limits
 
+from ..._blas import limit_blas
 from ._pirls import GlmmProblem
 from ._quadrature import deviance
 
@@ -81,7 +81,7 @@ def minimize(f: Callable[[np.ndarray], float], x0: np.ndarray, lower: np.ndarray
     counter = [0]
     f = _safe(f)
     step = np.maximum(0.1 * np.abs(x0), 0.05)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with limit_blas():
         first = _bobyqa(f, x0, lower, step, counter)
         second = _bobyqa(f, first.x, lower, step / 10, counter)
     best = second if second.value <= first.value else first

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+from .._summary import closing_lines, random_effects_lines, residual_lines
 
 if TYPE_CHECKING:
     from .result import GlmmFit
@@ -25,25 +26,8 @@ def summary_text(fit: GlmmFit) -> str:
              "     AIC      BIC   logLik deviance df.resid",
              f"{fit.aic:8.1f} {fit.bic:8.1f} {fit.loglik:8.1f} {fit.deviance:8.1f} "
              f"{fit.pearson_dispersion[1]:8d}"]
-    res = fit.residuals("pearson").to_numpy()
-    q = np.quantile(res, [0, 0.25, 0.5, 0.75, 1])
-    lines += ["", "Scaled residuals:", "     Min       1Q   Median       3Q      Max",
-              " ".join(f"{v:8.4f}" for v in q), "", "Random effects:",
-              f" {'Groups':<12} {'Name':<16} {'Variance':>10} {'Std.Dev.':>10} Corr"]
-    vc = fit.varcorr
-    last = None
-    for _, row in vc.iterrows():
-        if not pd.isna(row["var2"]):
-            continue
-        group = "" if row["group"] == last else row["group"]
-        last = row["group"]
-        corr = vc[(vc["group"] == row["group"]) & (vc["var2"] == row["var1"])]["sdcor"]
-        lines.append(f" {group:<12} {row['var1']:<16} {row['vcov']:10.4g} {row['sdcor']:10.4g} "
-                     + " ".join(f"{c:5.2f}" for c in corr))
-    groups = ", ".join(f"{g}, {n}" for g, n in fit.ngroups.items())
-    lines.append(f"Number of obs: {fit.nobs}, groups:  {groups}")
-    if fit.n_dropped:
-        lines.append(f"Rows dropped for missing values: {fit.n_dropped}")
+    lines += residual_lines(fit.residuals("pearson").to_numpy())
+    lines += random_effects_lines(fit, strip=False)
     lines += ["", "Fixed effects:",
               f" {'':<22} {'Estimate':>10} {'Std. Error':>10} {'z value':>8} Pr(>|z|)"]
     for _, r in fit.fixed.iterrows():
@@ -57,11 +41,5 @@ def summary_text(fit: GlmmFit) -> str:
         lines += ["", f"Overdispersion: Pearson chi-square {chisq:.2f} on {df} df, ratio "
                   f"{ratio:.3f}" + (" (> 1: consider a negative binomial or an "
                                    "observation-level random effect)" if ratio > 1.5 else "")]
-    if fit.dropped_columns:
-        lines.append(f"Dropped (rank deficient): {', '.join(fit.dropped_columns)}")
-    if fit.singular:
-        lines += ["", "boundary (singular) fit: see fit.varcorr"]
-    if not fit.converged:
-        lines += ["", f"Convergence warning: {fit.optimizer['message']}; max |scaled gradient| "
-                  f"{np.max(np.abs(fit.optimizer['scaled_gradient'])):.2g}"]
+    lines += closing_lines(fit)
     return "\n".join(lines)

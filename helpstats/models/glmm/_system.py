@@ -28,20 +28,12 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from .._engine import ReTerm
+from .._theta import ThetaMap
 
 __all__ = ["Factor", "ReSystem"]
 
 _DENSE_MAX = 200
 _SCHUR_MAX = 4000
-
-
-def _tril(q: int) -> tuple[np.ndarray, np.ndarray]:
-    rows, cols = [], []
-    for j in range(q):
-        for i in range(j, q):
-            rows.append(i)
-            cols.append(j)
-    return np.array(rows, dtype=int), np.array(cols, dtype=int)
 
 
 _T = TypeVar("_T")
@@ -109,28 +101,19 @@ class Factor:
         return 1.0 / np.sqrt(_need(self.diag))
 
 
-class ReSystem:
-    """Random-effects terms of one model with the fixed sparsity of ``Z Lambda``."""
+class ReSystem(ThetaMap):
+    """Random-effects terms of one model with the fixed sparsity of ``Z Lambda``
+    (the map from ``theta`` to the factors is :class:`ThetaMap`'s)."""
 
     def __init__(self, terms: list[ReTerm]) -> None:
-        self.terms = terms
+        super().__init__(terms)
         self.n = terms[0].Z.shape[0]
         self.offsets: list[int] = []
-        self.theta_slices: list[slice] = []
-        self.tril: list[tuple[np.ndarray, np.ndarray]] = []
-        lower: list[float] = []
-        off = start = 0
+        off = 0
         for t in terms:
             self.offsets.append(off)
             off += t.nl * t.q
-            r, c = _tril(t.q)
-            self.tril.append((r, c))
-            self.theta_slices.append(slice(start, start + len(r)))
-            start += len(r)
-            lower.extend(0.0 if i == j else -np.inf for i, j in zip(r, c, strict=True))
         self.Q = off
-        self.ntheta = start
-        self.lower = np.array(lower)
         self.single = len(terms) == 1
         self._split_of: sp.csr_matrix | None = None
         self._split: tuple[sp.csr_matrix, sp.csr_matrix] = (sp.csr_matrix((0, 0)),
@@ -153,22 +136,6 @@ class ReSystem:
             self._indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
 
     # ---------------------------------------------------------------- theta
-    def lam(self, theta: np.ndarray, k: int) -> np.ndarray:
-        """Relative covariance factor of term ``k`` (lower triangular, q x q)."""
-        t = self.terms[k]
-        out = np.zeros((t.q, t.q))
-        r, c = self.tril[k]
-        out[r, c] = theta[self.theta_slices[k]]
-        return out
-
-    def theta_start(self) -> np.ndarray:
-        """lme4's start: identity factors."""
-        out = np.zeros(self.ntheta)
-        for k in range(len(self.terms)):
-            r, c = self.tril[k]
-            out[self.theta_slices[k]] = (r == c).astype(float)
-        return out
-
     def zlam(self, theta: np.ndarray) -> sp.csr_matrix:
         """``Z Lambda`` as a sparse (n, Q) matrix (several terms)."""
         data = np.concatenate(

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
+from ..._blas import limit_blas
 from ...errors import ModelError
 from .._arguments import check_data_formula
 from .._design import drop_collinear, group_codes
@@ -232,7 +232,7 @@ def fit_glmm(data: pd.DataFrame, formula: str, *, family: str | Family, link: st
         )
     if fam.name == "binomial":
         check_separation(X, names, y, wts, parsed, frame, model)
-    with threadpool_limits(limits=1, user_api="blas"):  # small dense blocks: no threading
+    with limit_blas():  # small dense blocks: no threading
         return _estimate(formula, fam, nagq, X, names, y, wts, off, system, terms, frame, model,
                      parsed, keep, dropped, n_dropped, success, weight_col, offset_col, resp)
 

@@ -16,6 +16,8 @@ from ..._keywords import keyword_only
 from ..._level import check_level, interval
 from ...errors import ModelError
 from .._emmeans import with_interaction_note
+from .._random_effects import ranef_frames, varcorr_table
+from .._summary import overview_lines
 from ..families import Family
 from ..spec import ModelSpec
 from ._pirls import GlmmProblem, ModeResult
@@ -23,19 +25,6 @@ from ._response import Response
 from ._wald import FixedDesign, contrasts, emmeans, type3_wald
 
 __all__ = ["GlmmFit"]
-
-
-def _unique_names(groups: Sequence[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for g in groups:
-        if g in seen:
-            seen[g] += 1
-            out.append(f"{g}.{seen[g]}")
-        else:
-            seen[g] = 0
-            out.append(g)
-    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,32 +178,13 @@ class GlmmFit:
     def varcorr(self) -> pd.DataFrame:
         """``group, var1, var2, vcov, sdcor`` as lme4's ``as.data.frame(VarCorr(fit))``."""
         system = self._problem.system
-        rows: list[dict[str, Any]] = []
-        names = _unique_names([t.group for t in system.terms])
-        for k, (name, term) in enumerate(zip(names, system.terms, strict=True)):
-            lam = system.lam(self.theta, k)
-            cov = lam @ lam.T
-            sd = np.sqrt(np.diag(cov))
-            for i, v in enumerate(term.cnames):
-                rows.append({"group": name, "var1": v, "var2": None, "vcov": cov[i, i],
-                             "sdcor": sd[i]})
-            for i in range(term.q):
-                for j in range(i + 1, term.q):
-                    corr = cov[i, j] / (sd[i] * sd[j]) if sd[i] > 0 and sd[j] > 0 else np.nan
-                    rows.append({"group": name, "var1": term.cnames[i], "var2": term.cnames[j],
-                                 "vcov": cov[i, j], "sdcor": corr})
-        return pd.DataFrame(rows, columns=["group", "var1", "var2", "vcov", "sdcor"])
+        lams = [system.lam(self.theta, k) for k in range(len(system.terms))]
+        return varcorr_table(system.terms, lams)
 
     def ranef(self) -> dict[str, pd.DataFrame]:
         """Conditional modes of the random effects, one frame per grouping factor."""
         system = self._problem.system
-        out: dict[str, pd.DataFrame] = {}
-        for term, b in zip(system.terms, system.b_of_u(self.theta, self._mode.u), strict=True):
-            frame = pd.DataFrame(b, index=pd.Index(term.levels, name=term.group),
-                                 columns=list(term.cnames))
-            out[term.group] = pd.concat([out[term.group], frame], axis=1) if (
-                term.group in out) else frame
-        return out
+        return ranef_frames(system.terms, system.b_of_u(self.theta, self._mode.u))
 
     def fitted(self, type: str = "response") -> pd.Series:
         """Fitted values with the random effects: ``"response"`` (mean) or ``"link"``."""
@@ -292,17 +262,8 @@ class GlmmFit:
         return f"GlmmFit: generalized linear mixed model ({self.family.describe()}; {method})"
 
     def _lines(self) -> list[str]:
-        groups = ", ".join(f"{g} {n}" for g, n in self.ngroups.items())
-        dropped = (f" ({self.n_dropped} rows dropped for missing values)"
-                   if self.n_dropped else "")
-        status = "converged" if self.converged else "may not have converged (see fit.optimizer)"
-        if self.singular:
-            status += "; boundary (singular) fit"
-        return [f"formula: {self.formula}",
-                f"{self.nobs} observations{dropped}; groups: {groups}",
-                f"logLik {self.loglik:.2f}, AIC {self.aic:.1f}; {status}",
-                f"{len(self.coef)} fixed effects (link scale) in fit.fixed, variance "
-                "components in fit.varcorr; print(fit.summary()) for the full summary"]
+        return overview_lines(self, criteria=f"logLik {self.loglik:.2f}, AIC {self.aic:.1f}",
+                              fixed="fixed effects (link scale)")
 
     def __repr__(self) -> str:
         return short_repr(self._title(), self._lines())

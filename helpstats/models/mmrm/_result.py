@@ -15,6 +15,7 @@ from ..._display import Summary, result_html, short_repr
 from ..._keywords import keyword_only
 from ..._level import check_level, interval
 from .._emmeans import with_interaction_note
+from .._random_effects import VARCORR_COLUMNS, covariance_rows
 from ..spec import ModelSpec
 from ._hypotheses import ModelTerms, contrast_table, emmeans_table, type3_table
 from ._inference import MmrmInference
@@ -176,18 +177,10 @@ class MmrmFit:
         rows: list[dict[str, Any]] = []
         for name, S in self._covariances.items():
             label = "Residual" if self.group is None else f"Residual: {name}"
-            values = S.to_numpy()
-            sd = np.sqrt(np.diag(values))
             prefix = self.visit if isinstance(self.visit, str) else ""
             visits = [f"{prefix}{v}" for v in S.index]  # R's column names: "wave1"
-            for i, v in enumerate(visits):
-                rows.append({"group": label, "var1": v, "var2": None, "vcov": values[i, i],
-                             "sdcor": sd[i]})
-            for i in range(len(visits)):
-                for j in range(i + 1, len(visits)):
-                    rows.append({"group": label, "var1": visits[i], "var2": visits[j],
-                                 "vcov": values[i, j], "sdcor": values[i, j] / (sd[i] * sd[j])})
-        return pd.DataFrame(rows, columns=["group", "var1", "var2", "vcov", "sdcor"])
+            rows += covariance_rows(label, visits, S.to_numpy())
+        return pd.DataFrame(rows, columns=VARCORR_COLUMNS)
 
     @property
     def correlation(self) -> pd.DataFrame | dict[str, pd.DataFrame]:
