@@ -38,6 +38,7 @@ from ..errors import ExportError
 from ..io import Export, Source
 from ..io._convert import convert_text_column
 from . import require_dask
+from .plain import integer_kinds, plain_lengths, read_inferred
 
 __all__ = ["read_export_dask", "read_exports_dask"]
 
@@ -142,17 +143,80 @@ def _combine(kinds: list[dict[int, str]], rows: list[int], width: int) -> dict[i
     return final
 
 
+def _typed(values: pd.Series, kind: str) -> pd.Series:
+    """One column of text (None where empty) as the file-wide kind says."""
+    if kind == "text":
+        return values.astype("str")  # pandas' text dtype, as the pandas reader gives
+    return pd.to_numeric(values.str.strip()).astype("int64" if kind == "int" else "float64")
+
+
 def _apply(frame: pd.DataFrame, final: dict[int, str], names: list[str], start: int) -> pd.DataFrame:
-    out = {}
-    for c, name in enumerate(names):
-        values = frame[c]
-        kind = final[c]
-        if kind == "text":
-            out[name] = values.astype("str")  # pandas' text dtype, as the pandas reader gives
-        elif kind == "int":
-            out[name] = pd.to_numeric(values.str.strip()).astype("int64")
-        else:
-            out[name] = pd.to_numeric(values.str.strip()).astype("float64")
+    out = {name: _typed(frame[c], final[c]) for c, name in enumerate(names)}
+    result = pd.DataFrame(out, columns=names)
+    result.index = pd.RangeIndex(start, start + len(result))
+    return result
+
+
+def _text_columns(raw: bytes, columns: list[int], *, width: int, delimiter: str,
+                  encoding: str) -> pd.DataFrame:
+    """Some columns of a plain block as text, None where empty (as :func:`_parse_block` gives)."""
+    frame = pd.read_csv(io.BytesIO(raw), header=None, names=list(range(width)), usecols=columns,
+                        dtype=str, keep_default_na=False, na_values=[], sep=delimiter,
+                        encoding=encoding, skip_blank_lines=False, engine="c", index_col=False)
+    return frame[columns].replace("", None)
+
+
+def _plain_block(raw: bytes, *, width: int, delimiter: str, encoding: str
+                 ) -> tuple[pd.DataFrame, dict[int, str]] | None:
+    """A plain block (:mod:`helpstats._dask.plain`) parsed once with inferred types and the
+    columns proven to be integer codes; None when the block needs the text path."""
+    if not width:
+        return None
+    lengths = plain_lengths(raw, width=width, delimiter=delimiter)
+    if lengths is None:
+        return None
+    try:
+        frame = read_inferred(raw, width=width, delimiter=delimiter, encoding=encoding)
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError):
+        return None  # the text path gives the error that names the line
+    if len(frame) != len(lengths):
+        return None
+    return frame, integer_kinds(frame, lengths)
+
+
+def _block_kinds(raw: bytes, *, width: int, delimiter: str, encoding: str, path: str,
+                 first_line: int) -> tuple[int, int, dict[int, str]]:
+    """Records, blank lines and the kind of every column of one block."""
+    plain = _plain_block(raw, width=width, delimiter=delimiter, encoding=encoding)
+    if plain is None:
+        frame, blank = _parse_block(raw, width=width, delimiter=delimiter, encoding=encoding,
+                                    path=path, first_line=first_line)
+        return len(frame), blank, _column_kinds(frame)
+    inferred, kinds = plain
+    rest = [c for c in range(width) if c not in kinds]
+    if rest:
+        text = _text_columns(raw, rest, width=width, delimiter=delimiter, encoding=encoding)
+        kinds = {**kinds, **_column_kinds(text)}
+    return len(inferred), 0, {c: kinds[c] for c in range(width)}
+
+
+def _block_frame(raw: bytes, final: dict[int, str], names: list[str], start: int, *,
+                 delimiter: str, encoding: str, path: str, first_line: int) -> pd.DataFrame:
+    """One block typed by the file-wide kinds, its index the data rows from ``start``."""
+    width = len(names)
+    plain = _plain_block(raw, width=width, delimiter=delimiter, encoding=encoding)
+    if plain is None:
+        frame, _ = _parse_block(raw, width=width, delimiter=delimiter, encoding=encoding,
+                                path=path, first_line=first_line)
+        return _apply(frame, final, names, start)
+    inferred, kinds = plain
+    # a proven integer column's values are the numbers its text gives (int64, or float64)
+    numeric = {c for c in kinds if final[c] != "text"}
+    rest = [c for c in range(width) if c not in numeric]
+    text = _text_columns(raw, rest, width=width, delimiter=delimiter, encoding=encoding) \
+        if rest else pd.DataFrame()
+    out = {name: inferred[c].astype("int64" if final[c] == "int" else "float64") if c in numeric
+           else _typed(text[c], final[c]) for c, name in enumerate(names)}
     result = pd.DataFrame(out, columns=names)
     result.index = pd.RangeIndex(start, start + len(result))
     return result
@@ -234,9 +298,8 @@ def read_export_dask(path: str | Path, format: str = "auto", *, encoding: str | 
         return raw
 
     def survey(block: bytes, following: bytes | None, k: int) -> tuple[int, int, dict[int, str]]:
-        frame, blank = _parse_block(record_block(k, block, following), width=width, delimiter=delimiter,
-                                    encoding=enc, path=str(file), first_line=int(first_lines[k]))
-        return len(frame), blank, _column_kinds(frame)
+        return _block_kinds(record_block(k, block, following), width=width, delimiter=delimiter,
+                            encoding=enc, path=str(file), first_line=int(first_lines[k]))
 
     pairs = [(b, blocks[k + 1] if k + 1 < len(blocks) and inside[k + 1] else None)
              for k, b in enumerate(blocks)]
@@ -248,12 +311,12 @@ def read_export_dask(path: str | Path, format: str = "auto", *, encoding: str | 
     meta = _apply(pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)}), final, names, 0)
 
     def load(block: bytes, following: bytes | None, k: int) -> pd.DataFrame:
-        frame, _ = _parse_block(record_block(k, block, following), width=width, delimiter=delimiter,
-                                encoding=enc, path=str(file), first_line=int(first_lines[k]))
-        if len(frame) != rows[k]:
-            raise ExportError(f"{file}: block {k} changed between passes ({rows[k]} then {len(frame)} "
+        out = _block_frame(record_block(k, block, following), final, names, starts[k],
+                           delimiter=delimiter, encoding=enc, path=str(file),
+                           first_line=int(first_lines[k]))
+        if len(out) != rows[k]:
+            raise ExportError(f"{file}: block {k} changed between passes ({rows[k]} then {len(out)} "
                               "rows); was the file modified while it was read?")
-        out = _apply(frame, final, names, starts[k])
         for c, codes in missing.items():  # the format's missing codes ("[not completed]"), after typing
             name = names[c]
             out[name] = out[name].where(~out[name].astype(str).isin(codes))
