@@ -15,6 +15,22 @@ from . import require_dask
 
 __all__ = ["score_command"]
 
+_MIN_BLOCK = 1 << 20
+_MAX_BLOCK = 64 << 20
+
+
+def default_blocksize(size: int, threads: int) -> int:
+    """Two blocks per worker thread, so every worker has work, of 1 MiB to 64 MiB each.
+
+    Examples
+    --------
+    >>> default_blocksize(39 << 20, 2) >> 20
+    9
+    >>> default_blocksize(10 << 30, 2) >> 20, default_blocksize(1000, 2) >> 20
+    (64, 1)
+    """
+    return min(_MAX_BLOCK, max(_MIN_BLOCK, -(-size // (2 * max(threads, 1)))))
+
 
 @contextlib.contextmanager
 def _client(address: str | None, workers: int | None, memory: str | None) -> Iterator[Any]:
@@ -54,8 +70,10 @@ def score_command(args: argparse.Namespace, error: type[HelpstatsError]) -> int:
     if output.exists() and not getattr(args, "overwrite", False):
         raise error(f"{output} exists; remove it or pass --overwrite")
     ids = [load_instrument(i).id for i in args.instrument]
-    with _client(args.scheduler, args.workers, args.memory_limit):
-        export = read_export_dask(source, format=args.format, blocksize=args.blocksize,
+    with _client(args.scheduler, args.workers, args.memory_limit) as client:
+        blocksize = args.blocksize or default_blocksize(source.stat().st_size if source.is_file()
+                                                        else 0, sum(client.nthreads().values()))
+        export = read_export_dask(source, format=args.format, blocksize=blocksize,
                                   missing_codes=getattr(args, "missing_codes", None))
         # one rule for row numbers (Export.file_rows): the line a spreadsheet shows
         first = export.source.header_rows + 1

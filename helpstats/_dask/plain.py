@@ -74,11 +74,13 @@ def canonical_length(values: np.ndarray) -> np.ndarray:
     return np.searchsorted(_POWERS, magnitude, side="right") + 1 + (values < 0)
 
 
-def read_inferred(raw: bytes, *, width: int, delimiter: str, encoding: str) -> pd.DataFrame:
-    """The block parsed by pandas' C parser with its own type inference (empty cells NaN)."""
+def read_inferred(raw: bytes, *, width: int, delimiter: str, encoding: str,
+                  columns: list[int] | None = None) -> pd.DataFrame:
+    """The block (or some of its columns) parsed by pandas' C parser with its own type
+    inference (empty cells NaN)."""
     return pd.read_csv(io.BytesIO(raw), header=None, names=list(range(width)), sep=delimiter,
                        encoding=encoding, keep_default_na=False, na_values=[""], engine="c",
-                       index_col=False, skip_blank_lines=False)
+                       index_col=False, skip_blank_lines=False, usecols=columns)
 
 
 def integer_kinds(frame: pd.DataFrame, lengths: np.ndarray) -> dict[int, str]:

@@ -185,33 +185,40 @@ def _plain_block(raw: bytes, *, width: int, delimiter: str, encoding: str
 
 
 def _block_kinds(raw: bytes, *, width: int, delimiter: str, encoding: str, path: str,
-                 first_line: int) -> tuple[int, int, dict[int, str]]:
-    """Records, blank lines and the kind of every column of one block."""
+                 first_line: int) -> tuple[int, int, dict[int, str], frozenset[int] | None]:
+    """Records, blank lines and the kind of every column of one block, and the columns that
+    pandas' own types give exactly (None when the block needs the text path)."""
     plain = _plain_block(raw, width=width, delimiter=delimiter, encoding=encoding)
     if plain is None:
         frame, blank = _parse_block(raw, width=width, delimiter=delimiter, encoding=encoding,
                                     path=path, first_line=first_line)
-        return len(frame), blank, _column_kinds(frame)
+        return len(frame), blank, _column_kinds(frame), None
     inferred, kinds = plain
-    rest = [c for c in range(width) if c not in kinds]
+    proven = frozenset(kinds)
+    rest = [c for c in range(width) if c not in proven]
     if rest:
         text = _text_columns(raw, rest, width=width, delimiter=delimiter, encoding=encoding)
         kinds = {**kinds, **_column_kinds(text)}
-    return len(inferred), 0, {c: kinds[c] for c in range(width)}
+    return len(inferred), 0, {c: kinds[c] for c in range(width)}, proven
 
 
-def _block_frame(raw: bytes, final: dict[int, str], names: list[str], start: int, *,
-                 delimiter: str, encoding: str, path: str, first_line: int) -> pd.DataFrame:
-    """One block typed by the file-wide kinds, its index the data rows from ``start``."""
+def _block_frame(raw: bytes, final: dict[int, str], names: list[str], start: int,
+                 proven: frozenset[int] | None, *, delimiter: str, encoding: str, path: str,
+                 first_line: int) -> pd.DataFrame:
+    """One block typed by the file-wide kinds, its index the data rows from ``start``.
+
+    ``proven`` are the columns :func:`_block_kinds` proved to be integer codes in this
+    block (checked once, in the first pass): their values are pandas' numbers (int64, or
+    float64 where the file-wide kind is float); the other columns are read as text.
+    """
     width = len(names)
-    plain = _plain_block(raw, width=width, delimiter=delimiter, encoding=encoding)
-    if plain is None:
+    if proven is None:
         frame, _ = _parse_block(raw, width=width, delimiter=delimiter, encoding=encoding,
                                 path=path, first_line=first_line)
         return _apply(frame, final, names, start)
-    inferred, kinds = plain
-    # a proven integer column's values are the numbers its text gives (int64, or float64)
-    numeric = {c for c in kinds if final[c] != "text"}
+    numeric = {c for c in proven if final[c] != "text"}
+    inferred = read_inferred(raw, width=width, delimiter=delimiter, encoding=encoding,
+                             columns=sorted(numeric)) if numeric else pd.DataFrame()
     rest = [c for c in range(width) if c not in numeric]
     text = _text_columns(raw, rest, width=width, delimiter=delimiter, encoding=encoding) \
         if rest else pd.DataFrame()
@@ -297,21 +304,23 @@ def read_export_dask(path: str | Path, format: str = "auto", *, encoding: str | 
             raw = raw + following[: scanned[k + 1][2]]
         return raw
 
-    def survey(block: bytes, following: bytes | None, k: int) -> tuple[int, int, dict[int, str]]:
+    def survey(block: bytes, following: bytes | None, k: int
+               ) -> tuple[int, int, dict[int, str], frozenset[int] | None]:
         return _block_kinds(record_block(k, block, following), width=width, delimiter=delimiter,
                             encoding=enc, path=str(file), first_line=int(first_lines[k]))
 
     pairs = [(b, blocks[k + 1] if k + 1 < len(blocks) and inside[k + 1] else None)
              for k, b in enumerate(blocks)]
     surveyed = dask.compute(*[dask.delayed(survey)(b, nxt, k) for k, (b, nxt) in enumerate(pairs)])
-    rows = [r for r, _, _ in surveyed]
-    blanks = sum(b for _, b, _ in surveyed)
-    final = _combine([k for _, _, k in surveyed], rows, width)
+    rows = [r for r, _, _, _ in surveyed]
+    blanks = sum(b for _, b, _, _ in surveyed)
+    final = _combine([k for _, _, k, _ in surveyed], rows, width)
+    proven = [p for _, _, _, p in surveyed]
     starts = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(int).tolist()
     meta = _apply(pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)}), final, names, 0)
 
     def load(block: bytes, following: bytes | None, k: int) -> pd.DataFrame:
-        out = _block_frame(record_block(k, block, following), final, names, starts[k],
+        out = _block_frame(record_block(k, block, following), final, names, starts[k], proven[k],
                            delimiter=delimiter, encoding=enc, path=str(file),
                            first_line=int(first_lines[k]))
         if len(out) != rows[k]:
