@@ -59,13 +59,19 @@ def plain_lengths(raw: bytes, *, width: int, delimiter: str) -> np.ndarray | Non
     is_break = (array[ends] == _NEWLINE).reshape(-1, width)
     if not is_break[:, -1].all() or is_break[:, :-1].any():
         return None
-    line_ends = ends[width - 1::width]
-    line_starts = np.concatenate([[0], line_ends[:-1] + 1])
+    del is_break
+    line_starts = ends[width - 1::width] + 1
+    line_starts[1:] = line_starts[:-1]
+    line_starts[0] = 0
     solid = (array > 32) & (array < 127) & (array != sep)  # ASCII letters, digits, signs
     if not np.logical_or.reduceat(solid, line_starts).all():
         return None
-    starts = np.concatenate([[0], ends[:-1] + 1])
-    return (ends - starts).reshape(-1, width)
+    del solid, line_starts
+    lengths = np.empty_like(ends)  # np.diff(ends, prepend=-1) - 1, without its copies
+    lengths[0] = ends[0]
+    np.subtract(ends[1:], ends[:-1], out=lengths[1:])
+    lengths[1:] -= 1
+    return lengths.reshape(-1, width)
 
 
 def canonical_length(values: np.ndarray) -> np.ndarray:
