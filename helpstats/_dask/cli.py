@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shutil
 import sys
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,15 +55,29 @@ def _client(address: str | None, workers: int | None, memory: str | None) -> Ite
             yield client
 
 
+@contextlib.contextmanager
+def _data_errors(source: Path) -> Iterator[None]:
+    """Library errors about the data as command-line errors, warnings printed in CLI words."""
+    from ..cli import _data_error, cli_words
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        except HelpstatsError as exc:
+            raise _data_error(source, exc) from None
+    for warning in caught:
+        print(f"helpstats: warning: {source}: {cli_words(str(warning.message))}", file=sys.stderr)
+
+
 def score_command(args: argparse.Namespace, error: type[HelpstatsError]) -> int:
-    """Read the export in blocks, check every cell, score lazily and write a Parquet dataset."""
+    """Read the export in blocks, check every cell and write the scores as a Parquet dataset."""
     require_dask()
-    import dask.dataframe as dd
     from distributed import progress
 
     from ..instruments import load_instrument
-    from ..scoring import score
     from .read import read_export_dask
+    from .scoring import score_checked
 
     source = Path(args.input)
     output = Path(args.output)
@@ -84,30 +100,29 @@ def score_command(args: argparse.Namespace, error: type[HelpstatsError]) -> int:
             if not sep or instrument not in ids:
                 raise error(f"--columns {spec!r}: expected ID=PATTERN with ID one of {', '.join(ids)}")
             columns[instrument] = pattern
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                scores = score(data, ids, columns=columns or None, on_invalid=args.on_invalid)
-            except HelpstatsError as exc:
-                from ..cli import _data_error
-
-                raise _data_error(source, exc) from None
-        from ..cli import cli_words
-
-        for warning in caught:
-            print(f"helpstats: warning: {source}: {cli_words(str(warning.message))}",
-                  file=sys.stderr)
-        clashes = [c for c in scores.columns if c in data.columns]
-        if clashes:
-            raise error(f"{source}: already has column(s) {clashes}; rename them before scoring")
-        combined = dd.concat([data, scores], axis=1)
-        job = combined.to_parquet(str(output), write_index=False, compute=False,
-                                  overwrite=bool(getattr(args, "overwrite", False)))
-        future = job.persist()
-        if not args.no_progress:
-            progress(future)
-            print(file=sys.stderr)
-        future.compute()
+        with _data_errors(source):
+            checked = score_checked(data, ids, columns=columns or None, on_invalid=args.on_invalid)
+        # into a folder beside the output, renamed when every cell is checked: an export with
+        # invalid cells (or a block that cannot be read) leaves no output, or the old one
+        output.parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+        try:
+            job = checked.frame.to_parquet(str(partial / output.name), write_index=False,
+                                           compute=False)
+            futures = client.compute([job, *checked.summaries])  # one read of each block
+            if not args.no_progress:
+                progress(futures)
+                print(file=sys.stderr)
+            computed = client.gather(futures)
+            with _data_errors(source):
+                checked.report(computed[1:])
+            if output.is_dir():
+                shutil.rmtree(output)
+            elif output.exists():
+                output.unlink()
+            (partial / output.name).rename(output)
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
     print(f"Scored {export.source.rows_read} rows of {source} with {', '.join(ids)} on Dask "
           f"({data.npartitions} block(s)); wrote {output}")
     return 0
