@@ -2,8 +2,9 @@
 
 Reading a block as text and testing every cell with the number rules of
 :func:`helpstats.io._convert.convert_text_column` costs about a microsecond a
-cell. Most blocks of a survey export are plainer than that allows for: no
-quote, no carriage return, no blank line, and item columns of integer codes.
+cell. Most blocks of a survey export are plainer than that allows for: quotes
+only around whole cells, no carriage return, no blank line, and item columns
+of integer codes.
 For such a block the field boundaries are found in the raw bytes with NumPy,
 pandas' C parser infers the column types, and an integer column is accepted
 only when every field is exactly the integer's own text (its length equals
@@ -17,7 +18,9 @@ Examples
 >>> import numpy as np
 >>> plain_lengths(b"1,22\\n333,4\\n", width=2, delimiter=",").tolist()
 [[1, 2], [3, 1]]
->>> plain_lengths(b'1,"a"\\n', width=2, delimiter=",") is None
+>>> plain_lengths(b'1,"a,b"\\n2,"c\\nd"\\n', width=2, delimiter=",").tolist()
+[[1, 5], [1, 5]]
+>>> plain_lengths(b'1,a"b\\n', width=2, delimiter=",") is None
 True
 >>> canonical_length(np.array([0, 7, -12, 1000])).tolist()
 [1, 1, 3, 4]
@@ -35,38 +38,67 @@ from ..io._convert import MAX_INT_DIGITS
 __all__ = ["canonical_length", "integer_kinds", "plain_lengths", "read_inferred"]
 
 _NEWLINE = ord("\n")
+_QUOTE = ord('"')
 _POWERS = 10 ** np.arange(1, MAX_INT_DIGITS + 1, dtype=np.int64)
 _LARGEST = 10**MAX_INT_DIGITS - 1
 """The largest magnitude the text rules read as a number (longer integers are identifiers)."""
 
 
+def _field_ends(array: np.ndarray, sep: int) -> np.ndarray | None:
+    """Positions of the delimiters and line breaks that end fields (not those inside quoted
+    cells), or None when a quote is not one that opens or closes a whole cell.
+
+    Every quote must pair up: an opening quote at the start of a field, its closing
+    quote right before a delimiter or line break, at least one byte between them (no
+    empty quoted cell ``""`` and no escaped quote ``""`` inside one). pandas' parser
+    reads such cells the same way; any other quote is left to the text path.
+    """
+    is_end = (array == sep) | (array == _NEWLINE)
+    quotes = np.flatnonzero(array == _QUOTE)
+    if len(quotes):
+        opening, closing = quotes[0::2], quotes[1::2]
+        if len(opening) != len(closing) or not (closing > opening + 1).all():
+            return None
+        if not is_end[closing + 1].all():  # the block ends with a line break
+            return None
+        if not ((opening == 0) | is_end[np.maximum(opening - 1, 0)]).all():
+            return None
+        marks = np.zeros(len(array) + 1, dtype=np.int8)
+        marks[opening] = 1
+        marks[closing] = -1
+        is_end &= np.cumsum(marks[:-1], dtype=np.int8) == 0
+    return np.flatnonzero(is_end)
+
+
 def plain_lengths(raw: bytes, *, width: int, delimiter: str) -> np.ndarray | None:
     """Byte length of every field, ``(records, width)``, or None when the block is not plain.
 
-    Plain: no quote character and no carriage return, every line holds exactly
-    ``width - 1`` delimiters, and every line holds a byte that is certainly not
-    white space (so no line is blank). Such a block has one record per line.
+    Plain: no carriage return; quotes only around whole cells (see
+    :func:`_field_ends`); every record holds exactly ``width - 1`` delimiters
+    outside quotes; and every record holds a byte that is certainly not white
+    space (so no record is blank). A quoted cell's length counts its quotes.
     """
-    if not raw or b'"' in raw or b"\r" in raw or width < 1:
+    if not raw or b"\r" in raw or width < 1:
         return None
     if not raw.endswith(b"\n"):
         raw += b"\n"
     array = np.frombuffer(raw, dtype=np.uint8)
     sep = ord(delimiter)
-    ends = np.flatnonzero((array == sep) | (array == _NEWLINE))
-    if len(ends) % width:
+    ends = _field_ends(array, sep)
+    if ends is None or len(ends) % width:
         return None
     is_break = (array[ends] == _NEWLINE).reshape(-1, width)
     if not is_break[:, -1].all() or is_break[:, :-1].any():
         return None
     del is_break
-    line_starts = ends[width - 1::width] + 1
-    line_starts[1:] = line_starts[:-1]
-    line_starts[0] = 0
-    solid = (array > 32) & (array < 127) & (array != sep)  # ASCII letters, digits, signs
-    if not np.logical_or.reduceat(solid, line_starts).all():
+    record_starts = ends[width - 1::width] + 1
+    record_starts[1:] = record_starts[:-1]
+    record_starts[0] = 0
+    # ASCII letters, digits and signs: a record without one may be blank to the text rules
+    solid = (array > 32) & (array < 127) & (array != sep) & (array != _QUOTE)
+    if not np.logical_or.reduceat(solid, record_starts).all():
         return None
-    del solid, line_starts
+    del solid, record_starts
     lengths = np.empty_like(ends)  # np.diff(ends, prepend=-1) - 1, without its copies
     lengths[0] = ends[0]
     np.subtract(ends[1:], ends[:-1], out=lengths[1:])
