@@ -109,7 +109,9 @@ def score_command(args: argparse.Namespace, error: type[HelpstatsError]) -> int:
         try:
             job = checked.frame.to_parquet(str(partial / output.name), write_index=False,
                                            compute=False)
-            futures = client.compute([job, *checked.summaries])  # one read of each block
+            with warnings.catch_warnings():  # the expression is materialised: that is the point
+                warnings.filterwarnings("ignore", message="Computing mixed collections")
+                futures = client.compute([job, *checked.summaries])  # one read of each block
             if not args.no_progress:
                 progress(futures)
                 print(file=sys.stderr)
