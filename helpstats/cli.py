@@ -665,7 +665,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --engine dask: an existing Dask scheduler (default: a local cluster)")
     scorer.add_argument("--workers", type=int, help="with --engine dask: local cluster workers")
     scorer.add_argument("--memory-limit", help="with --engine dask: memory per local worker, e.g. 2GB")
-    scorer.add_argument("--blocksize", default="64MiB", help="with --engine dask: block size (64MiB)")
+    scorer.add_argument("--blocksize", help="with --engine dask: block size (default: the file in "
+                        "two blocks per worker thread, 1MiB to 64MiB each)")
     scorer.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     scorer.set_defaults(handler=_score)
 

@@ -258,6 +258,7 @@ def test_dask_engine_numbers_rows_as_the_pandas_engine(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert "row 4, column 'Q_2', value 9" in done.stderr
     assert "--on-invalid missing" in done.stderr and "header rows included" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]  # no output, no partial one
 
 
 def test_warnings_in_cli_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,6 +16,13 @@ the promises of the pandas reader:
   (:func:`helpstats.io._convert.convert_text_column`'s rule, decided over all
   blocks in a first pass), so ``00123`` and ``1.10`` stay text everywhere.
 
+Speed: a block whose quotes only open and close whole cells, with no carriage
+return and no blank line, is parsed once by pandas' C parser with its own types;
+its integer columns are proven exact from the fields' byte lengths
+(:mod:`helpstats._dask.plain`) and only the other columns go through the text
+rules. The first pass records which columns were proven, so the second pass
+parses those with pandas' types again and reads only the rest as text.
+
 The index is the 0-based data row, as in the pandas reader's ``Export.data``.
 """
 
@@ -38,6 +45,7 @@ from ..errors import ExportError
 from ..io import Export, Source
 from ..io._convert import convert_text_column
 from . import require_dask
+from .plain import integer_kinds, plain_lengths, read_inferred
 
 __all__ = ["read_export_dask", "read_exports_dask"]
 
@@ -142,17 +150,87 @@ def _combine(kinds: list[dict[int, str]], rows: list[int], width: int) -> dict[i
     return final
 
 
+def _typed(values: pd.Series, kind: str) -> pd.Series:
+    """One column of text (None where empty) as the file-wide kind says."""
+    if kind == "text":
+        return values.astype("str")  # pandas' text dtype, as the pandas reader gives
+    return pd.to_numeric(values.str.strip()).astype("int64" if kind == "int" else "float64")
+
+
 def _apply(frame: pd.DataFrame, final: dict[int, str], names: list[str], start: int) -> pd.DataFrame:
-    out = {}
-    for c, name in enumerate(names):
-        values = frame[c]
-        kind = final[c]
-        if kind == "text":
-            out[name] = values.astype("str")  # pandas' text dtype, as the pandas reader gives
-        elif kind == "int":
-            out[name] = pd.to_numeric(values.str.strip()).astype("int64")
-        else:
-            out[name] = pd.to_numeric(values.str.strip()).astype("float64")
+    out = {name: _typed(frame[c], final[c]) for c, name in enumerate(names)}
+    result = pd.DataFrame(out, columns=names)
+    result.index = pd.RangeIndex(start, start + len(result))
+    return result
+
+
+def _text_columns(raw: bytes, columns: list[int], *, width: int, delimiter: str,
+                  encoding: str) -> pd.DataFrame:
+    """Some columns of a plain block as text, None where empty (as :func:`_parse_block` gives)."""
+    frame = pd.read_csv(io.BytesIO(raw), header=None, names=list(range(width)), usecols=columns,
+                        dtype=str, keep_default_na=False, na_values=[], sep=delimiter,
+                        encoding=encoding, skip_blank_lines=False, engine="c", index_col=False)
+    return frame[columns].replace("", None)
+
+
+def _plain_block(raw: bytes, *, width: int, delimiter: str, encoding: str
+                 ) -> tuple[pd.DataFrame, dict[int, str]] | None:
+    """A plain block (:mod:`helpstats._dask.plain`) parsed once with inferred types and the
+    columns proven to be integer codes; None when the block needs the text path."""
+    if not width:
+        return None
+    lengths = plain_lengths(raw, width=width, delimiter=delimiter)
+    if lengths is None:
+        return None
+    try:
+        frame = read_inferred(raw, width=width, delimiter=delimiter, encoding=encoding)
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError):
+        return None  # the text path gives the error that names the line
+    if len(frame) != len(lengths):
+        return None
+    return frame, integer_kinds(frame, lengths)
+
+
+def _block_kinds(raw: bytes, *, width: int, delimiter: str, encoding: str, path: str,
+                 first_line: int) -> tuple[int, int, dict[int, str], frozenset[int] | None]:
+    """Records, blank lines and the kind of every column of one block, and the columns that
+    pandas' own types give exactly (None when the block needs the text path)."""
+    plain = _plain_block(raw, width=width, delimiter=delimiter, encoding=encoding)
+    if plain is None:
+        frame, blank = _parse_block(raw, width=width, delimiter=delimiter, encoding=encoding,
+                                    path=path, first_line=first_line)
+        return len(frame), blank, _column_kinds(frame), None
+    inferred, kinds = plain
+    proven = frozenset(kinds)
+    rest = [c for c in range(width) if c not in proven]
+    if rest:
+        text = _text_columns(raw, rest, width=width, delimiter=delimiter, encoding=encoding)
+        kinds = {**kinds, **_column_kinds(text)}
+    return len(inferred), 0, {c: kinds[c] for c in range(width)}, proven
+
+
+def _block_frame(raw: bytes, final: dict[int, str], names: list[str], start: int,
+                 proven: frozenset[int] | None, *, delimiter: str, encoding: str, path: str,
+                 first_line: int) -> pd.DataFrame:
+    """One block typed by the file-wide kinds, its index the data rows from ``start``.
+
+    ``proven`` are the columns :func:`_block_kinds` proved to be integer codes in this
+    block (checked once, in the first pass): their values are pandas' numbers (int64, or
+    float64 where the file-wide kind is float); the other columns are read as text.
+    """
+    width = len(names)
+    if proven is None:
+        frame, _ = _parse_block(raw, width=width, delimiter=delimiter, encoding=encoding,
+                                path=path, first_line=first_line)
+        return _apply(frame, final, names, start)
+    numeric = {c for c in proven if final[c] != "text"}
+    inferred = read_inferred(raw, width=width, delimiter=delimiter, encoding=encoding,
+                             columns=sorted(numeric)) if numeric else pd.DataFrame()
+    rest = [c for c in range(width) if c not in numeric]
+    text = _text_columns(raw, rest, width=width, delimiter=delimiter, encoding=encoding) \
+        if rest else pd.DataFrame()
+    out = {name: inferred[c].astype("int64" if final[c] == "int" else "float64") if c in numeric
+           else _typed(text[c], final[c]) for c, name in enumerate(names)}
     result = pd.DataFrame(out, columns=names)
     result.index = pd.RangeIndex(start, start + len(result))
     return result
@@ -233,27 +311,28 @@ def read_export_dask(path: str | Path, format: str = "auto", *, encoding: str | 
             raw = raw + following[: scanned[k + 1][2]]
         return raw
 
-    def survey(block: bytes, following: bytes | None, k: int) -> tuple[int, int, dict[int, str]]:
-        frame, blank = _parse_block(record_block(k, block, following), width=width, delimiter=delimiter,
-                                    encoding=enc, path=str(file), first_line=int(first_lines[k]))
-        return len(frame), blank, _column_kinds(frame)
+    def survey(block: bytes, following: bytes | None, k: int
+               ) -> tuple[int, int, dict[int, str], frozenset[int] | None]:
+        return _block_kinds(record_block(k, block, following), width=width, delimiter=delimiter,
+                            encoding=enc, path=str(file), first_line=int(first_lines[k]))
 
     pairs = [(b, blocks[k + 1] if k + 1 < len(blocks) and inside[k + 1] else None)
              for k, b in enumerate(blocks)]
     surveyed = dask.compute(*[dask.delayed(survey)(b, nxt, k) for k, (b, nxt) in enumerate(pairs)])
-    rows = [r for r, _, _ in surveyed]
-    blanks = sum(b for _, b, _ in surveyed)
-    final = _combine([k for _, _, k in surveyed], rows, width)
+    rows = [r for r, _, _, _ in surveyed]
+    blanks = sum(b for _, b, _, _ in surveyed)
+    final = _combine([k for _, _, k, _ in surveyed], rows, width)
+    proven = [p for _, _, _, p in surveyed]
     starts = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(int).tolist()
     meta = _apply(pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)}), final, names, 0)
 
     def load(block: bytes, following: bytes | None, k: int) -> pd.DataFrame:
-        frame, _ = _parse_block(record_block(k, block, following), width=width, delimiter=delimiter,
-                                encoding=enc, path=str(file), first_line=int(first_lines[k]))
-        if len(frame) != rows[k]:
-            raise ExportError(f"{file}: block {k} changed between passes ({rows[k]} then {len(frame)} "
+        out = _block_frame(record_block(k, block, following), final, names, starts[k], proven[k],
+                           delimiter=delimiter, encoding=enc, path=str(file),
+                           first_line=int(first_lines[k]))
+        if len(out) != rows[k]:
+            raise ExportError(f"{file}: block {k} changed between passes ({rows[k]} then {len(out)} "
                               "rows); was the file modified while it was read?")
-        out = _apply(frame, final, names, starts[k])
         for c, codes in missing.items():  # the format's missing codes ("[not completed]"), after typing
             name = names[c]
             out[name] = out[name].where(~out[name].astype(str).isin(codes))

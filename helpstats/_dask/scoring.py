@@ -16,12 +16,12 @@ from typing import Any
 import pandas as pd
 
 from .. import scoring as _scoring
-from ..errors import InvalidCellsWarning
+from ..errors import HelpstatsError, InvalidCellsWarning
 from ..scoring import MAX_LISTED, PROBLEM_COLUMNS, find_invalid_cells
 from . import require_dask
 
-__all__ = ["find_invalid_cells_dask", "item_scores_dask", "problem_summary", "score_dask",
-           "validate_dask"]
+__all__ = ["CheckedScores", "find_invalid_cells_dask", "item_scores_dask", "problem_summary",
+           "score_checked", "score_dask", "validate_dask"]
 
 
 def _partition_problems(part: pd.DataFrame, instruments: Sequence[Any],
@@ -48,14 +48,16 @@ def problem_summary(data: Any, instruments: Sequence[Any], specs: dict[str, Any]
     import dask
 
     parts = data.to_delayed()
-    results = dask.compute(*[dask.delayed(_summary)(p, instruments, specs) for p in parts])
-    total = sum(n for n, _ in results)
+    return _combined(dask.compute(*[dask.delayed(_summary)(p, instruments, specs) for p in parts]))
+
+
+def _combined(results: Sequence[tuple[int, list[dict[str, Any]]]]
+              ) -> tuple[int, list[dict[str, Any]]]:
+    """The total count and the first 20 cells of per-partition summaries."""
     first: list[dict[str, Any]] = []
     for _, records in results:
         first.extend(records[: MAX_LISTED - len(first)])
-        if len(first) >= MAX_LISTED:
-            break
-    return total, first
+    return sum(n for n, _ in results), first
 
 
 def _check_columns(data: Any, instruments: Sequence[Any], specs: dict[str, Any]) -> None:
@@ -106,6 +108,63 @@ def score_dask(data: Any, instrument: Any, *, columns: Any = None, on_invalid: s
     meta = _score_partition(make_meta(data), instruments, columns, coding, on_invalid)
     return data.map_partitions(_score_partition, instruments, columns, coding, on_invalid,
                                meta=meta)
+
+
+def _with_scores(part: pd.DataFrame, instruments: Sequence[Any], columns: Any,
+                 on_invalid: str) -> pd.DataFrame:
+    return pd.concat([part, _score_partition(part, instruments, columns, None, on_invalid)], axis=1)
+
+
+class CheckedScores:
+    """The data with their scores, lazily, and the invalid-cell count of the same blocks.
+
+    Made by :func:`score_checked`. ``frame`` (the data's columns, then the
+    scores) and ``summaries`` (one per partition) both come from the same
+    partition tasks, so computing them together reads every block once.
+    Call :meth:`report` with the computed summaries before using the result:
+    it raises (``on_invalid="raise"``) or warns as :func:`helpstats.score` does.
+    """
+
+    def __init__(self, frame: Any, summaries: list[Any], label: str, on_invalid: str) -> None:
+        self.frame = frame
+        self.summaries = summaries
+        self._label = label
+        self._on_invalid = on_invalid
+
+    def report(self, computed: Sequence[tuple[int, list[dict[str, Any]]]]) -> None:
+        """Raise or warn about the invalid cells counted in ``computed`` (partition order)."""
+        _report(*_combined(computed), self._label, self._on_invalid)
+
+
+def score_checked(data: Any, instrument: Any, *, columns: Any = None,
+                  on_invalid: str = "raise") -> CheckedScores:
+    """:func:`score_dask` without its eager pass: the check and the scores in one graph.
+
+    The columns are checked on the empty meta frame now (an absent item column,
+    or a score column the data already have, raises here); the cells are checked
+    when the result is computed.
+    """
+    import dask
+    import dask.dataframe as dd
+    from dask.dataframe.utils import make_meta
+
+    _scoring._check_on_invalid(on_invalid)
+    instruments = _scoring._as_instruments(instrument)
+    specs = _scoring._columns_per_instrument(instruments, columns)
+    _check_columns(data, instruments, specs)
+    for inst in instruments:
+        _scoring._warn_provisional(inst, stacklevel=3)
+    empty = make_meta(data)
+    scored = _score_partition(empty, instruments, columns, None, on_invalid)
+    clashes = [c for c in scored.columns if c in empty.columns]
+    if clashes:
+        raise HelpstatsError(f"already has column(s) {clashes}; rename them before scoring")
+    meta = pd.concat([empty, scored], axis=1)
+    parts = data.to_delayed()
+    frame = dd.from_delayed([dask.delayed(_with_scores)(p, instruments, columns, on_invalid)
+                             for p in parts], meta=meta, verify_meta=False)
+    summaries = [dask.delayed(_summary)(p, instruments, specs) for p in parts]
+    return CheckedScores(frame, summaries, ", ".join(i.id for i in instruments), on_invalid)
 
 
 def _items_partition(part: pd.DataFrame, instrument: Any, columns: Any, scale: str | None) -> pd.DataFrame:

@@ -243,3 +243,24 @@ def test_import_helpstats_does_not_import_dask() -> None:
             "print(any(m == 'dask' or m.startswith('dask.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_plain_blocks_keep_the_text_rules(tmp_path: Path) -> None:
+    # blocks without quotes are typed by pandas' parser; a column is an integer column only when
+    # every field is the integer's own text, so one 00123, +1, " 1", -0, 1E5, 1.0, 10-digit code
+    # or nan in a late block types its column as the pandas reader types it (text, or float);
+    # quoted cells (with a delimiter, a line break, an escaped quote) are read as pandas reads them
+    tricky = ["00123", "+1", " 1", "-0", "1E5", "1.0", "1234567890", "nan", "", '"7"']
+    quoted = ['"fine, thanks"', '"two\nlines"', '""', '"say ""hi"""', '" "']
+    lines = ["a,b," + ",".join(f"t{k}" for k in range(len(tricky))) + ",comment"]
+    for i in range(600):
+        late = [t if i == 500 else str(i % 4) for t in tricky]
+        comment = quoted[i // 7 % len(quoted)] if i % 7 == 0 else "ok"
+        lines.append(",".join([str(i % 4), "" if i % 9 == 0 else str(-i), *late, comment]))
+    path = tmp_path / "plain.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    expected = hs.read_export(path).data
+    assert expected["t0"].iloc[500] == "00123" and expected["t5"].dtype == "float64"
+    for blocksize in (200, 2000, "1MiB"):
+        pd.testing.assert_frame_equal(hs.read_export(path, engine="dask", blocksize=blocksize)
+                                      .data.compute(), expected)
