@@ -334,25 +334,27 @@ def _parse_codings(specs: Sequence[str], ids: Sequence[str]) -> dict[str, str] |
 
 
 def _score(args: argparse.Namespace) -> int:
+    instruments = [load_instrument(i) for i in args.instrument]  # a path stays that file
+    ids = [i.id for i in instruments]
+    columns = _parse_column_specs(args.columns, ids)
+    codings = _parse_codings(args.coding, ids)
     if args.engine == "dask":
         if to_stdout(args.output):
             raise CommandError("-o -: --engine dask writes a Parquet dataset, not CSV to "
                                "standard output; name the output *.parquet")
         from ._dask.cli import score_command
 
-        return score_command(args, CommandError)
+        return score_command(args, CommandError, instruments=instruments,
+                             columns=columns or None, coding=codings)
     source = Path(args.input)
     check_output(Path(args.output), args)
     data, _ = read_export_table(source, format=args.format, dictionary=args.dictionary,
                                 sheet=args.sheet, missing_codes=args.missing_codes)
-    ids = [load_instrument(i).id for i in args.instrument]
-    columns = _parse_column_specs(args.columns, ids)
-    instruments = [load_instrument(i) for i in args.instrument]  # a path stays that file
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             scores = score(data, instruments, columns=columns or None,
-                           on_invalid=args.on_invalid, coding=_parse_codings(args.coding, ids))
+                           on_invalid=args.on_invalid, coding=codings)
         except HelpstatsError as error:
             raise _data_error(source, error) from None
     for warning in caught:

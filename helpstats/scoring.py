@@ -42,7 +42,8 @@ from .instruments import (
 )
 from .io import parse_number
 
-__all__ = ["find_invalid_cells", "item_scores", "resolve_columns", "score"]
+__all__ = ["ScoringPlan", "find_invalid_cells", "item_scores", "resolve_columns", "score",
+           "scoring_plan"]
 
 InstrumentLike = str | Path | Instrument
 ColumnSpec = Mapping[str, str] | str | None
@@ -677,6 +678,40 @@ def _as_instruments(instrument: InstrumentLike | Sequence[InstrumentLike]) -> li
     return instruments
 
 
+@dataclass(frozen=True)
+class ScoringPlan:
+    """What a scoring call scores: the instruments (with any declared coding's variant
+    swapped in), the item-column spec of each (by instrument id), and the ids whose
+    coding was declared. Made by :func:`scoring_plan`."""
+
+    instruments: list[Instrument]
+    columns: dict[str, Any]
+    declared: set[str]
+
+
+def scoring_plan(instrument: InstrumentLike | Sequence[InstrumentLike], *,
+                 columns: Any = None, coding: Any = None) -> ScoringPlan:
+    """The instruments and item columns that :func:`score` (pandas or Dask) scores.
+
+    One rule for every engine: a declared ``coding`` replaces the instrument by its
+    coding variant, whose valid responses and keys are then used both to check the
+    cells and to score them; ``columns`` keyed by the base id still apply.
+
+    Examples
+    --------
+    >>> plan = scoring_plan("gad7", columns="Q_{n}")
+    >>> [i.id for i in plan.instruments], plan.columns, plan.declared
+    (['gad7'], {'gad7': 'Q_{n}'}, set())
+    """
+    instruments, declared = _with_coding(_as_instruments(instrument), coding)
+    specs = _columns_per_instrument(instruments, _columns_for(columns, instruments, coding))
+    for inst in instruments:
+        if inst.id in declared and inst.variant_of and specs[inst.id] is None:
+            # a declared coding changes the definition, not where the items are
+            specs[inst.id] = f"{inst.variant_of}_{{n}}"
+    return ScoringPlan(instruments, specs, declared)
+
+
 def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLike], *,
           columns: Any = None, on_invalid: str = "raise", coding: Any = None) -> pd.DataFrame:
     """Score one or more instruments, one row per administration.
@@ -755,12 +790,8 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
 
         return score_dask(data, instrument, columns=columns, on_invalid=on_invalid, coding=coding)
     _check_on_invalid(on_invalid)
-    instruments, declared = _with_coding(_as_instruments(instrument), coding)
-    specs = _columns_per_instrument(instruments, _columns_for(columns, instruments, coding))
-    for inst in instruments:
-        if inst.id in declared and inst.variant_of and specs[inst.id] is None:
-            # a declared coding changes the definition, not where the items are
-            specs[inst.id] = f"{inst.variant_of}_{{n}}"
+    plan = scoring_plan(instrument, columns=columns, coding=coding)
+    instruments, specs, declared = plan.instruments, plan.columns, plan.declared
     parsed_all = []
     problems: list[dict[str, Any]] = []
     for inst in instruments:

@@ -282,3 +282,25 @@ def test_warnings_in_cli_words(tmp_path: Path, capsys: pytest.CaptureFixture[str
     status, _, err = _run(["score", str(repeated), "-i", "gad7", "--columns", "gad7=Q_{n}",
                            "-o", "-"], capsys)
     assert status == 0 and "renamed ('a' -> 'a.1')." in err and "Export.source" not in err
+
+
+def test_dask_engine_scores_the_declared_coding_as_the_pandas_engine(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    hads = tmp_path / "hads.csv"
+    rows = [",".join(str((r + n) % 4) for n in range(1, 15)) for r in range(6)]
+    hads.write_text(",".join(f"h{n}" for n in range(1, 15)) + "\n" + "\n".join(rows) + "\n",
+                    encoding="utf-8")
+    args = ["-i", "hads", "--columns", "hads=h{n}", "--coding", "hads=position_0to3"]
+    done = subprocess.run([sys.executable, "-m", "helpstats", "score", str(hads), *args,
+                           "-o", str(tmp_path / "s.parquet"), "--engine", "dask",
+                           "--workers", "1", "--no-progress"], env=ENV, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr  # 0 is valid in the declared 0-3 coding
+    pandas_engine = subprocess.run([sys.executable, "-m", "helpstats", "score", str(hads), *args,
+                                    "-o", str(tmp_path / "s.csv")], env=ENV, capture_output=True,
+                                   text=True, timeout=300)
+    assert pandas_engine.returncode == 0, pandas_engine.stderr
+    got = pd.read_parquet(tmp_path / "s.parquet")
+    expected = pd.read_csv(tmp_path / "s.csv")
+    for scale in ("hads_position0_anxiety", "hads_position0_depression"):
+        assert got[scale].tolist() == expected[scale].tolist()

@@ -70,12 +70,17 @@ def _data_errors(source: Path) -> Iterator[None]:
         print(f"helpstats: warning: {source}: {cli_words(str(warning.message))}", file=sys.stderr)
 
 
-def score_command(args: argparse.Namespace, error: type[HelpstatsError]) -> int:
-    """Read the export in blocks, check every cell and write the scores as a Parquet dataset."""
+def score_command(args: argparse.Namespace, error: type[HelpstatsError], *,
+                  instruments: list[Any], columns: dict[str, str] | None,
+                  coding: dict[str, str] | None) -> int:
+    """Read the export in blocks, check every cell and write the scores as a Parquet dataset.
+
+    ``instruments``, ``columns`` and ``coding`` are the command line's, parsed as for the
+    pandas engine (so both score the same definitions from the same columns).
+    """
     require_dask()
     from distributed import progress
 
-    from ..instruments import load_instrument
     from .read import read_export_dask
     from .scoring import score_checked
 
@@ -85,7 +90,7 @@ def score_command(args: argparse.Namespace, error: type[HelpstatsError]) -> int:
         raise error(f"{output}: --engine dask writes a Parquet dataset; name the output *.parquet")
     if output.exists() and not getattr(args, "overwrite", False):
         raise error(f"{output} exists; remove it or pass --overwrite")
-    ids = [load_instrument(i).id for i in args.instrument]
+    ids = [i.id for i in instruments]
     with _client(args.scheduler, args.workers, args.memory_limit) as client:
         blocksize = args.blocksize or default_blocksize(source.stat().st_size if source.is_file()
                                                         else 0, sum(client.nthreads().values()))
@@ -94,14 +99,9 @@ def score_command(args: argparse.Namespace, error: type[HelpstatsError]) -> int:
         # one rule for row numbers (Export.file_rows): the line a spreadsheet shows
         first = export.source.header_rows + 1
         data = export.data.map_partitions(lambda part, s=first: part.set_axis(part.index + s))
-        columns = {}
-        for spec in args.columns:
-            instrument, sep, pattern = spec.partition("=")
-            if not sep or instrument not in ids:
-                raise error(f"--columns {spec!r}: expected ID=PATTERN with ID one of {', '.join(ids)}")
-            columns[instrument] = pattern
         with _data_errors(source):
-            checked = score_checked(data, ids, columns=columns or None, on_invalid=args.on_invalid)
+            checked = score_checked(data, instruments, columns=columns, on_invalid=args.on_invalid,
+                                    coding=coding)
         # into a folder beside the output, renamed when every cell is checked: an export with
         # invalid cells (or a block that cannot be read) leaves no output, or the old one
         output.parent.mkdir(parents=True, exist_ok=True)

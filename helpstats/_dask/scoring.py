@@ -98,15 +98,15 @@ def score_dask(data: Any, instrument: Any, *, columns: Any = None, on_invalid: s
 
     require_dask()
     _scoring._check_on_invalid(on_invalid)
-    instruments = _scoring._as_instruments(instrument)
-    specs = _scoring._columns_per_instrument(instruments, columns)
+    plan = _scoring.scoring_plan(instrument, columns=columns, coding=coding)
+    instruments, specs = plan.instruments, plan.columns  # the declared coding's variants
     _check_columns(data, instruments, specs)
     total, first = problem_summary(data, instruments, specs)
     _report(total, first, ", ".join(i.id for i in instruments), on_invalid)
     for inst in instruments:
         _scoring._warn_provisional(inst, stacklevel=4)
-    meta = _score_partition(make_meta(data), instruments, columns, coding, on_invalid)
-    return data.map_partitions(_score_partition, instruments, columns, coding, on_invalid,
+    meta = _score_partition(make_meta(data), instruments, specs, None, on_invalid)
+    return data.map_partitions(_score_partition, instruments, specs, None, on_invalid,
                                meta=meta)
 
 
@@ -137,7 +137,7 @@ class CheckedScores:
 
 
 def score_checked(data: Any, instrument: Any, *, columns: Any = None,
-                  on_invalid: str = "raise") -> CheckedScores:
+                  on_invalid: str = "raise", coding: Any = None) -> CheckedScores:
     """:func:`score_dask` without its eager pass: the check and the scores in one graph.
 
     The columns are checked on the empty meta frame now (an absent item column,
@@ -149,19 +149,19 @@ def score_checked(data: Any, instrument: Any, *, columns: Any = None,
     from dask.dataframe.utils import make_meta
 
     _scoring._check_on_invalid(on_invalid)
-    instruments = _scoring._as_instruments(instrument)
-    specs = _scoring._columns_per_instrument(instruments, columns)
+    plan = _scoring.scoring_plan(instrument, columns=columns, coding=coding)
+    instruments, specs = plan.instruments, plan.columns  # the declared coding's variants
     _check_columns(data, instruments, specs)
     for inst in instruments:
         _scoring._warn_provisional(inst, stacklevel=3)
     empty = make_meta(data)
-    scored = _score_partition(empty, instruments, columns, None, on_invalid)
+    scored = _score_partition(empty, instruments, specs, None, on_invalid)
     clashes = [c for c in scored.columns if c in empty.columns]
     if clashes:
         raise HelpstatsError(f"already has column(s) {clashes}; rename them before scoring")
     meta = pd.concat([empty, scored], axis=1)
     parts = data.to_delayed()
-    frame = dd.from_delayed([dask.delayed(_with_scores)(p, instruments, columns, on_invalid)
+    frame = dd.from_delayed([dask.delayed(_with_scores)(p, instruments, specs, on_invalid)
                              for p in parts], meta=meta, verify_meta=False)
     summaries = [dask.delayed(_summary)(p, instruments, specs) for p in parts]
     return CheckedScores(frame, summaries, ", ".join(i.id for i in instruments), on_invalid)

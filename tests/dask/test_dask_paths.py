@@ -264,3 +264,28 @@ def test_plain_blocks_keep_the_text_rules(tmp_path: Path) -> None:
     for blocksize in (200, 2000, "1MiB"):
         pd.testing.assert_frame_equal(hs.read_export(path, engine="dask", blocksize=blocksize)
                                       .data.compute(), expected)
+
+
+@pytest.mark.parametrize("coding", ["position_1to4", "position_0to3"])
+def test_a_declared_coding_checks_and_scores_as_the_pandas_call(coding: str) -> None:
+    """The declared coding's valid responses are the ones checked: 4 is valid when HADS is
+    coded 1-4 and invalid when it is coded 0-3 (and 0 the other way round)."""
+    rng = np.random.default_rng(5)
+    low = 1 if coding == "position_1to4" else 0
+    d = pd.DataFrame({f"h{n}": rng.integers(low, low + 4, 40) for n in range(1, 15)})
+    d.loc[3, "h2"] = 0 if coding == "position_1to4" else 4
+    lazy = dd.from_pandas(d, npartitions=3)
+    for on_invalid in ("raise", "missing"):
+        if on_invalid == "raise":
+            with pytest.raises(ScoringError, match="h2") as eager:
+                hs.score(d, "hads", columns="h{n}", coding=coding)
+            with pytest.raises(ScoringError, match="h2") as in_blocks:
+                hs.score(lazy, "hads", columns="h{n}", coding=coding)
+            assert str(in_blocks.value) == str(eager.value)
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InvalidCellsWarning)
+            expected = hs.score(d, "hads", columns="h{n}", coding=coding, on_invalid=on_invalid)
+            got = hs.score(lazy, "hads", columns="h{n}", coding=coding,
+                           on_invalid=on_invalid).compute()
+        pd.testing.assert_frame_equal(got, expected)
