@@ -456,12 +456,12 @@ def _validate(args: argparse.Namespace) -> int:
         check_output(Path(args.output), args)
     data, fmt = read_export_table(source, format=args.format, dictionary=args.dictionary,
                                   sheet=args.sheet, missing_codes=args.missing_codes)
-    ids = [load_instrument(i).id for i in args.instrument]
-    columns = _parse_column_specs(args.columns, ids)
     instruments = [load_instrument(i) for i in args.instrument]  # a path stays that file
+    ids = [i.id for i in instruments]
+    columns = _parse_column_specs(args.columns, ids)
     try:
         report = validate(data, instruments, columns=columns or None, id=args.id,
-                          wave=args.wave)
+                          wave=args.wave, coding=_parse_codings(args.coding, ids))
     except HelpstatsError as error:
         raise _data_error(source, error) from None
     summary = report.attrs["summary"]
@@ -701,6 +701,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="instrument id (repeat for several)")
     checker.add_argument("--columns", action="append", default=[], metavar="ID=PATTERN",
                          help="where an instrument's items are, e.g. phq9=Q5_{n}")
+    checker.add_argument("--coding", action="append", default=[], metavar="ID=CODING",
+                         help="the response coding of an instrument that has several, e.g. "
+                              "hads=position_0to3 (its valid responses are the ones checked)")
     checker.add_argument("--id", help="participant column (report duplicated participants)")
     checker.add_argument("--wave", help="wave column (report duplicated participant x wave)")
     _add_export_options(checker)

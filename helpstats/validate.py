@@ -37,12 +37,7 @@ from ._keywords import renamed_keywords
 from .errors import ExportError
 from .instruments import Instrument
 from .io import Export
-from .scoring import (
-    _as_instruments,
-    _columns_per_instrument,
-    find_invalid_cells,
-    resolve_columns,
-)
+from .scoring import find_invalid_cells, resolve_columns, scoring_plan
 
 __all__ = ["REPORT_COLUMNS", "SUMMARY_COLUMNS", "validate"]
 
@@ -96,6 +91,7 @@ def validate(
     columns: Any = None,
     id: str | None = None,
     wave: str | None = None,
+    coding: Any = None,
 ) -> pd.DataFrame:
     """Report every problem of ``data`` for one or more instruments at once.
 
@@ -113,6 +109,10 @@ def validate(
     id, wave : str, optional
         Participant and wave columns: rows sharing both are reported (with only
         ``id``, rows sharing the participant).
+    coding : str or dict, optional
+        The response coding of an instrument that has several, as for
+        :func:`helpstats.score`: the declared coding's valid responses are the ones
+        checked (HADS coded 0-3 has 0 valid and 4 invalid).
 
     Returns
     -------
@@ -137,12 +137,13 @@ def validate(
     if is_dask(data):
         from ._dask.scoring import validate_dask
 
-        return validate_dask(data, instruments, columns=columns, id=id, wave=wave)
+        return validate_dask(data, instruments, columns=columns, id=id, wave=wave,
+                             coding=coding)
     if not isinstance(data, pd.DataFrame):
         raise ExportError(f"validate: data must be a DataFrame or an Export, found "
                           f"{type(data).__name__}.")
-    insts = _as_instruments(instruments)
-    specs = _columns_per_instrument(insts, columns)
+    plan = scoring_plan(instruments, columns=columns, coding=coding)
+    insts, specs = plan.instruments, plan.columns
     labels = data.index
     # every check works on row positions; labels (which may repeat, e.g. after pd.concat
     # without ignore_index) are put back only in the report

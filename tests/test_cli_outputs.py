@@ -304,3 +304,15 @@ def test_dask_engine_scores_the_declared_coding_as_the_pandas_engine(tmp_path: P
     expected = pd.read_csv(tmp_path / "s.csv")
     for scale in ("hads_position0_anxiety", "hads_position0_depression"):
         assert got[scale].tolist() == expected[scale].tolist()
+
+
+def test_validate_checks_the_declared_coding(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    hads = tmp_path / "hads.csv"
+    hads.write_text(",".join(f"h{n}" for n in range(1, 15)) + "\n"
+                    + ",".join(["0", "3"] * 7) + "\n", encoding="utf-8")
+    status, out, _ = _run(["validate", str(hads), "-i", "hads", "--columns", "hads=h{n}"], capsys)
+    assert status == 1 and "row 2, column 'h1', value 0" in out  # the default codes 1-4
+    status, out, _ = _run(["validate", str(hads), "-i", "hads", "--columns", "hads=h{n}",
+                           "--coding", "hads=position_0to3"], capsys)
+    assert status == 0 and "0 invalid cell(s)" in out

@@ -203,7 +203,7 @@ def find_invalid_cells_dask(data: Any, instrument: Any, columns: Any = None) -> 
 
 
 def validate_dask(data: Any, instruments: Any, *, columns: Any = None, id: str | None = None,
-                  wave: str | None = None) -> pd.DataFrame:
+                  wave: str | None = None, coding: Any = None) -> pd.DataFrame:
     """:func:`helpstats.validate` of a Dask DataFrame: the same report, computed in one pass.
 
     Each partition is validated by the pandas code; the summaries are added
@@ -215,10 +215,11 @@ def validate_dask(data: Any, instruments: Any, *, columns: Any = None, id: str |
     from ..validate import REPORT_COLUMNS, SUMMARY_COLUMNS, _duplicates, validate
 
     require_dask()
-    insts = _scoring._as_instruments(instruments)
+    plan = _scoring.scoring_plan(instruments, columns=columns, coding=coding)
+    insts, specs = plan.instruments, plan.columns  # the declared coding's variants
 
     def one(part: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        report = validate(part, insts, columns=columns)
+        report = validate(part, insts, columns=specs)
         summary = report.attrs["summary"]
         report.attrs.clear()
         return report, summary

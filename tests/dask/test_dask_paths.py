@@ -289,3 +289,14 @@ def test_a_declared_coding_checks_and_scores_as_the_pandas_call(coding: str) -> 
             got = hs.score(lazy, "hads", columns="h{n}", coding=coding,
                            on_invalid=on_invalid).compute()
         pd.testing.assert_frame_equal(got, expected)
+
+
+def test_validate_checks_the_declared_coding() -> None:
+    d = pd.DataFrame({f"h{n}": [0, 1, 2, 3] for n in range(1, 15)})
+    assert hs.validate(d, "hads", columns="h{n}")["value"].tolist() == [0] * 14  # 1-4 default
+    declared = hs.validate(d, "hads", columns="h{n}", coding="position_0to3")
+    assert declared.empty and declared.attrs["summary"]["ok"].tolist() == [True]
+    lazy = hs.validate(dd.from_pandas(d, npartitions=2), "hads", columns="h{n}",
+                       coding="position_0to3")
+    assert lazy.empty and lazy.attrs["summary"]["instrument"].tolist() == \
+        declared.attrs["summary"]["instrument"].tolist()
