@@ -65,7 +65,7 @@ from ._psychometrics import (
 )
 from .errors import HeywoodCaseWarning, MiskeyedItemWarning, ReliabilityError
 from .instruments import Instrument, Scale, load_instrument
-from .scoring import ColumnSpec, InstrumentLike, _parse, _report_problems, _warn_provisional
+from .scoring import ColumnSpec, InstrumentLike, parse_items, report_problems, warn_provisional
 from .scoring import item_scores as _item_scores
 
 __all__ = ["item_analysis", "omega_hierarchical", "reliability"]
@@ -438,13 +438,13 @@ def _scale_item_scores(data: pd.DataFrame, inst: Instrument, columns: ColumnSpec
     if numeric_needed:
         numeric = _item_scores(data, inst, columns=columns, on_invalid=on_invalid)
     else:
-        _warn_provisional(inst, stacklevel=5)
+        warn_provisional(inst, stacklevel=5)
     counted = [inst.item(n) for n in sorted({n for s in inst.scales if s.method == "count"
                                              for n in s.items})]
     positions: dict[str, np.ndarray] = {}
     if counted:
-        parsed = _parse(data, inst, columns, counted)
-        _report_problems(parsed.problems, inst.id, on_invalid, stacklevel=5)
+        parsed = parse_items(data, inst, columns, counted)
+        report_problems(parsed.problems, inst.id, on_invalid, stacklevel=5)
         positions = parsed.positions
     matrices = {}
     for scale in inst.scales:

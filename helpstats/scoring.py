@@ -248,7 +248,7 @@ def _cell_problem(value: Any, options: _Options) -> str:
 
 
 @dataclass(frozen=True)
-class _ParsedItems:
+class ParsedItems:
     """Positions of every item response of one instrument, plus invalid cells."""
 
     instrument: Instrument
@@ -257,8 +257,25 @@ class _ParsedItems:
     problems: list[dict[str, Any]]
 
 
-def _parse(data: pd.DataFrame, inst: Instrument, columns: ColumnSpec,
-           items: Sequence[Item]) -> _ParsedItems:
+def parse_items(data: pd.DataFrame, inst: Instrument, columns: ColumnSpec,
+                items: Sequence[Item]) -> ParsedItems:
+    """The response positions of ``items`` of ``inst`` in ``data``, and every invalid cell.
+
+    The one parse behind scoring, item scores and reliability (each engine calls it on
+    its frame or block). Raises :class:`~helpstats.errors.ScoringError` when an item
+    column is absent.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from helpstats.instruments import load_instrument
+    >>> gad7 = load_instrument("gad7")
+    >>> data = pd.DataFrame({f"Q_{n}": [0, 3] for n in range(1, 8)}).astype(object)
+    >>> data.loc[1, "Q_2"] = 9
+    >>> parsed = parse_items(data, gad7, "Q_{n}", gad7.items)
+    >>> parsed.positions["gad7_1"].tolist(), [p["value"] for p in parsed.problems]
+    ([0, 3], [9])
+    """
     if not isinstance(data, pd.DataFrame):
         raise ScoringError(f"data must be a pandas DataFrame, found {type(data).__name__}")
     column_of = resolve_columns(inst, columns)
@@ -299,7 +316,7 @@ def _parse(data: pd.DataFrame, inst: Instrument, columns: ColumnSpec,
                 "problem": _cell_problem(value, options),
                 "allowed": options.allowed(),
             })
-    return _ParsedItems(inst, column_of, positions, problems)
+    return ParsedItems(inst, column_of, positions, problems)
 
 
 def find_invalid_cells(data: pd.DataFrame, instrument: InstrumentLike,
@@ -335,12 +352,12 @@ def find_invalid_cells(data: pd.DataFrame, instrument: InstrumentLike,
         return find_invalid_cells_dask(data, instrument, columns)
     inst = load_instrument(instrument)
     try:
-        parsed = _parse(data, inst, columns, inst.items)
+        parsed = parse_items(data, inst, columns, inst.items)
     except ScoringError as error:
         if error.problems is not None:
             present = {c: col for c, col in resolve_columns(inst, columns).items()
                        if col in data.columns}
-            rest = _parse(data, inst, present, [i for i in inst.items if i.id in present])
+            rest = parse_items(data, inst, present, [i for i in inst.items if i.id in present])
             return pd.concat([error.problems, pd.DataFrame(rest.problems, columns=PROBLEM_COLUMNS)],
                              ignore_index=True)
         raise
@@ -356,7 +373,7 @@ def _score_table(item: Item) -> np.ndarray:
     return np.array([mapping.get(code, np.nan) for code in item.response_set.codes], dtype=float)
 
 
-def _item_score_matrix(parsed: _ParsedItems, numbers: Sequence[int]) -> np.ndarray:
+def _item_score_matrix(parsed: ParsedItems, numbers: Sequence[int]) -> np.ndarray:
     """Item scores as an (items x rows) array; NaN where missing or invalid."""
     inst = parsed.instrument
     n_rows = len(next(iter(parsed.positions.values())))
@@ -399,7 +416,7 @@ def _round_half_up(values: np.ndarray) -> np.ndarray:
     return np.floor(values + 0.5)
 
 
-def _scale_scores(parsed: _ParsedItems, scale: Scale) -> tuple[np.ndarray, np.ndarray]:
+def _scale_scores(parsed: ParsedItems, scale: Scale) -> tuple[np.ndarray, np.ndarray]:
     """Return (score, n_answered) arrays of one scale."""
     inst = parsed.instrument
     k = len(scale.items)
@@ -506,7 +523,9 @@ def _band(score: np.ndarray, scale: Scale) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=labels, ordered=True)
 
 
-def _warn_provisional(inst: Instrument, stacklevel: int) -> None:
+def warn_provisional(inst: Instrument, stacklevel: int) -> None:
+    """Warn (:class:`~helpstats.errors.ProvisionalKeyWarning`) when ``inst``'s key is
+    provisional, naming what is unverified."""
     if inst.provisional:
         warnings.warn(
             f"{inst.abbreviation} ({inst.id}) is scored with a provisional key: "
@@ -538,7 +557,7 @@ def _warn_missing_rule(inst: Instrument, scale: Scale, value: np.ndarray, answer
     )
 
 
-def _observed_codes(parsed: _ParsedItems) -> set[int | str]:
+def _observed_codes(parsed: ParsedItems) -> set[int | str]:
     """Response codes that occur in the parsed items (what the data's coding must explain)."""
     seen: set[int | str] = set()
     inst = parsed.instrument
@@ -549,7 +568,7 @@ def _observed_codes(parsed: _ParsedItems) -> set[int | str]:
     return seen
 
 
-def _warn_ambiguous_coding(parsed: _ParsedItems, stacklevel: int) -> None:
+def _warn_ambiguous_coding(parsed: ParsedItems, stacklevel: int) -> None:
     """Warn when undeclared responses fit another coding of the instrument too."""
     inst = parsed.instrument
     observed = _observed_codes(parsed)
@@ -604,7 +623,7 @@ def show_value(value: Any) -> str:
     return repr(value)
 
 
-def _raise_problems(problems: list[dict[str, Any]], label: str, total: int | None = None) -> None:
+def raise_problems(problems: list[dict[str, Any]], label: str, total: int | None = None) -> None:
     """Raise a ScoringError listing the first cells; ``total`` counts all when only the first
     ones are in ``problems`` (the Dask path)."""
     table = pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
@@ -623,18 +642,19 @@ def _raise_problems(problems: list[dict[str, Any]], label: str, total: int | Non
     )
 
 
-def _report_problems(problems: list[dict[str, Any]], label: str, on_invalid: str,
+def report_problems(problems: list[dict[str, Any]], label: str, on_invalid: str,
                      stacklevel: int, where: str = "") -> None:
     """Raise every invalid cell at once (``"raise"``), or warn that they count as missing."""
     if not problems:
         return
     if on_invalid == "raise":
-        _raise_problems(problems, label)
+        raise_problems(problems, label)
     warnings.warn(f"{len(problems)} invalid cell(s) scored as missing{where}",
                   InvalidCellsWarning, stacklevel=stacklevel + 1)
 
 
-def _check_on_invalid(on_invalid: str) -> None:
+def check_on_invalid(on_invalid: str) -> None:
+    """Refuse an ``on_invalid`` other than ``"raise"`` or ``"missing"``."""
     if on_invalid not in ("raise", "missing"):
         raise ScoringError(f"on_invalid must be 'raise' or 'missing', found {on_invalid!r}")
 
@@ -668,7 +688,8 @@ def _columns_for(columns: Any, instruments: Sequence[Instrument], coding: Any) -
     return out
 
 
-def _as_instruments(instrument: InstrumentLike | Sequence[InstrumentLike]) -> list[Instrument]:
+def as_instruments(instrument: InstrumentLike | Sequence[InstrumentLike]) -> list[Instrument]:
+    """One instrument (id, path or definition) or several, loaded; refuses one listed twice."""
     if isinstance(instrument, str | Path | Instrument):
         return [load_instrument(instrument)]
     instruments = [load_instrument(i) for i in instrument]
@@ -703,7 +724,7 @@ def scoring_plan(instrument: InstrumentLike | Sequence[InstrumentLike], *,
     >>> [i.id for i in plan.instruments], plan.columns, plan.declared
     (['gad7'], {'gad7': 'Q_{n}'}, set())
     """
-    instruments, declared = _with_coding(_as_instruments(instrument), coding)
+    instruments, declared = _with_coding(as_instruments(instrument), coding)
     specs = _columns_per_instrument(instruments, _columns_for(columns, instruments, coding))
     for inst in instruments:
         if inst.id in declared and inst.variant_of and specs[inst.id] is None:
@@ -789,7 +810,7 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
         from ._dask.scoring import score_dask
 
         return score_dask(data, instrument, columns=columns, on_invalid=on_invalid, coding=coding)
-    _check_on_invalid(on_invalid)
+    check_on_invalid(on_invalid)
     plan = scoring_plan(instrument, columns=columns, coding=coding)
     instruments, specs, declared = plan.instruments, plan.columns, plan.declared
     parsed_all = []
@@ -797,16 +818,16 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
     for inst in instruments:
         needed = {n for scale in inst.scales for n in scale.items} | {f.item for f in inst.flags}
         items = [item for item in inst.items if item.number in needed]
-        parsed = _parse(data, inst, specs[inst.id], items)
+        parsed = parse_items(data, inst, specs[inst.id], items)
         parsed_all.append(parsed)
         problems.extend(parsed.problems)
-    _report_problems(problems, ", ".join(i.id for i in instruments), on_invalid, stacklevel=2,
+    report_problems(problems, ", ".join(i.id for i in instruments), on_invalid, stacklevel=2,
                      where=("; the {id}_{scale}_n_invalid columns count them per row, "
                             "hs.validate(...) lists every cell"))
     output: dict[str, Any] = {}
     for parsed in parsed_all:
         inst = parsed.instrument
-        _warn_provisional(inst, stacklevel=3)
+        warn_provisional(inst, stacklevel=3)
         if inst.coding_required and inst.id not in declared:
             _warn_ambiguous_coding(parsed, stacklevel=3)
         for scale in inst.scales:
@@ -833,7 +854,7 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
     return result
 
 
-def _n_invalid(parsed: _ParsedItems, scale: Scale) -> np.ndarray:
+def _n_invalid(parsed: ParsedItems, scale: Scale) -> np.ndarray:
     """Per row, the scale's items whose response was invalid (scored as missing)."""
     inst = parsed.instrument
     counts = np.zeros(len(next(iter(parsed.positions.values()))), dtype=np.int64)
@@ -896,14 +917,14 @@ def item_scores(data: pd.DataFrame, instrument: InstrumentLike, *, columns: Colu
         from ._dask.scoring import item_scores_dask
 
         return item_scores_dask(data, instrument, columns=columns, on_invalid=on_invalid, scale=scale)
-    _check_on_invalid(on_invalid)
+    check_on_invalid(on_invalid)
     inst = load_instrument(instrument)
     chosen = _numeric_scale(inst, scale) if scale is not None else None
     items = [item for item in inst.items if item.scored and item.score_map()
              and (chosen is None or item.number in chosen.items)]
-    parsed = _parse(data, inst, columns, items)
-    _report_problems(parsed.problems, inst.id, on_invalid, stacklevel=2)
-    _warn_provisional(inst, stacklevel=3)
+    parsed = parse_items(data, inst, columns, items)
+    report_problems(parsed.problems, inst.id, on_invalid, stacklevel=2)
+    warn_provisional(inst, stacklevel=3)
     if chosen is not None:
         items = [inst.item(number) for number in chosen.items]
     matrix = _item_score_matrix(parsed, [item.number for item in items])

@@ -30,7 +30,7 @@ from ..reliability import (
     scale_statistics_from,
 )
 from . import require_dask
-from .scoring import _report, problem_summary
+from .scoring import problem_summary, report_invalid
 
 __all__ = ["item_analysis_dask", "reliability_dask"]
 
@@ -140,7 +140,7 @@ def _prepare(data: Any, instrument: Any, columns: Any, by: Any, use: str, level:
             raise ReliabilityError(f"by column {column!r} not found in the data.")
     _scale_item_scores(meta, inst, columns, "missing")  # absent item columns raise here
     total, first = problem_summary(data, [inst], {inst.id: columns})
-    _report(total, first, inst.id, on_invalid)
+    report_invalid(total, first, inst.id, on_invalid)
     return inst, by_columns, _reduce(data, inst, columns, by_columns)
 
 

@@ -68,14 +68,16 @@ def _check_columns(data: Any, instruments: Sequence[Any], specs: dict[str, Any])
     for inst in instruments:
         needed = {n for scale in inst.scales for n in scale.items}
         items = [item for item in inst.items if item.number in needed]
-        _scoring._parse(meta, inst, specs[inst.id], items)
+        _scoring.parse_items(meta, inst, specs[inst.id], items)
 
 
-def _report(total: int, first: list[dict[str, Any]], label: str, on_invalid: str) -> None:
+def report_invalid(total: int, first: list[dict[str, Any]], label: str, on_invalid: str) -> None:
+    """Raise (listing ``first``, counting ``total``) or warn about the invalid cells of a
+    Dask computation, as the pandas call does."""
     if not total:
         return
     if on_invalid == "raise":
-        _scoring._raise_problems(first, label, total=total)
+        _scoring.raise_problems(first, label, total=total)
     warnings.warn(f"{total} invalid cell(s) scored as missing; hs.find_invalid_cells(data, ...) "
                   "lists them", InvalidCellsWarning, stacklevel=4)
 
@@ -97,14 +99,14 @@ def score_dask(data: Any, instrument: Any, *, columns: Any = None, on_invalid: s
     from dask.dataframe.utils import make_meta
 
     require_dask()
-    _scoring._check_on_invalid(on_invalid)
+    _scoring.check_on_invalid(on_invalid)
     plan = _scoring.scoring_plan(instrument, columns=columns, coding=coding)
     instruments, specs = plan.instruments, plan.columns  # the declared coding's variants
     _check_columns(data, instruments, specs)
     total, first = problem_summary(data, instruments, specs)
-    _report(total, first, ", ".join(i.id for i in instruments), on_invalid)
+    report_invalid(total, first, ", ".join(i.id for i in instruments), on_invalid)
     for inst in instruments:
-        _scoring._warn_provisional(inst, stacklevel=4)
+        _scoring.warn_provisional(inst, stacklevel=4)
     meta = _score_partition(make_meta(data), instruments, specs, None, on_invalid)
     return data.map_partitions(_score_partition, instruments, specs, None, on_invalid,
                                meta=meta)
@@ -133,7 +135,7 @@ class CheckedScores:
 
     def report(self, computed: Sequence[tuple[int, list[dict[str, Any]]]]) -> None:
         """Raise or warn about the invalid cells counted in ``computed`` (partition order)."""
-        _report(*_combined(computed), self._label, self._on_invalid)
+        report_invalid(*_combined(computed), self._label, self._on_invalid)
 
 
 def score_checked(data: Any, instrument: Any, *, columns: Any = None,
@@ -148,12 +150,12 @@ def score_checked(data: Any, instrument: Any, *, columns: Any = None,
     import dask.dataframe as dd
     from dask.dataframe.utils import make_meta
 
-    _scoring._check_on_invalid(on_invalid)
+    _scoring.check_on_invalid(on_invalid)
     plan = _scoring.scoring_plan(instrument, columns=columns, coding=coding)
     instruments, specs = plan.instruments, plan.columns  # the declared coding's variants
     _check_columns(data, instruments, specs)
     for inst in instruments:
-        _scoring._warn_provisional(inst, stacklevel=3)
+        _scoring.warn_provisional(inst, stacklevel=3)
     empty = make_meta(data)
     scored = _score_partition(empty, instruments, specs, None, on_invalid)
     clashes = [c for c in scored.columns if c in empty.columns]
@@ -179,13 +181,13 @@ def item_scores_dask(data: Any, instrument: Any, *, columns: Any = None, on_inva
     from dask.dataframe.utils import make_meta
 
     require_dask()
-    _scoring._check_on_invalid(on_invalid)
-    inst = _scoring._as_instruments(instrument)[0]
+    _scoring.check_on_invalid(on_invalid)
+    inst = _scoring.as_instruments(instrument)[0]
     specs = {inst.id: columns}
     _check_columns(data, [inst], specs)
     total, first = problem_summary(data, [inst], specs)
-    _report(total, first, inst.id, on_invalid)
-    _scoring._warn_provisional(inst, stacklevel=4)
+    report_invalid(total, first, inst.id, on_invalid)
+    _scoring.warn_provisional(inst, stacklevel=4)
     meta = _items_partition(make_meta(data), inst, columns, scale)
     return data.map_partitions(_items_partition, inst, columns, scale, meta=meta)
 
@@ -193,7 +195,7 @@ def item_scores_dask(data: Any, instrument: Any, *, columns: Any = None, on_inva
 def find_invalid_cells_dask(data: Any, instrument: Any, columns: Any = None) -> Any:
     """Lazy frame of every invalid cell (``row, column, item, value, problem, allowed``)."""
     require_dask()
-    inst = _scoring._as_instruments(instrument)[0]
+    inst = _scoring.as_instruments(instrument)[0]
     meta = pd.DataFrame({c: pd.Series(dtype=object) for c in PROBLEM_COLUMNS})
 
     def one(part: pd.DataFrame) -> pd.DataFrame:

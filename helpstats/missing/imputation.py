@@ -407,9 +407,9 @@ def impute(
     aux = list(auxiliary or [])
     instruments = None
     if instrument is not None:
-        from ..scoring import _as_instruments, resolve_columns
+        from ..scoring import as_instruments, resolve_columns
 
-        instruments = _as_instruments(instrument)
+        instruments = as_instruments(instrument)
         item_cols: list[str] = []
         for inst in instruments:
             spec = item_columns.get(inst.id) if isinstance(item_columns, Mapping) and \
