@@ -329,9 +329,26 @@ def _parse(source: str | bytes | Path, encoding: str, **kwargs: object) -> pd.Da
         io.BytesIO(source) if isinstance(source, bytes) else io.StringIO(source)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-        return pd.read_csv(buffer, header=None, skip_blank_lines=False, compression=None,
-                           encoding=None if isinstance(source, str) else encoding,
-                           **_NA, **kwargs)
+        frame = pd.read_csv(buffer, header=None, skip_blank_lines=False, compression=None,
+                            encoding=None if isinstance(source, str) else encoding,
+                            **_NA, **kwargs)
+    return _empty_is_missing(frame)
+
+
+def _empty_is_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Empty cells as missing in every text column, in place.
+
+    pandas 3.1's C parser leaves an empty cell as ``""`` instead of missing in a column
+    whose other values are integers between 2**63 and 2**64 - 1 (its unsigned-integer
+    fallback ignores ``na_values``): 20-digit IDs with a blank cell.
+    """
+    for c in frame.columns:
+        column = frame[c]
+        if column.dtype.kind == "O" or isinstance(column.dtype, pd.StringDtype):
+            empty = (column == "").to_numpy(dtype=bool, na_value=False)
+            if empty.any():
+                frame[c] = column.mask(empty)
+    return frame
 
 
 def _byte_source(path: str | Path, raw: bytes) -> bytes | Path:

@@ -379,3 +379,15 @@ def test_missing_codes_as_text_like_the_command_line(tmp_path: Path) -> None:
     assert hs.read_export(path, missing_codes="7,9").data["q"].isna().tolist() == [True, True,
                                                                                    False]
     assert hs.read_export(path, missing_codes={"q": "9"}).missing_codes == {"q": (9,)}
+
+
+def test_an_empty_cell_beside_twenty_digit_ids_is_missing(tmp_path: Path) -> None:
+    """pandas' unsigned-integer fallback (values between 2**63 and 2**64 - 1) leaves an
+    empty cell as "" instead of missing; the reader makes it missing, as every other
+    empty cell, and keeps the IDs as written."""
+    path = tmp_path / "ids.csv"
+    path.write_text("ref,q\n9223372036854775808,1\n,2\n18446744073709551615,3\n",
+                    encoding="utf-8")
+    data = hs.read_export(path).data
+    assert data["ref"].iloc[0] == "9223372036854775808" and pd.isna(data["ref"].iloc[1])
+    assert data["ref"].iloc[2] == "18446744073709551615" and data["q"].tolist() == [1, 2, 3]
