@@ -172,17 +172,19 @@ def _swallow_error(path: object, text: str, q: int, delimiter: str, brk: str,
     return None
 
 
-def line_counts(text: str | bytes, delimiter: str) -> tuple[np.ndarray, np.ndarray]:
+def line_counts(text: str | bytes, delimiter: str,
+                brk: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per line of ``text``: how many delimiters and how many quotes it holds.
 
     C speed: every byte but delimiters, quotes and line breaks is deleted, so a line's
     length is its delimiters plus its quotes, and the (usually few) quotes are placed
     on their lines by a sorted search. ``text`` may be the raw bytes of a file in an
     ASCII-compatible encoding (UTF-8, Windows-1252): its delimiters, quotes and line
-    breaks are the same bytes on the same lines, and no copy is made.
+    breaks are the same bytes on the same lines, and no copy is made. ``brk``: the
+    record break (:func:`line_breaks`), when already known.
     """
     data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
-    brk = line_breaks(data)
+    brk = brk or line_breaks(data)
     keep = (ord(delimiter), ord(_QUOTE), ord(brk))
     marks = np.frombuffer(data.translate(None, bytes(b for b in range(256) if b not in keep)),
                           dtype=np.uint8)
@@ -199,7 +201,8 @@ def _first_record_width(text: str, delimiter: str) -> int:
 
 
 def check_quoted_cells(path: object, text: str, delimiter: str,
-                       quotes: np.ndarray | None = None) -> list[tuple[int, int]]:
+                       quotes: np.ndarray | None = None,
+                       brk: str | None = None) -> list[tuple[int, int]]:
     """Find quoted cells that span lines; raise :class:`ExportError` for one that swallows
     records (see the module docstring). Returns ``(first_line, last_line)`` of each
     multi-line cell (1-based).
@@ -207,13 +210,14 @@ def check_quoted_cells(path: object, text: str, delimiter: str,
     Only lines with an odd number of quotes are read closely: a line whose quotes pair
     up holds only one-line quoted cells, and the line where a cell opens and spans
     lines (or never closes) has an odd count. ``quotes`` are the quotes per line
-    (:func:`line_counts`), when already counted.
+    (:func:`line_counts`) and ``brk`` the record break (:func:`line_breaks`), when
+    already known.
     """
     if _QUOTE not in text:
         return []
     if quotes is None:
-        quotes = line_counts(text, delimiter)[1]
-    brk = line_breaks(text)
+        quotes = line_counts(text, delimiter, brk)[1]
+    brk = brk or line_breaks(text)
     lines = _LineNumbers(text, brk)
     spans: list[tuple[int, int]] = []
     done = 0  # text before this offset is checked

@@ -154,7 +154,7 @@ def risky_field_starts(raw: bytes, delimiter: str) -> np.ndarray:
 
 
 def risky_columns(raw: bytes, delimiter: str, starts: np.ndarray,
-                  data_start: int = 0) -> set[int] | None:
+                  data_start: int = 0, brk: str | None = None) -> set[int] | None:
     """The fields (0-based, in record order) that the risky ``starts`` at or after byte
     ``data_start`` (the first byte of a line: where the data rows begin) belong to.
 
@@ -162,9 +162,10 @@ def risky_columns(raw: bytes, delimiter: str, starts: np.ndarray,
     before it on its line are even in number. Returns ``None`` when that cannot be
     told line by line (a line with an odd number of quotes: a cell spanning lines, or
     a stray quote; records that end in a bare carriage return); the caller then treats
-    every column as possibly risky.
+    every column as possibly risky. ``brk``: the record break
+    (:func:`~helpstats.io._records.line_breaks`), when already known.
     """
-    if line_breaks(raw) == "\r":
+    if (brk or line_breaks(raw)) == "\r":
         return None  # records end in a bare carriage return: not counted here
     starts = starts[np.searchsorted(starts, data_start):]
     if not starts.size:

@@ -282,7 +282,8 @@ def _has_risky_text(texts: pd.Series) -> bool:
     return has_risky_field(joined, "\n")
 
 
-def _possibly_risky_columns(raw: bytes, delimiter: str, data_start: int) -> set[int] | None:
+def _possibly_risky_columns(raw: bytes, delimiter: str, data_start: int,
+                            brk: str) -> set[int] | None:
     """The columns where some data field may be a number whose text a number would not
     keep (``00123``, ``+1``, ``-05``, ``1E5``); ``None`` when every column may be.
 
@@ -291,14 +292,15 @@ def _possibly_risky_columns(raw: bytes, delimiter: str, data_start: int) -> set[
     """
     if len(raw) < 4:
         return None
-    return risky_columns(raw, delimiter, risky_field_starts(raw, delimiter), data_start)
+    return risky_columns(raw, delimiter, risky_field_starts(raw, delimiter), data_start, brk)
 
 
-def _line_offset(raw: bytes, lines: int) -> int:
-    """The byte offset where line ``lines + 1`` starts (the end of the file if shorter)."""
-    pos = 0
+def _line_offset(raw: bytes, lines: int, brk: str) -> int:
+    """The byte offset where line ``lines + 1`` starts (the end of the file if shorter);
+    ``brk`` ends the lines."""
+    pos, end = 0, brk.encode()
     for _ in range(lines):
-        pos = raw.find(b"\n", pos) + 1
+        pos = raw.find(end, pos) + 1
         if pos == 0:
             return len(raw)
     return pos
@@ -399,8 +401,9 @@ def read_delimited(
         text = text[1:]
     delim = delimiter or sniff_delimiter(text)
     ascii_compatible = used_encoding in ("utf-8", "utf-8-sig", "cp1252")  # not mixed
-    per_line = line_counts(raw if ascii_compatible else text, delim)
-    spans = check_quoted_cells(path, text, delim, quotes=per_line[1])
+    brk = line_breaks(raw if ascii_compatible else text)  # one rule, read once
+    per_line = line_counts(raw if ascii_compatible else text, delim, brk)
+    spans = check_quoted_cells(path, text, delim, quotes=per_line[1], brk=brk)
     try:
         header = head_records(text, delim, header_rows)
     except csv.Error as exc:
@@ -414,10 +417,10 @@ def read_delimited(
     width = header_width = max((len(r) for r in header), default=0)
     source = _byte_source(path, raw) if ascii_compatible else text
     lines = _Lines.of(text, raw if ascii_compatible else None, used_encoding,
-                      n_breaks=per_line[0].size - 1)
+                      n_breaks=per_line[0].size - 1, brk=brk)
     del text  # the parser reads the bytes: the text is not kept beside the frame
-    risky = _possibly_risky_columns(raw, delim, _line_offset(raw, _header_lines(header_rows, spans))) \
-        if ascii_compatible else None
+    data_start = _line_offset(raw, _header_lines(header_rows, spans), brk)
+    risky = _possibly_risky_columns(raw, delim, data_start, brk) if ascii_compatible else None
     as_text = sorted(c for c in risky if c < header_width) if risky else []
     names_arg: dict[str, object] = {}
     try:
@@ -515,9 +518,9 @@ class _Lines:
     _text: str | None  # the text when it is kept (the parser reads it)
 
     @classmethod
-    def of(cls, text: str, raw: bytes | None, encoding: str, n_breaks: int) -> _Lines:
-        """``n_breaks``: the line breaks in ``text`` (from :func:`line_counts`)."""
-        brk = line_breaks(text)
+    def of(cls, text: str, raw: bytes | None, encoding: str, n_breaks: int,
+           brk: str) -> _Lines:
+        """``n_breaks``: the record breaks ``brk`` in ``text`` (from :func:`line_counts`)."""
         n_lines = n_breaks + (0 if text.endswith((brk, brk + "\r")) else 1)
         last_blank = text[text.rfind(brk) + 1:].strip("\r") == ""
         return cls(brk, n_lines, last_blank, raw or b"", encoding, None if raw is not None else text)
