@@ -226,11 +226,23 @@ def _decode_whole(path: str | Path, data: bytes, encoding: str | None) -> tuple[
             ) from exc
 
 
-def sniff_delimiter(text: str) -> str:
-    """Pick the delimiter among ``, TAB ; |`` that splits the first records consistently."""
+_TAB_SUFFIXES = (".tsv", ".tab")
+
+
+def sniff_delimiter(text: str, path: str | Path | None = None) -> str:
+    """Pick the delimiter among ``, TAB ; |`` that splits the first records consistently.
+
+    When two split them equally well (a tab-separated file whose cells hold commas), the
+    one the file's name implies wins: TAB for ``.tsv`` and ``.tab``, else the comma.
+
+    >>> sniff_delimiter("a\\tb,\\n\\t,\\n"), sniff_delimiter("a\\tb,\\n\\t,\\n", "x.tsv")
+    (',', '\\t')
+    """
     sample = text[:65536]
-    best, best_score = ",", (-1, -1, -1, -1)
-    for delim in _DELIMITERS:
+    tab_first = path is not None and Path(path).suffix.lower() in _TAB_SUFFIXES
+    order = ("\t", *(d for d in _DELIMITERS if d != "\t")) if tab_first else _DELIMITERS
+    best, best_score = order[0], (-1, -1, -1, -1)
+    for delim in order:
         try:
             records = [r for r in head_records(sample, delim, 6) if r]
         except csv.Error:
@@ -399,7 +411,7 @@ def read_delimited(
     text, used_encoding, decode_notes = decode_with_notes(path, raw, encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
-    delim = delimiter or sniff_delimiter(text)
+    delim = delimiter or sniff_delimiter(text, path)
     ascii_compatible = used_encoding in ("utf-8", "utf-8-sig", "cp1252")  # not mixed
     brk = line_breaks(raw if ascii_compatible else text)  # one rule, read once
     per_line = line_counts(raw if ascii_compatible else text, delim, brk)

@@ -133,7 +133,7 @@ def guess_format(path: str | Path, *, sheet: str | int | None = None,
         what = "XML (a REDCap project XML?)" if stripped.startswith("<") else "JSON"
         raise ExportError(f"{path}: looks like {what}, not a survey export table. Expected a "
                           "CSV/TSV export, .xlsx, .sav/.zsav or .dta.")
-    delimiter = sniff_delimiter(text)
+    delimiter = sniff_delimiter(text, path)
     rows = head_records(text, delimiter, 4)
     if len(rows[0]) == 1 and len(rows) > 1 and len(stripped) > 0 and \
             max(len(r) for r in rows) == 1 and len(rows[0][0]) > 200:

@@ -86,7 +86,7 @@ def _first_rows(path: str | Path, data: bytes | None, encoding: str | None,
         text = head.decode("utf-16", errors="replace")
     else:
         text = head.decode(encoding or "utf-8", errors="replace").lstrip("\ufeff")
-    return head_records(text, sniff_delimiter(text), 3)
+    return head_records(text, sniff_delimiter(text, path), 3)
 
 
 def is_import_id_row(row: list[str]) -> bool:
